@@ -1,0 +1,101 @@
+# mintfs - a FUSE filesystem of endless unique images.
+#
+#   make                      build build/mintfs
+#   make run                  build, make a demo store, mount it at ./mnt
+#   make test                 unit and mount tests
+#   make SANITIZE=address,undefined test    the same under ASan+UBSan
+#   make deps                 apt-get install what building and testing need
+
+CC ?= cc
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+BUILD ?= build
+else
+BUILD ?= build-$(subst $(comma),-,$(SANITIZE))
+endif
+comma := ,
+
+PKGS := fuse3 libpng libjpeg libwebp cairo fontconfig sqlite3 libcrypto zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-declarations \
+	-Wwrite-strings -Wvla -Wshadow -Wformat=2
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+	-DFUSE_USE_VERSION=314 $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
+	-Isrc -MMD -MP -pthread
+ifneq ($(WERROR),)
+ALL_CFLAGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LIBS := $(PKG_LIBS) -lm -pthread
+
+# The core never includes <fuse.h>; fs.c and main.c are the FUSE layer.
+FUSE_SRC := src/fs.c src/main.c
+CORE_SRC := $(filter-out $(FUSE_SRC),$(wildcard src/*.c)) \
+	$(wildcard generators/*.c) $(wildcard variants/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+FUSE_OBJ := $(FUSE_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run stop test unit mount-test deps bench clean
+all: $(BUILD)/mintfs
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libmint.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/mintfs: $(FUSE_OBJ) $(BUILD)/libmint.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmint.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libmint.a $(LIBS)
+
+# Packages needed to build, run and test, installed only when one is missing.
+DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
+	libjpeg62-turbo-dev libwebp-dev libcairo2-dev libsqlite3-dev \
+	libssl-dev zlib1g-dev libfontconfig-dev fonts-dejavu-core python3 python3-pytest \
+	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+unit: $(UNIT_BIN)
+test: deps
+	$(MAKE) --no-print-directory all unit
+	BUILD=$(BUILD) tests/run.sh
+
+MNT ?= mnt
+DEMO_STORE ?= demo-store
+run: deps
+	$(MAKE) --no-print-directory all
+	@mkdir -p $(MNT)
+	@if mountpoint -q $(MNT); then fusermount3 -u $(MNT); fi
+	$(BUILD)/mintfs --store $(DEMO_STORE) $(MNT)
+	@assets/demo.sh $(MNT)
+	@echo "mintfs is mounted at ./$(MNT) (store: ./$(DEMO_STORE))."
+	@echo "Stop it with: make stop   (or: fusermount3 -u $(MNT))"
+stop:
+	fusermount3 -u $(MNT)
+
+clean:
+	rm -rf build build-*
+
+-include $(CORE_OBJ:.o=.d) $(FUSE_OBJ:.o=.d)
