@@ -1,0 +1,378 @@
+/*
+ * catalog.c - the SQLite half of the store (private to store.c, see
+ * store_i.h): the version 1 schema, the prepared statements, the one
+ * mapping of SQLite result codes to errnos, row decoding, and the catalog
+ * side of recovery. Nothing here takes the store's mutex: store.c calls
+ * these with it held (or, during mint_store_open(), before any other
+ * thread can see the store). Only constant SQL is ever prepared; values
+ * are always bound.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blobs_i.h"
+#include "log.h"
+#include "store_i.h"
+
+#define CATALOG_VERSION 1
+#define BUSY_TIMEOUT_MS 5000
+
+#define ROW_COLUMNS "id, name, hash, size, mode, atime_ns, mtime_ns, ctime_ns"
+
+static const char *const query_sql[Q_N] = {
+	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_GET] = "SELECT " ROW_COLUMNS " FROM originals WHERE name = ?1",
+	[Q_LIST] = "SELECT " ROW_COLUMNS " FROM originals ORDER BY name",
+	[Q_COUNT] = "SELECT count(*) FROM originals",
+	[Q_INSERT] = "INSERT INTO originals (name, hash, size, mode, "
+		"atime_ns, mtime_ns, ctime_ns) VALUES (?1, ?2, ?3, ?4, ?5, "
+		"?6, ?7)",
+	[Q_UPDATE_CONTENT] = "UPDATE originals SET hash = ?2, size = ?3, "
+		"mtime_ns = ?4, ctime_ns = ?5 WHERE id = ?1",
+	[Q_DELETE] = "DELETE FROM originals WHERE id = ?1",
+	[Q_RENAME] = "UPDATE originals SET name = ?2, ctime_ns = ?3 "
+		"WHERE id = ?1",
+	[Q_SET_MODE] = "UPDATE originals SET mode = ?2, ctime_ns = ?3 "
+		"WHERE name = ?1",
+	[Q_SET_TIMES] = "UPDATE originals SET atime_ns = "
+		"coalesce(?2, atime_ns), mtime_ns = coalesce(?3, mtime_ns), "
+		"ctime_ns = ?4 WHERE name = ?1",
+	[Q_HASH_USED] = "SELECT 1 FROM originals WHERE hash = ?1 LIMIT 1",
+	[Q_SIZES_DROP] = "DELETE FROM sizes WHERE hash = ?1",
+	[Q_SIZE_GET] = "SELECT size FROM sizes WHERE hash = ?1 AND key = ?2",
+	[Q_SIZE_PUT] = "INSERT OR REPLACE INTO sizes (hash, key, size) "
+		"VALUES (?1, ?2, ?3)",
+};
+
+/* Version 1 of the catalog; docs/STORE.md quotes these statements. */
+static const char *const schema_sql[] = {
+	"CREATE TABLE originals (\n"
+	"  id       INTEGER PRIMARY KEY,\n"
+	"  name     TEXT UNIQUE NOT NULL COLLATE BINARY,\n"
+	"  hash     TEXT NOT NULL,\n"
+	"  size     INTEGER NOT NULL,\n"
+	"  mode     INTEGER NOT NULL,\n"
+	"  atime_ns INTEGER NOT NULL,\n"
+	"  mtime_ns INTEGER NOT NULL,\n"
+	"  ctime_ns INTEGER NOT NULL)",
+	"CREATE INDEX originals_hash ON originals (hash)",
+	"CREATE TABLE sizes (\n"
+	"  hash TEXT NOT NULL,\n"
+	"  key  TEXT NOT NULL,\n"
+	"  size INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (hash, key))",
+	"PRAGMA user_version = 1",
+};
+
+/* The one place SQLite result codes become errnos. */
+static int sql_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+int mint_cat_fail(struct mint_store *st, int rc, const char *what)
+{
+	int err = sql_errno(rc);
+
+	mint_log("store %s: catalog %s: %s", st->dir, what,
+		 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	return err ? err : -EIO;
+}
+
+/*
+ * Statement helpers. Binding with SQLITE_STATIC to an index the statement
+ * has cannot fail for our short values, so bind results are not checked.
+ */
+void mint_cat_bind_text(sqlite3_stmt *s, int idx, const char *text)
+{
+	sqlite3_bind_text(s, idx, text, (int)strlen(text), SQLITE_STATIC);
+}
+
+void mint_cat_reset(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+int mint_cat_step(struct mint_store *st, enum query q, const char *what)
+{
+	sqlite3_stmt *s = st->q[q];
+	int rc, err = 0;
+
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		err = mint_cat_fail(st, rc, what);
+	mint_cat_reset(s);
+	return err;
+}
+
+int mint_cat_begin(struct mint_store *st)
+{
+	return mint_cat_step(st, Q_BEGIN, "begin");
+}
+
+void mint_cat_rollback(struct mint_store *st)
+{
+	/* Some errors (SQLITE_FULL, IOERR) have rolled back already. */
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	sqlite3_step(st->q[Q_ROLLBACK]);
+	sqlite3_reset(st->q[Q_ROLLBACK]);
+}
+
+int mint_cat_commit(struct mint_store *st)
+{
+	int rc = mint_cat_step(st, Q_COMMIT, "commit");
+
+	if (rc)
+		mint_cat_rollback(st);
+	return rc;
+}
+
+/* Run one constant statement; its first row's first column into txt. */
+static int run_sql(struct mint_store *st, const char *sql, char *txt,
+		   size_t cap)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *v;
+	int rc, first = 1;
+
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		v = sqlite3_column_text(s, 0);
+		if (first && txt)
+			snprintf(txt, cap, "%s", v ? (const char *)v : "");
+		first = 0;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	return 0;
+fail:
+	rc = mint_cat_fail(st, rc, sql);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void mint_ns_to_ts(int64_t ns, struct timespec *t)
+{
+	int64_t sec = ns / NSEC, nsec = ns % NSEC;
+
+	if (nsec < 0) {
+		nsec += NSEC;
+		sec--;
+	}
+	t->tv_sec = (time_t)sec;
+	t->tv_nsec = (long)nsec;
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t cap)
+{
+	const unsigned char *p = sqlite3_column_text(s, col);
+	size_t n = p ? (size_t)sqlite3_column_bytes(s, col) : 0;
+
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+void mint_cat_row_fill(sqlite3_stmt *s, struct mint_original *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, o->name, sizeof(o->name));
+	copy_col(s, 2, o->hash, sizeof(o->hash));
+	o->size = (uint64_t)sqlite3_column_int64(s, 3);
+	o->mode = (mode_t)sqlite3_column_int64(s, 4) & 07777;
+	mint_ns_to_ts(sqlite3_column_int64(s, 5), &o->atime);
+	mint_ns_to_ts(sqlite3_column_int64(s, 6), &o->mtime);
+	mint_ns_to_ts(sqlite3_column_int64(s, 7), &o->ctime);
+}
+
+int mint_cat_get(struct mint_store *st, const char *name,
+		      struct mint_original *out)
+{
+	sqlite3_stmt *s = st->q[Q_GET];
+	int rc;
+
+	mint_cat_bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		mint_cat_row_fill(s, out);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else {
+		rc = mint_cat_fail(st, rc, "lookup");
+	}
+	mint_cat_reset(s);
+	return rc;
+}
+
+int mint_cat_hash_used(struct mint_store *st, const char *hash)
+{
+	sqlite3_stmt *s = st->q[Q_HASH_USED];
+	int rc;
+
+	mint_cat_bind_text(s, 1, hash);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = 1;
+	else if (rc == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = mint_cat_fail(st, rc, "hash lookup");
+	mint_cat_reset(s);
+	return rc;
+}
+
+int mint_cat_forget_if_unused(struct mint_store *st, const char *hash)
+{
+	int rc = mint_cat_hash_used(st, hash);
+
+	if (rc)
+		return rc < 0 ? rc : 0;
+	mint_cat_bind_text(st->q[Q_SIZES_DROP], 1, hash);
+	rc = mint_cat_step(st, Q_SIZES_DROP, "drop sizes");
+	return rc ? rc : 1;
+}
+
+int mint_cat_delete(struct mint_store *st, int64_t id)
+{
+	sqlite3_bind_int64(st->q[Q_DELETE], 1, id);
+	return mint_cat_step(st, Q_DELETE, "delete");
+}
+
+int mint_cat_open(struct mint_store *st)
+{
+	char *path = NULL, txt[32];
+	size_t i;
+	int rc;
+
+	if (asprintf(&path, "%s/catalog.db", st->dir) < 0)
+		return -ENOMEM;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	free(path);
+	if (rc != SQLITE_OK)
+		return mint_cat_fail(st, rc, "open");
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	rc = run_sql(st, "PRAGMA journal_mode = WAL", txt, sizeof(txt));
+	if (!rc && strcmp(txt, "wal"))
+		mint_log("store %s: catalog cannot use WAL mode (%s)",
+			 st->dir, txt);
+	if (!rc)
+		rc = run_sql(st, "PRAGMA synchronous = FULL", NULL, 0);
+	if (!rc)
+		rc = run_sql(st, "PRAGMA foreign_keys = ON", NULL, 0);
+	if (!rc)
+		rc = run_sql(st, "PRAGMA user_version", txt, sizeof(txt));
+	if (rc)
+		return rc;
+	if (atoi(txt) > CATALOG_VERSION) {
+		mint_log("store %s: catalog version %s is newer than this "
+			 "mintfs", st->dir, txt);
+		return -EIO;
+	}
+	if (atoi(txt) < CATALOG_VERSION) {
+		rc = run_sql(st, "BEGIN IMMEDIATE", NULL, 0);
+		for (i = 0; !rc && i < sizeof(schema_sql) /
+		     sizeof(schema_sql[0]); i++)
+			rc = run_sql(st, schema_sql[i], NULL, 0);
+		if (!rc)
+			rc = run_sql(st, "COMMIT", NULL, 0);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < Q_N; i++) {
+		rc = sqlite3_prepare_v3(st->db, query_sql[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &st->q[i],
+					NULL);
+		if (rc != SQLITE_OK)
+			return mint_cat_fail(st, rc, "prepare");
+	}
+	return 0;
+}
+
+/*
+ * Recovery: drop (and log) every row whose blob is missing, then the sizes
+ * of hashes no row names.
+ */
+int mint_cat_recover_rows(struct mint_store *st)
+{
+	sqlite3_stmt *s = st->q[Q_LIST];
+	struct mint_original o;
+	int64_t *ids = NULL, *p;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		mint_cat_row_fill(s, &o);
+		rc = mint_blob_present(st->blobs_fd, o.hash);
+		if (rc < 0)
+			break;
+		if (rc)
+			continue;
+		mint_log("store %s: %s lost its blob %s, dropping it",
+			 st->dir, o.name, o.hash);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			p = reallocarray(ids, cap, sizeof(*ids));
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			ids = p;
+		}
+		ids[n++] = o.id;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = mint_cat_fail(st, rc, "recovery scan");
+	mint_cat_reset(s);
+	if (rc || !n)
+		goto out;
+	rc = mint_cat_begin(st);
+	for (i = 0; !rc && i < n; i++)
+		rc = mint_cat_delete(st, ids[i]);
+	if (!rc)
+		rc = mint_cat_commit(st);
+	else
+		mint_cat_rollback(st);
+out:
+	free(ids);
+	if (!rc)
+		rc = run_sql(st, "DELETE FROM sizes WHERE hash NOT IN "
+				  "(SELECT hash FROM originals)", NULL, 0);
+	return rc;
+}
+

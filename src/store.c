@@ -1,0 +1,783 @@
+/*
+ * store.c - the store of originals: a SQLite catalog (names, hashes, modes,
+ * times, remembered sizes), content-addressed blob files under blobs/, and
+ * on-disk staging files for writes in progress. store.h is the contract,
+ * docs/STORE.md the layout and schema. The SQL lives in catalog.c, the
+ * file system calls in blobs.c; this file holds the locking and the order.
+ *
+ * Commit order, for crash safety: the staging file is hashed and fsynced,
+ * renamed into blobs/ab/<hash>, that directory fsynced, then the row is
+ * written in one transaction. A blob whose last name went is unlinked only
+ * after that transaction committed. What a crash leaves behind (staging
+ * files, unnamed blobs) is removed by the recovery in mint_store_open(), so
+ * no row ever names a missing blob.
+ *
+ * Concurrency: one mutex guards the catalog and the "pins", the hashes of
+ * commits in flight. A pinned blob is never garbage-collected, so a commit
+ * that finds its blob already present can rely on it until its row is
+ * written. The mutex is not held while bytes are hashed, copied or
+ * fsynced; only metadata calls (mkdir, rename back, unlink) happen under it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blobs_i.h"
+#include "log.h"
+#include "store_i.h"
+
+#ifdef MINT_FAULT_INJECTION
+/* Test builds: MINT_FAULT_AT=<where> kills the process at that point. */
+static const char *fault_at;
+
+static void fault_point(const char *where)
+{
+	if (fault_at && !strcmp(fault_at, where))
+		_exit(99);
+}
+#else
+#define fault_point(where) ((void)0)
+#endif
+
+static void store_lock(struct mint_store *st)
+{
+	int rc = pthread_mutex_lock(&st->mutex);
+
+	if (rc) {
+		mint_log("store: mutex lock: %s", strerror(rc));
+		abort();
+	}
+}
+
+static void store_unlock(struct mint_store *st)
+{
+	int rc = pthread_mutex_unlock(&st->mutex);
+
+	if (rc) {
+		mint_log("store: mutex unlock: %s", strerror(rc));
+		abort();
+	}
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * NSEC + t.tv_nsec;
+}
+
+/*
+ * A time as int64 nanoseconds: 1 and *ns set, 0 for NULL or UTIME_OMIT,
+ * -EINVAL for a bad tv_nsec. Seconds beyond the years 1678..2261 clamp.
+ */
+static int ts_pick(const struct timespec *t, int64_t now, int64_t *ns)
+{
+	if (!t || t->tv_nsec == UTIME_OMIT)
+		return 0;
+	if (t->tv_nsec == UTIME_NOW)
+		*ns = now;
+	else if (t->tv_nsec < 0 || t->tv_nsec >= NSEC)
+		return -EINVAL;
+	else if (t->tv_sec >= INT64_MAX / NSEC - 1)
+		*ns = (INT64_MAX / NSEC - 1) * NSEC;
+	else if (t->tv_sec <= INT64_MIN / NSEC + 1)
+		*ns = (INT64_MIN / NSEC + 1) * NSEC;
+	else
+		*ns = (int64_t)t->tv_sec * NSEC + t->tv_nsec;
+	return 1;
+}
+
+/* A user's name: 1..255 bytes, no '/', not "." or "..". */
+static int name_check(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return -EINVAL;
+	len = strnlen(name, MINT_NAME_MAX + 1);
+	if (!len || len > MINT_NAME_MAX || strchr(name, '/'))
+		return -EINVAL;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	return 0;
+}
+
+static struct pin *pin_find(struct mint_store *st, const char *hash)
+{
+	size_t i;
+
+	for (i = 0; i < st->npins; i++)
+		if (!strcmp(st->pins[i].hash, hash))
+			return &st->pins[i];
+	return NULL;
+}
+
+static int pin_locked(struct mint_store *st, const char *hash)
+{
+	struct pin *p = pin_find(st, hash);
+	size_t cap;
+
+	if (p) {
+		p->count++;
+		return 0;
+	}
+	if (st->npins == st->pins_cap) {
+		cap = st->pins_cap ? st->pins_cap * 2 : 8;
+		p = reallocarray(st->pins, cap, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		st->pins = p;
+		st->pins_cap = cap;
+	}
+	p = &st->pins[st->npins++];
+	memcpy(p->hash, hash, sizeof(p->hash));
+	p->count = 1;
+	return 0;
+}
+
+/*
+ * Unlink the blob hash after the transaction that dropped its last name
+ * committed, unless a commit in flight pinned it. A failed unlink only
+ * leaves an orphan for the next recovery.
+ */
+static void blob_gc_locked(struct mint_store *st, const char *hash)
+{
+	char rel[MINT_BLOB_REL];
+
+	if (pin_find(st, hash))
+		return;
+	mint_blob_rel(hash, rel);
+	if (unlinkat(st->blobs_fd, rel, 0) && errno != ENOENT)
+		mint_log("store %s: cannot remove blob %s: %s", st->dir,
+			 hash, strerror(errno));
+}
+
+/* Drop one pin; the last one gone, an unnamed blob goes too. */
+static void unpin_locked(struct mint_store *st, const char *hash)
+{
+	struct pin *p = pin_find(st, hash);
+
+	if (!p || --p->count)
+		return;
+	*p = st->pins[--st->npins];
+	if (mint_cat_hash_used(st, hash) == 0)
+		blob_gc_locked(st, hash);
+}
+
+static int dir_setup(struct mint_store *st)
+{
+	struct stat sb;
+	int rc;
+
+	rc = mint_mkdir_p(st->dir, 0700);
+	if (rc)
+		goto fail;
+	st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dir_fd < 0 || fstat(st->dir_fd, &sb)) {
+		rc = -errno;
+		goto fail;
+	}
+	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		mint_log("store %s is writable by group or others; "
+			 "chmod 700 it", st->dir);
+		return -EPERM;
+	}
+	st->lock_fd = openat(st->dir_fd, "lock",
+			     O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (st->lock_fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (rc == -EBUSY) {
+			mint_log("store %s is in use by another mintfs",
+				 st->dir);
+			return rc;
+		}
+		goto fail;
+	}
+	rc = mint_subdir_setup(st->dir_fd, &st->blobs_fd);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	mint_log("store %s: %s", st->dir, strerror(-rc));
+	return rc;
+}
+
+/*
+ * mint_blob_sweep() asks this whether a blob file has a name. Runs inside
+ * mint_store_open(), before any other thread can see the store.
+ */
+static int blob_wanted(const char *hash, void *ctx)
+{
+	return mint_cat_hash_used(ctx, hash);
+}
+
+static int recover(struct mint_store *st)
+{
+	int rc;
+
+	rc = mint_staging_clear(st->dir_fd);
+	if (!rc)
+		rc = mint_cat_recover_rows(st);
+	if (!rc)
+		rc = mint_blob_sweep(st->blobs_fd, blob_wanted, st);
+	if (rc)
+		mint_log("store %s: recovery failed: %s", st->dir,
+			 strerror(-rc));
+	return rc;
+}
+
+int mint_store_open(const char *dir, struct mint_store **out)
+{
+	pthread_mutexattr_t attr;
+	struct mint_store *st;
+	int rc;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->dir_fd = st->blobs_fd = st->lock_fd = -1;
+	pthread_mutexattr_init(&attr);
+#ifndef NDEBUG
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+#endif
+	rc = -pthread_mutex_init(&st->mutex, &attr);
+	pthread_mutexattr_destroy(&attr);
+	if (rc) {
+		free(st);
+		return rc;
+	}
+	st->dir = strdup(dir);
+	if (!st->dir) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+#ifdef MINT_FAULT_INJECTION
+	fault_at = getenv("MINT_FAULT_AT");
+#endif
+	rc = dir_setup(st);
+	if (!rc)
+		rc = mint_cat_open(st);
+	if (!rc)
+		rc = recover(st);
+	if (rc)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	mint_store_close(st);
+	return rc;
+}
+
+void mint_store_close(struct mint_store *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < Q_N; i++)
+		sqlite3_finalize(st->q[i]);
+	sqlite3_close_v2(st->db);
+	if (st->blobs_fd >= 0)
+		close(st->blobs_fd);
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);	/* releases the flock */
+	pthread_mutex_destroy(&st->mutex);
+	free(st->pins);
+	free(st->dir);
+	free(st);
+}
+
+const char *mint_store_dir(const struct mint_store *st)
+{
+	return st->dir;
+}
+
+int mint_store_get(struct mint_store *st, const char *name,
+		   struct mint_original *out)
+{
+	int rc = name_check(name);
+
+	if (rc)
+		return rc;
+	store_lock(st);
+	rc = mint_cat_get(st, name, out);
+	store_unlock(st);
+	return rc;
+}
+
+int mint_store_list(struct mint_store *st, mint_store_each_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = st->q[Q_LIST];
+	struct mint_original *rows = NULL, *p;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	store_lock(st);
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			p = reallocarray(rows, cap, sizeof(*rows));
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			rows = p;
+		}
+		mint_cat_row_fill(s, &rows[n++]);
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = mint_cat_fail(st, rc, "list");
+	mint_cat_reset(s);
+	store_unlock(st);
+
+	for (i = 0; !rc && i < n; i++)
+		rc = fn(&rows[i], ctx);
+	free(rows);
+	return rc;
+}
+
+int mint_store_count(struct mint_store *st, uint64_t *count)
+{
+	sqlite3_stmt *s = st->q[Q_COUNT];
+	int rc;
+
+	store_lock(st);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*count = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = mint_cat_fail(st, rc, "count");
+	}
+	mint_cat_reset(s);
+	store_unlock(st);
+	return rc;
+}
+
+int mint_store_stage_new(struct mint_store *st, struct mint_stage *sg)
+{
+	int rc = mint_stage_create(st->dir_fd, &st->stage_seq, sg);
+
+	if (rc)
+		mint_log("store %s: cannot create a staging file: %s",
+			 st->dir, strerror(-rc));
+	return rc;
+}
+
+int mint_store_stage_copy(struct mint_store *st, const char *hash,
+			  struct mint_stage *sg)
+{
+	int in = -1, rc;
+
+	sg->fd = -1;
+	sg->path[0] = '\0';
+	rc = mint_store_blob_open(st, hash, &in);
+	if (rc)
+		return rc;
+	rc = mint_store_stage_new(st, sg);
+	if (rc)
+		goto out;
+	rc = mint_copy_fd(in, sg->fd);
+	if (rc) {
+		mint_log("store %s: cannot copy blob %s: %s", st->dir, hash,
+			 strerror(-rc));
+		mint_store_stage_discard(st, sg);
+	}
+out:
+	close(in);
+	return rc;
+}
+
+void mint_store_stage_discard(struct mint_store *st, struct mint_stage *sg)
+{
+	if (sg->fd >= 0)
+		close(sg->fd);
+	if (sg->path[0])
+		unlinkat(st->dir_fd, sg->path, 0);
+	sg->fd = -1;
+	sg->path[0] = '\0';
+}
+
+/*
+ * The catalog half of a commit: insert or update the row in one
+ * transaction, then unlink the blob the row no longer names.
+ */
+static int commit_row_locked(struct mint_store *st, const char *name,
+			     mode_t mode, const struct timespec *mtime,
+			     const char *hash, uint64_t size,
+			     struct mint_original *out)
+{
+	struct mint_original o;
+	char old[MINT_HASH_HEX + 1] = "";
+	int64_t now = now_ns(), mt, at = now;
+	sqlite3_stmt *s;
+	int rc, gc = 0;
+
+	rc = ts_pick(mtime, now, &mt);
+	if (rc < 0)
+		return rc;
+	if (!rc)
+		mt = now;
+	rc = mint_cat_begin(st);
+	if (rc)
+		return rc;
+	rc = mint_cat_get(st, name, &o);
+	if (!rc) {
+		memcpy(old, o.hash, sizeof(old));
+		at = (int64_t)o.atime.tv_sec * NSEC + o.atime.tv_nsec;
+		mode = o.mode;
+		s = st->q[Q_UPDATE_CONTENT];
+		sqlite3_bind_int64(s, 1, o.id);
+		mint_cat_bind_text(s, 2, hash);
+		sqlite3_bind_int64(s, 3, (int64_t)size);
+		sqlite3_bind_int64(s, 4, mt);
+		sqlite3_bind_int64(s, 5, now);
+		rc = mint_cat_step(st, Q_UPDATE_CONTENT, "update");
+	} else if (rc == -ENOENT) {
+		mode &= 07777;
+		s = st->q[Q_INSERT];
+		mint_cat_bind_text(s, 1, name);
+		mint_cat_bind_text(s, 2, hash);
+		sqlite3_bind_int64(s, 3, (int64_t)size);
+		sqlite3_bind_int64(s, 4, mode);
+		sqlite3_bind_int64(s, 5, at);
+		sqlite3_bind_int64(s, 6, mt);
+		sqlite3_bind_int64(s, 7, now);
+		rc = mint_cat_step(st, Q_INSERT, "insert");
+		o.id = sqlite3_last_insert_rowid(st->db);
+	}
+	if (!rc && old[0]) {
+		rc = mint_cat_forget_if_unused(st, old);
+		gc = rc > 0;
+		rc = rc < 0 ? rc : 0;
+	}
+	if (rc) {
+		mint_cat_rollback(st);
+		return rc;
+	}
+	fault_point("in-transaction");
+	rc = mint_cat_commit(st);
+	if (rc)
+		return rc;
+	fault_point("after-commit");
+	if (gc)
+		blob_gc_locked(st, old);
+	if (out) {
+		memset(out, 0, sizeof(*out));
+		out->id = o.id;
+		snprintf(out->name, sizeof(out->name), "%s", name);
+		memcpy(out->hash, hash, sizeof(out->hash));
+		out->size = size;
+		out->mode = mode;
+		mint_ns_to_ts(at, &out->atime);
+		mint_ns_to_ts(mt, &out->mtime);
+		mint_ns_to_ts(now, &out->ctime);
+	}
+	return 0;
+}
+
+/*
+ * After a failed commit whose staging file had become the blob: give the
+ * caller a staging file with the same bytes again. Rename the blob back
+ * when nothing else names or pins it; otherwise copy it (still pinned).
+ */
+static void commit_restore(struct mint_store *st, struct mint_stage *sg,
+			   const char *hash)
+{
+	char rel[MINT_BLOB_REL];
+	struct mint_stage copy;
+	struct pin *p;
+	int back = 0;
+
+	mint_blob_rel(hash, rel);
+	store_lock(st);
+	p = pin_find(st, hash);
+	if (p && p->count == 1 && mint_cat_hash_used(st, hash) == 0)
+		back = !renameat(st->blobs_fd, rel, st->dir_fd, sg->path);
+	store_unlock(st);
+	if (back)
+		return;
+	close(sg->fd);
+	sg->fd = -1;
+	sg->path[0] = '\0';
+	if (mint_store_stage_copy(st, hash, &copy) == 0)
+		*sg = copy;
+}
+
+int mint_store_commit(struct mint_store *st, struct mint_stage *sg,
+		      const char *name, mode_t mode,
+		      const struct timespec *mtime, struct mint_original *out)
+{
+	char hash[MINT_HASH_HEX + 1];
+	uint64_t size;
+	int rc, created = 0, pinned = 0;
+
+	rc = name_check(name);
+	if (rc)
+		return rc;
+	if (sg->fd < 0 || !sg->path[0])
+		return -EINVAL;
+	rc = mint_hash_fd(sg->fd, hash, &size);
+	if (!rc && fsync(sg->fd))
+		rc = -errno;
+	if (rc)
+		goto out;
+	fault_point("after-stage-fsync");
+
+	store_lock(st);
+	rc = mint_blob_dir_make(st->blobs_fd, hash);
+	if (!rc)
+		rc = pin_locked(st, hash);
+	store_unlock(st);
+	if (rc)
+		goto out;
+	pinned = 1;
+
+	rc = mint_blob_place(st->dir_fd, sg->path, st->blobs_fd, hash,
+			     &created);
+	fault_point("after-rename");
+	if (!rc)
+		rc = mint_blob_dir_sync(st->blobs_fd, hash);
+	if (rc)
+		goto out;
+	fault_point("after-dir-fsync");
+
+	store_lock(st);
+	rc = commit_row_locked(st, name, mode, mtime, hash, size, out);
+	store_unlock(st);
+	if (rc)
+		goto out;
+	/* Our bytes were a duplicate: the staging file is still there. */
+	if (!created)
+		unlinkat(st->dir_fd, sg->path, 0);
+	close(sg->fd);
+	sg->fd = -1;
+	sg->path[0] = '\0';
+out:
+	if (rc && created)
+		commit_restore(st, sg, hash);
+	if (pinned) {
+		store_lock(st);
+		unpin_locked(st, hash);
+		store_unlock(st);
+	}
+	if (rc)
+		mint_log("cannot store %s: %s", name, strerror(-rc));
+	return rc;
+}
+
+int mint_store_rename(struct mint_store *st, const char *from, const char *to)
+{
+	struct mint_original src, dst;
+	int rc, gc = 0;
+
+	if (name_check(from) || name_check(to))
+		return -EINVAL;
+	store_lock(st);
+	if (!strcmp(from, to)) {
+		rc = mint_cat_get(st, from, &src);
+		goto out;
+	}
+	rc = mint_cat_begin(st);
+	if (rc)
+		goto out;
+	rc = mint_cat_get(st, from, &src);
+	if (rc)
+		goto fail;
+	rc = mint_cat_get(st, to, &dst);
+	if (!rc) {
+		rc = mint_cat_delete(st, dst.id);
+		if (!rc)
+			rc = mint_cat_forget_if_unused(st, dst.hash);
+		if (rc < 0)
+			goto fail;
+		gc = rc;
+	} else if (rc != -ENOENT) {
+		goto fail;
+	}
+	sqlite3_bind_int64(st->q[Q_RENAME], 1, src.id);
+	mint_cat_bind_text(st->q[Q_RENAME], 2, to);
+	sqlite3_bind_int64(st->q[Q_RENAME], 3, now_ns());
+	rc = mint_cat_step(st, Q_RENAME, "rename");
+	if (rc)
+		goto fail;
+	rc = mint_cat_commit(st);
+	if (!rc && gc)
+		blob_gc_locked(st, dst.hash);
+	goto out;
+fail:
+	mint_cat_rollback(st);
+out:
+	store_unlock(st);
+	return rc;
+}
+
+int mint_store_unlink(struct mint_store *st, const char *name)
+{
+	struct mint_original o;
+	int rc, gc;
+
+	rc = name_check(name);
+	if (rc)
+		return rc;
+	store_lock(st);
+	rc = mint_cat_begin(st);
+	if (rc)
+		goto out;
+	rc = mint_cat_get(st, name, &o);
+	if (!rc)
+		rc = mint_cat_delete(st, o.id);
+	if (!rc)
+		rc = mint_cat_forget_if_unused(st, o.hash);
+	if (rc < 0) {
+		mint_cat_rollback(st);
+		goto out;
+	}
+	gc = rc;
+	rc = mint_cat_commit(st);
+	if (!rc && gc)
+		blob_gc_locked(st, o.hash);
+out:
+	store_unlock(st);
+	return rc;
+}
+
+int mint_store_set_mode(struct mint_store *st, const char *name, mode_t mode)
+{
+	sqlite3_stmt *s = st->q[Q_SET_MODE];
+	int rc = name_check(name);
+
+	if (rc)
+		return rc;
+	store_lock(st);
+	mint_cat_bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, mode & 07777);
+	sqlite3_bind_int64(s, 3, now_ns());
+	rc = mint_cat_step(st, Q_SET_MODE, "chmod");
+	if (!rc && !sqlite3_changes(st->db))
+		rc = -ENOENT;
+	store_unlock(st);
+	return rc;
+}
+
+int mint_store_set_times(struct mint_store *st, const char *name,
+			 const struct timespec *atime,
+			 const struct timespec *mtime)
+{
+	sqlite3_stmt *s = st->q[Q_SET_TIMES];
+	int64_t now = now_ns(), at, mt;
+	int rc, has_at, has_mt;
+
+	rc = name_check(name);
+	if (rc)
+		return rc;
+	has_at = ts_pick(atime, now, &at);
+	has_mt = ts_pick(mtime, now, &mt);
+	if (has_at < 0 || has_mt < 0)
+		return -EINVAL;
+	store_lock(st);
+	mint_cat_bind_text(s, 1, name);
+	if (has_at)
+		sqlite3_bind_int64(s, 2, at);
+	if (has_mt)
+		sqlite3_bind_int64(s, 3, mt);
+	sqlite3_bind_int64(s, 4, now);
+	rc = mint_cat_step(st, Q_SET_TIMES, "utimens");
+	if (!rc && !sqlite3_changes(st->db))
+		rc = -ENOENT;
+	store_unlock(st);
+	return rc;
+}
+
+int mint_store_blob_open(struct mint_store *st, const char *hash, int *fd)
+{
+	int rc = mint_blob_open(st->blobs_fd, hash, fd);
+
+	if (rc == -EIO)
+		mint_log("store %s: blob %s is missing or unreadable",
+			 st->dir, hash);
+	return rc;
+}
+
+int mint_store_blob_load(struct mint_store *st, const char *hash,
+			 size_t max, uint8_t **data, size_t *len)
+{
+	char got[MINT_HASH_HEX + 1];
+	int fd = -1, rc;
+
+	*data = NULL;
+	*len = 0;
+	rc = mint_store_blob_open(st, hash, &fd);
+	if (rc)
+		return rc;
+	rc = mint_read_all(fd, max, data, len);
+	close(fd);
+	if (rc)
+		return rc;
+	mint_sha256_hex(*data, *len, got);
+	if (strcmp(got, hash)) {
+		mint_log("store %s: blob %s is damaged (its bytes hash to %s)",
+			 st->dir, hash, got);
+		free(*data);
+		*data = NULL;
+		*len = 0;
+		return -EIO;
+	}
+	return 0;
+}
+
+int mint_store_size_get(struct mint_store *st, const char *hash,
+			const char *key, uint64_t *size)
+{
+	sqlite3_stmt *s = st->q[Q_SIZE_GET];
+	int rc;
+
+	store_lock(st);
+	mint_cat_bind_text(s, 1, hash);
+	mint_cat_bind_text(s, 2, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*size = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else {
+		rc = mint_cat_fail(st, rc, "size lookup");
+	}
+	mint_cat_reset(s);
+	store_unlock(st);
+	return rc;
+}
+
+int mint_store_size_put(struct mint_store *st, const char *hash,
+			const char *key, uint64_t size)
+{
+	sqlite3_stmt *s = st->q[Q_SIZE_PUT];
+	int rc;
+
+	store_lock(st);
+	mint_cat_bind_text(s, 1, hash);
+	mint_cat_bind_text(s, 2, key);
+	sqlite3_bind_int64(s, 3, (int64_t)size);
+	rc = mint_cat_step(st, Q_SIZE_PUT, "size update");
+	store_unlock(st);
+	return rc;
+}

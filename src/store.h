@@ -1,0 +1,173 @@
+/*
+ * store.h - where originals live: a SQLite catalog and content-addressed
+ * blob files, with on-disk staging for files being written.
+ *
+ * Layout of a store directory (mode 0700):
+ *   catalog.db            SQLite, WAL mode; schema in docs/STORE.md
+ *   blobs/ab/abcdef...    one file per distinct content, named by the hex
+ *                         SHA-256 of its bytes, never modified once named
+ *   staging/NNN           files being written; none survive a mount
+ *
+ * Durability: mint_store_commit() makes the bytes durable in the order
+ * staging fsync -> rename into blobs/ -> directory fsync -> one catalog
+ * transaction. mint_store_open() recovers from a crash anywhere in that
+ * sequence: staging files are removed, blobs no row names are removed, rows
+ * whose blob is missing are dropped (and logged).
+ *
+ * No path on disk is ever built from a user's file name: names live only in
+ * the catalog.
+ *
+ * Threads: every function may be called from any thread; the store
+ * serialises catalog access with its own mutex and never holds it across
+ * file I/O on blobs or staging files.
+ *
+ * Errors: 0 or a negative errno. SQLite codes are mapped in one place
+ * (SQLITE_BUSY/LOCKED -> -EBUSY, SQLITE_FULL -> -ENOSPC, SQLITE_NOMEM ->
+ * -ENOMEM, SQLITE_CORRUPT/NOTADB -> -EIO, others -> -EIO).
+ */
+#ifndef MINT_STORE_H
+#define MINT_STORE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define MINT_NAME_MAX 255
+#define MINT_HASH_HEX 64
+
+struct mint_store;
+
+/* One original as the catalog knows it. */
+struct mint_original {
+	int64_t id;			/* stable across renames: the inode */
+	char name[MINT_NAME_MAX + 1];
+	char hash[MINT_HASH_HEX + 1];	/* hex SHA-256 of the blob */
+	uint64_t size;
+	mode_t mode;			/* permission bits only */
+	struct timespec atime;
+	struct timespec mtime;
+	struct timespec ctime;
+};
+
+/* A staging file: a private on-disk file being written. */
+struct mint_stage {
+	int fd;				/* O_RDWR, owned */
+	char path[64];			/* "staging/NNN", relative to STORE */
+};
+
+/*
+ * Open (creating if needed) the store at `dir`, run recovery, and return it
+ * in *out. The directory is created 0700; an existing one writable by group
+ * or others is refused with -EPERM, one locked by another mintfs with
+ * -EBUSY. -ENOTDIR, -EACCES, -EIO (catalog unreadable) and others as
+ * open/mkdir report them; every failure is logged. Freed by
+ * mint_store_close().
+ */
+int mint_store_open(const char *dir, struct mint_store **out);
+
+/* Close the catalog and free the store. NULL is allowed. */
+void mint_store_close(struct mint_store *st);
+
+/* The store's directory (borrowed until mint_store_close). */
+const char *mint_store_dir(const struct mint_store *st);
+
+/* Copy the row named `name` into *out. 0 or -ENOENT. */
+int mint_store_get(struct mint_store *st, const char *name,
+		   struct mint_original *out);
+
+/*
+ * Call fn for every original in name order (bytewise). fn returns 0 to go
+ * on, anything else stops the walk and is returned. The catalog lock is
+ * not held while fn runs (rows are read first), so fn may call the store.
+ */
+typedef int (*mint_store_each_fn)(const struct mint_original *o, void *ctx);
+int mint_store_list(struct mint_store *st, mint_store_each_fn fn, void *ctx);
+
+/* Number of originals. */
+int mint_store_count(struct mint_store *st, uint64_t *count);
+
+/*
+ * Create a new empty staging file in *sg. 0 or -errno. The caller ends it
+ * with mint_store_commit() or mint_store_stage_discard().
+ */
+int mint_store_stage_new(struct mint_store *st, struct mint_stage *sg);
+
+/*
+ * Create a staging file holding a copy of the blob `hash` (for writes to
+ * an existing original: blobs are never modified). 0, -EIO if the blob is
+ * missing or unreadable, or -errno.
+ */
+int mint_store_stage_copy(struct mint_store *st, const char *hash,
+			  struct mint_stage *sg);
+
+/* Close and remove a staging file. Safe on fd == -1. */
+void mint_store_stage_discard(struct mint_store *st, struct mint_stage *sg);
+
+/*
+ * Make the staging file's bytes the content of `name`, replacing any
+ * earlier content under that name (the row keeps its id, mode and atime;
+ * mtime and ctime become now unless `mtime` is given). A new name gets
+ * mode `mode`. The bytes are hashed, fsynced, renamed into blobs/ (or
+ * dropped if that blob exists already), the blob directory fsynced, then
+ * the row written in one transaction. On success the staging file is
+ * consumed (sg->fd becomes -1) and *out, if not NULL, holds the new row.
+ * On failure the staging file is left for the caller and nothing changed
+ * in the catalog. -ENOSPC, -EIO, -ENOMEM, or -EINVAL for a bad name.
+ */
+int mint_store_commit(struct mint_store *st, struct mint_stage *sg,
+		      const char *name, mode_t mode,
+		      const struct timespec *mtime, struct mint_original *out);
+
+/*
+ * Rename `from` to `to`, replacing `to` if it exists, in one transaction.
+ * The row keeps its id. A blob no row names any more is removed.
+ * 0, -ENOENT (no `from`), -EINVAL (bad name).
+ */
+int mint_store_rename(struct mint_store *st, const char *from, const char *to);
+
+/* Remove `name`; its blob goes when no row names it. 0 or -ENOENT. */
+int mint_store_unlink(struct mint_store *st, const char *name);
+
+/* Set the permission bits (mode & 07777). 0 or -ENOENT. ctime becomes now. */
+int mint_store_set_mode(struct mint_store *st, const char *name, mode_t mode);
+
+/*
+ * Set atime and/or mtime (NULL leaves one as it is). ctime becomes now.
+ * 0 or -ENOENT.
+ */
+int mint_store_set_times(struct mint_store *st, const char *name,
+			 const struct timespec *atime,
+			 const struct timespec *mtime);
+
+/*
+ * Open the blob `hash` read-only; the caller closes the fd.
+ * 0, -EIO (missing or unreadable).
+ */
+int mint_store_blob_open(struct mint_store *st, const char *hash, int *fd);
+
+/*
+ * Read the whole blob `hash` into a malloc'd buffer (*data, caller frees)
+ * and verify its SHA-256: a blob whose bytes no longer match its name
+ * (bit rot) gives -EIO and is logged. -EFBIG if larger than `max` (0: no
+ * limit), -ENOMEM, -EIO.
+ */
+int mint_store_blob_load(struct mint_store *st, const char *hash,
+			 size_t max, uint8_t **data, size_t *len);
+
+/*
+ * Remembered sizes of derived files, keyed by blob hash and a short key
+ * such as "original.png". get: 0 or -ENOENT. put: 0 or -errno. Rows for a
+ * hash go when its blob goes.
+ */
+int mint_store_size_get(struct mint_store *st, const char *hash,
+			const char *key, uint64_t *size);
+int mint_store_size_put(struct mint_store *st, const char *hash,
+			const char *key, uint64_t size);
+
+/*
+ * Hex SHA-256 of `len` bytes into hex[65] (NUL-terminated). Uses
+ * libcrypto.
+ */
+void mint_sha256_hex(const void *data, size_t len, char hex[MINT_HASH_HEX + 1]);
+
+#endif

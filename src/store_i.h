@@ -1,0 +1,90 @@
+/*
+ * store_i.h - private to the store (store.c, catalog.c): the store's
+ * state and the catalog helpers store.c calls.
+ *
+ * Locking: every mint_cat_* function touches st->db and st->q[], so it is
+ * called with st->mutex held, or from mint_store_open() before the store
+ * is handed out. They return 0 or a negative errno (mint_cat_get:
+ * -ENOENT when there is no such name) and log catalog failures once.
+ */
+#ifndef MINT_STORE_I_H
+#define MINT_STORE_I_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define NSEC 1000000000LL
+
+/* The prepared statements, one slot each in st->q[]. */
+enum query {
+	Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_GET, Q_LIST, Q_COUNT, Q_INSERT,
+	Q_UPDATE_CONTENT, Q_DELETE, Q_RENAME, Q_SET_MODE, Q_SET_TIMES,
+	Q_HASH_USED, Q_SIZES_DROP, Q_SIZE_GET, Q_SIZE_PUT, Q_N
+};
+
+/* A commit in flight holds its blob's hash here. */
+struct pin {
+	char hash[MINT_HASH_HEX + 1];
+	unsigned int count;
+};
+
+struct mint_store {
+	char *dir;
+	int dir_fd;			/* the store directory */
+	int blobs_fd;			/* blobs/ */
+	int lock_fd;			/* "lock", flock()ed while open */
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_N];		/* prepared at open */
+	pthread_mutex_t mutex;		/* guards db, q[] and pins */
+	struct pin *pins;
+	size_t npins, pins_cap;
+	atomic_ulong stage_seq;
+};
+
+/* Open STORE/catalog.db, set the pragmas, create the schema, prepare. */
+int mint_cat_open(struct mint_store *st);
+
+/* Drop rows whose blob is missing (logged), and orphaned sizes. */
+int mint_cat_recover_rows(struct mint_store *st);
+
+/* Log a catalog failure once and return its errno (never 0). */
+int mint_cat_fail(struct mint_store *st, int rc, const char *what);
+
+/* Bind a NUL-terminated string (SQLITE_STATIC: keep it alive). */
+void mint_cat_bind_text(sqlite3_stmt *s, int idx, const char *text);
+
+/* Reset a statement and clear its bindings. */
+void mint_cat_reset(sqlite3_stmt *s);
+
+/* Step bound statement q, which returns no rows, then reset it. */
+int mint_cat_step(struct mint_store *st, enum query q, const char *what);
+
+int mint_cat_begin(struct mint_store *st);
+int mint_cat_commit(struct mint_store *st);	/* rolls back on failure */
+void mint_cat_rollback(struct mint_store *st);
+
+/* Decode a row selected with the columns of Q_GET / Q_LIST. */
+void mint_cat_row_fill(sqlite3_stmt *s, struct mint_original *o);
+
+int mint_cat_get(struct mint_store *st, const char *name,
+		 struct mint_original *out);
+
+/* 1 if some row names hash, 0 if none, or -errno. */
+int mint_cat_hash_used(struct mint_store *st, const char *hash);
+
+/*
+ * Inside a transaction: when no row names hash any more, drop its sizes
+ * and return 1 (the caller unlinks the blob after COMMIT); else 0, -errno.
+ */
+int mint_cat_forget_if_unused(struct mint_store *st, const char *hash);
+
+/* Delete the row with this id. */
+int mint_cat_delete(struct mint_store *st, int64_t id);
+
+/* Int64 nanoseconds since the epoch to a timespec. */
+void mint_ns_to_ts(int64_t ns, struct timespec *t);
+
+#endif
