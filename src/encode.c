@@ -1,0 +1,390 @@
+/*
+ * encode.c - the output formats and their whole-image encoders (see
+ * encode.h): PNG with libpng, JPEG with libjpeg-turbo, WebP with libwebp.
+ *
+ * Each encoder writes straight into the caller's mint_buf, so the buffer's
+ * cap bounds the output as it grows; on failure the buffer is cut back to
+ * the length it had. No global state: libpng and libjpeg errors longjmp to
+ * a jmp_buf in a per-call struct on the stack, one setjmp per codec.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+#include <png.h>
+#include <webp/encode.h>
+
+#include "encode.h"
+
+#define PNG_LEVEL 6
+#define JPEG_QUALITY 90
+#define WEBP_QUALITY 80
+
+static const char *const format_ext[MINT_FMT_COUNT] = {
+	[MINT_FMT_PNG] = "png",
+	[MINT_FMT_JPEG] = "jpeg",
+	[MINT_FMT_WEBP] = "webp",
+};
+
+const char *mint_format_ext(enum mint_format fmt)
+{
+	if ((unsigned)fmt >= MINT_FMT_COUNT)
+		return NULL;
+	return format_ext[fmt];
+}
+
+int mint_format_from_ext(const char *ext)
+{
+	int i;
+
+	if (!ext)
+		return -1;
+	for (i = 0; i < MINT_FMT_COUNT; i++)
+		if (!strcmp(ext, format_ext[i]))
+			return i;
+	return -1;
+}
+
+int mint_encode(enum mint_format fmt, const struct mint_image *img,
+		struct mint_buf *out)
+{
+	switch (fmt) {
+	case MINT_FMT_PNG:
+		return mint_encode_png(img, out);
+	case MINT_FMT_JPEG:
+		return mint_encode_jpeg(img, out);
+	case MINT_FMT_WEBP:
+		return mint_encode_webp(img, out);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* A programming error, not the user's: the image is not one of ours. */
+static int image_ok(const struct mint_image *img)
+{
+	return img && img->pixels && img->width && img->height &&
+	       (img->channels == 3 || img->channels == 4) &&
+	       img->stride >= (size_t)img->width * img->channels;
+}
+
+/* ---- PNG ---- */
+
+struct png_wctx {
+	jmp_buf jmp;
+	struct mint_buf *out;
+	int err;
+};
+
+static void png_w_error(png_structp png, png_const_charp msg)
+{
+	struct png_wctx *ctx = png_get_error_ptr(png);
+
+	(void)msg;
+	if (!ctx->err)
+		ctx->err = -EIO;
+	longjmp(ctx->jmp, 1);
+}
+
+static void png_w_warning(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
+static void png_w_write(png_structp png, png_bytep data, size_t n)
+{
+	struct png_wctx *ctx = png_get_io_ptr(png);
+	int rc = mint_buf_append(ctx->out, data, n);
+
+	if (rc) {
+		ctx->err = rc;
+		png_error(png, "write failed");
+	}
+}
+
+static void png_w_flush(png_structp png)
+{
+	(void)png;
+}
+
+/* The one function with setjmp for PNG; png and info made by the caller. */
+static int png_write_all(struct png_wctx *ctx, png_structp png,
+			   png_infop info, const struct mint_image *img)
+{
+	uint32_t y;
+
+	if (setjmp(ctx->jmp))
+		return ctx->err;
+	png_set_write_fn(png, ctx, png_w_write, png_w_flush);
+	png_set_compression_level(png, PNG_LEVEL);
+	png_set_IHDR(png, info, img->width, img->height, 8,
+		     img->channels == 4 ? PNG_COLOR_TYPE_RGBA :
+					  PNG_COLOR_TYPE_RGB,
+		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+		     PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	for (y = 0; y < img->height; y++)
+		png_write_row(png, img->pixels + y * img->stride);
+	png_write_end(png, NULL);
+	return 0;
+}
+
+int mint_encode_png(const struct mint_image *img, struct mint_buf *out)
+{
+	struct png_wctx ctx = { .out = out };
+	size_t start = out->len;
+	png_structp png;
+	png_infop info = NULL;
+	int rc;
+
+	if (!image_ok(img))
+		return -EINVAL;
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx,
+				      png_w_error, png_w_warning);
+	if (!png)
+		return -ENOMEM;
+	info = png_create_info_struct(png);
+	if (!info)
+		rc = -ENOMEM;
+	else
+		rc = png_write_all(&ctx, png, info, img);
+	png_destroy_write_struct(&png, &info);
+	if (rc)
+		out->len = start;
+	return rc;
+}
+
+/* ---- JPEG ---- */
+
+struct jpeg_wctx {
+	struct jpeg_error_mgr pub;	/* first: libjpeg casts to it */
+	struct jpeg_destination_mgr dest;
+	jmp_buf jmp;
+	struct mint_buf *out;
+	int err;
+};
+
+static void jpeg_w_error(j_common_ptr cinfo)
+{
+	struct jpeg_wctx *ctx = (struct jpeg_wctx *)cinfo->err;
+
+	if (!ctx->err)
+		ctx->err = cinfo->err->msg_code == JERR_OUT_OF_MEMORY ?
+			   -ENOMEM : -EIO;
+	longjmp(ctx->jmp, 1);
+}
+
+static void jpeg_w_message(j_common_ptr cinfo)
+{
+	(void)cinfo;
+}
+
+/* Hand libjpeg the spare room of the mint_buf, growing it if none. */
+static void jpeg_w_room(j_compress_ptr cinfo)
+{
+	struct jpeg_wctx *ctx = (struct jpeg_wctx *)cinfo->err;
+	struct mint_buf *b = ctx->out;
+	int rc;
+
+	if (b->len == b->cap) {
+		rc = mint_buf_reserve(b, 1);
+		if (rc) {
+			ctx->err = rc;
+			longjmp(ctx->jmp, 1);
+		}
+	}
+	ctx->dest.next_output_byte = b->data + b->len;
+	ctx->dest.free_in_buffer = b->cap - b->len;
+}
+
+static boolean jpeg_w_empty(j_compress_ptr cinfo)
+{
+	struct jpeg_wctx *ctx = (struct jpeg_wctx *)cinfo->err;
+
+	/* libjpeg filled all the room it was given. */
+	ctx->out->len = ctx->out->cap;
+	jpeg_w_room(cinfo);
+	return TRUE;
+}
+
+static void jpeg_w_term(j_compress_ptr cinfo)
+{
+	struct jpeg_wctx *ctx = (struct jpeg_wctx *)cinfo->err;
+
+	ctx->out->len = ctx->out->cap - ctx->dest.free_in_buffer;
+}
+
+/* RGBA over white, rounded: c * a / 255 + 255 * (255 - a) / 255. */
+static void flatten_row(const uint8_t *in, uint8_t *out, uint32_t w)
+{
+	unsigned a, c;
+	uint32_t x;
+
+	for (x = 0; x < w; x++, in += 4, out += 3) {
+		a = in[3];
+		for (c = 0; c < 3; c++)
+			out[c] = (uint8_t)((in[c] * a + 255 * (255 - a) +
+					    127) / 255);
+	}
+}
+
+static void jpeg_set_params(j_compress_ptr cinfo,
+			    const struct mint_image *img)
+{
+	cinfo->image_width = img->width;
+	cinfo->image_height = img->height;
+	cinfo->input_components = 3;
+	cinfo->in_color_space = JCS_RGB;
+	jpeg_set_defaults(cinfo);
+	jpeg_set_quality(cinfo, JPEG_QUALITY, TRUE);
+	/* 4:2:0 (also libjpeg's default, but say it). */
+	cinfo->comp_info[0].h_samp_factor = 2;
+	cinfo->comp_info[0].v_samp_factor = 2;
+	cinfo->comp_info[1].h_samp_factor = 1;
+	cinfo->comp_info[1].v_samp_factor = 1;
+	cinfo->comp_info[2].h_samp_factor = 1;
+	cinfo->comp_info[2].v_samp_factor = 1;
+}
+
+/*
+ * The one function with setjmp for JPEG. `rgb` is a row of width * 3 bytes
+ * for flattening RGBA, allocated by the caller (NULL for RGB images).
+ */
+static int jpeg_write_all(struct jpeg_wctx *ctx,
+			    struct jpeg_compress_struct *cinfo,
+			    const struct mint_image *img, uint8_t *rgb)
+{
+	JSAMPROW row;
+
+	cinfo->err = jpeg_std_error(&ctx->pub);
+	ctx->pub.error_exit = jpeg_w_error;
+	ctx->pub.output_message = jpeg_w_message;
+	ctx->dest.init_destination = jpeg_w_room;
+	ctx->dest.empty_output_buffer = jpeg_w_empty;
+	ctx->dest.term_destination = jpeg_w_term;
+	if (setjmp(ctx->jmp)) {
+		jpeg_destroy_compress(cinfo);
+		return ctx->err;
+	}
+	jpeg_create_compress(cinfo);
+	cinfo->dest = &ctx->dest;
+	jpeg_set_params(cinfo, img);
+	jpeg_start_compress(cinfo, TRUE);
+	while (cinfo->next_scanline < cinfo->image_height) {
+		row = img->pixels + cinfo->next_scanline * img->stride;
+		if (rgb) {
+			flatten_row(row, rgb, img->width);
+			row = rgb;
+		}
+		jpeg_write_scanlines(cinfo, &row, 1);
+	}
+	jpeg_finish_compress(cinfo);
+	jpeg_destroy_compress(cinfo);
+	return 0;
+}
+
+int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out)
+{
+	struct jpeg_compress_struct cinfo;
+	struct jpeg_wctx ctx;
+	size_t start = out->len;
+	uint8_t *rgb = NULL;
+	int rc;
+
+	if (!image_ok(img))
+		return -EINVAL;
+	if (img->width > JPEG_MAX_DIMENSION || img->height > JPEG_MAX_DIMENSION)
+		return -EFBIG;
+	if (img->channels == 4) {
+		rgb = malloc((size_t)img->width * 3);
+		if (!rgb)
+			return -ENOMEM;
+	}
+	memset(&cinfo, 0, sizeof(cinfo));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.out = out;
+	rc = jpeg_write_all(&ctx, &cinfo, img, rgb);
+	free(rgb);
+	if (rc)
+		out->len = start;
+	return rc;
+}
+
+/* ---- WebP ---- */
+
+struct webp_wctx {
+	struct mint_buf *out;
+	int err;
+};
+
+/*
+ * libwebp's encoder errors to errno, in one place. Called only after a
+ * failure, which is never 0: libwebp 1.2 can fail leaving VP8_ENC_OK.
+ */
+static int webp_error_to_errno(WebPEncodingError e)
+{
+	switch (e) {
+	case VP8_ENC_ERROR_OUT_OF_MEMORY:
+	case VP8_ENC_ERROR_BITSTREAM_OUT_OF_MEMORY:
+		return -ENOMEM;
+	case VP8_ENC_ERROR_BAD_DIMENSION:
+	case VP8_ENC_ERROR_PARTITION0_OVERFLOW:
+	case VP8_ENC_ERROR_FILE_TOO_BIG:
+		return -EFBIG;
+	default:
+		return -EIO;
+	}
+}
+
+static int webp_w_write(const uint8_t *data, size_t n,
+			const WebPPicture *pic)
+{
+	struct webp_wctx *ctx = pic->custom_ptr;
+	int rc = mint_buf_append(ctx->out, data, n);
+
+	if (rc)
+		ctx->err = rc;
+	return !rc;
+}
+
+int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
+{
+	struct webp_wctx ctx = { .out = out };
+	size_t start = out->len;
+	WebPConfig cfg;
+	WebPPicture pic;
+	int ok, rc;
+
+	if (!image_ok(img))
+		return -EINVAL;
+	if (img->width > WEBP_MAX_DIMENSION ||
+	    img->height > WEBP_MAX_DIMENSION)
+		return -EFBIG;
+	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, WEBP_QUALITY) ||
+	    !WebPPictureInit(&pic))
+		return -EIO;
+	pic.width = (int)img->width;
+	pic.height = (int)img->height;
+	pic.writer = webp_w_write;
+	pic.custom_ptr = &ctx;
+	if (img->channels == 4)
+		ok = WebPPictureImportRGBA(&pic, img->pixels, (int)img->stride);
+	else
+		ok = WebPPictureImportRGB(&pic, img->pixels, (int)img->stride);
+	if (ok)
+		ok = WebPEncode(&cfg, &pic);
+	/* libwebp leaves error_code VP8_ENC_OK when our writer refuses. */
+	if (ctx.err)
+		rc = ctx.err;
+	else
+		rc = ok ? 0 : webp_error_to_errno(pic.error_code);
+	WebPPictureFree(&pic);
+	if (rc)
+		out->len = start;
+	return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * encode.h - the output formats and their whole-image encoders.
+ *
+ * Every Images file is one of these formats. Encoders are stateless and
+ * thread-safe. JPEG has no alpha: RGBA input is flattened on white.
+ */
+#ifndef MINT_ENCODE_H
+#define MINT_ENCODE_H
+
+#include "buf.h"
+#include "image.h"
+
+enum mint_format {
+	MINT_FMT_PNG,
+	MINT_FMT_JPEG,
+	MINT_FMT_WEBP,
+	MINT_FMT_COUNT
+};
+
+/* File extension without the dot: "png", "jpeg", "webp". */
+const char *mint_format_ext(enum mint_format fmt);
+
+/* The format whose extension is `ext` (exact), or -1. */
+int mint_format_from_ext(const char *ext);
+
+/*
+ * Append the encoding of `img` in `fmt` to `out`. PNG: zlib level 6, 8-bit
+ * RGB or RGBA as the image has. JPEG: quality 90, 4:2:0. WebP: lossy
+ * quality 80 (with alpha if the image has it). 0, -ENOMEM, -EFBIG (the
+ * buffer's cap) or -EIO.
+ */
+int mint_encode(enum mint_format fmt, const struct mint_image *img,
+		struct mint_buf *out);
+
+int mint_encode_png(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);
+
+#endif
