@@ -1,0 +1,56 @@
+/*
+ * registry.c - the plugin tables: which generators read originals, which
+ * variants make Images folders. Adding a plugin is one file and one line
+ * here. The tables are const: built at compile time, shared by all threads.
+ */
+#include <string.h>
+
+#include "generator.h"
+#include "variant.h"
+
+const struct mint_generator *const mint_generators[] = {
+	&mint_generator_png,
+	&mint_generator_jpeg,
+	&mint_generator_webp,
+	&mint_generator_text,	/* last: takes any UTF-8 no image claimed */
+	NULL,
+};
+
+static const struct mint_variant_cached original_cached =
+	MINT_VARIANT_CACHED(mint_variant_original, "original", 1);
+
+const struct mint_variant *const mint_variants[] = {
+	&original_cached.variant,
+	NULL,
+};
+
+const struct mint_generator *mint_generator_find(const char *name,
+						  const uint8_t *data,
+						  size_t len)
+{
+	const struct mint_generator *const *g;
+
+	for (g = mint_generators; *g; g++)
+		if ((*g)->accepts(name, data, len))
+			return *g;
+	return NULL;
+}
+
+void mint_generators_cleanup(void)
+{
+	const struct mint_generator *const *g;
+
+	for (g = mint_generators; *g; g++)
+		if ((*g)->cleanup)
+			(*g)->cleanup();
+}
+
+const struct mint_variant *mint_variant_find(const char *name)
+{
+	const struct mint_variant *const *v;
+
+	for (v = mint_variants; *v; v++)
+		if (!strcmp((*v)->name, name))
+			return *v;
+	return NULL;
+}

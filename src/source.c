@@ -1,0 +1,104 @@
+/*
+ * source.c - an original's pixels, decoded once and shared (variant.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "generator.h"
+#include "log.h"
+#include "variant.h"
+
+static void pixels_destroy(struct mint_obj *obj)
+{
+	struct mint_pixels *p = mint_container_of(obj, struct mint_pixels,
+						  obj);
+
+	mint_image_release(&p->img);
+	free(p);
+}
+
+static int pixels_compute(void *arg, struct mint_obj **out)
+{
+	struct mint_source *src = arg;
+	const struct mint_generator *gen;
+	struct mint_pixels *p = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = mint_store_blob_load(src->ctx->store, src->hash, 0, &data, &len);
+	if (rc)
+		goto out;
+	gen = mint_generator_find(src->name, data, len);
+	if (!gen) {
+		mint_log("%s: stored bytes are no longer a known format",
+			 src->name);
+		rc = -EIO;
+		goto out;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = gen->render(src->name, data, len, &src->ctx->limits, &p->img);
+	if (rc) {
+		mint_log("%s: cannot decode stored original (%s)", src->name,
+			 gen->name);
+		free(p);
+		p = NULL;
+		goto out;
+	}
+	mint_obj_init(&p->obj, sizeof(*p) + mint_image_bytes(&p->img),
+		      pixels_destroy);
+	*out = &p->obj;
+out:
+	free(data);
+	return rc;
+}
+
+int mint_source_pixels(struct mint_source *src, struct mint_pixels **out)
+{
+	struct mint_obj *obj;
+	char key[MINT_HASH_HEX + 16];
+	int rc;
+
+	snprintf(key, sizeof(key), "%s:pixels", src->hash);
+	rc = mint_cache_get(src->ctx->cache, key, pixels_compute, src, &obj);
+	*out = rc ? NULL : mint_container_of(obj, struct mint_pixels, obj);
+	return rc;
+}
+
+struct seed {
+	struct mint_image *img;
+};
+
+static int seed_compute(void *arg, struct mint_obj **out)
+{
+	struct seed *s = arg;
+	struct mint_pixels *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->img = *s->img;
+	memset(s->img, 0, sizeof(*s->img));
+	mint_obj_init(&p->obj, sizeof(*p) + mint_image_bytes(&p->img),
+		      pixels_destroy);
+	*out = &p->obj;
+	return 0;
+}
+
+void mint_source_seed_pixels(struct mint_ctx *ctx, const char *hash,
+			     struct mint_image *img)
+{
+	struct seed s = { img };
+	struct mint_obj *obj;
+	char key[MINT_HASH_HEX + 16];
+
+	snprintf(key, sizeof(key), "%s:pixels", hash);
+	if (!mint_cache_get(ctx->cache, key, seed_compute, &s, &obj))
+		mint_obj_unref(obj);
+	mint_image_release(img);	/* still ours if the key was cached */
+}

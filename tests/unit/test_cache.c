@@ -1,0 +1,270 @@
+/*
+ * test_cache.c - the byte-bounded LRU: bound, eviction under live
+ * references, single flight, invalidation by prefix.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "check.h"
+
+struct val {
+	struct mint_obj obj;
+	int id;
+};
+
+static atomic_int destroyed;
+static atomic_int computed;
+
+static void val_destroy(struct mint_obj *obj)
+{
+	atomic_fetch_add(&destroyed, 1);
+	free(mint_container_of(obj, struct val, obj));
+}
+
+struct spec {
+	int id;
+	size_t bytes;
+	int fail;
+	useconds_t delay;
+};
+
+static int make_val(void *arg, struct mint_obj **out)
+{
+	struct spec *s = arg;
+	struct val *v;
+
+	atomic_fetch_add(&computed, 1);
+	if (s->delay)
+		usleep(s->delay);
+	if (s->fail)
+		return -EIO;
+	v = malloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	mint_obj_init(&v->obj, s->bytes, val_destroy);
+	v->id = s->id;
+	*out = &v->obj;
+	return 0;
+}
+
+static int id_of(struct mint_obj *obj)
+{
+	return mint_container_of(obj, struct val, obj)->id;
+}
+
+static void reset(void)
+{
+	atomic_store(&destroyed, 0);
+	atomic_store(&computed, 0);
+}
+
+static void test_hit_after_miss(void)
+{
+	struct mint_cache *c = mint_cache_new(1000);
+	struct spec s = { 7, 10, 0, 0 };
+	struct mint_obj *a, *b;
+
+	reset();
+	REQUIRE(c);
+	EXPECT_EQ(mint_cache_get(c, "k", make_val, &s, &a), 0);
+	EXPECT_EQ(mint_cache_get(c, "k", make_val, &s, &b), 0);
+	EXPECT(a == b);
+	EXPECT_EQ(id_of(a), 7);
+	EXPECT_EQ(atomic_load(&computed), 1);
+	mint_obj_unref(a);
+	mint_obj_unref(b);
+	EXPECT_EQ(atomic_load(&destroyed), 0);	/* the cache holds it */
+	mint_cache_free(c);
+	EXPECT_EQ(atomic_load(&destroyed), 1);
+}
+
+static void test_bound_and_lru_order(void)
+{
+	struct mint_cache *c = mint_cache_new(100);
+	struct mint_cache_stats st;
+	struct mint_obj *o;
+	struct spec s = { 0, 40, 0, 0 };
+	char key[8];
+	int i;
+
+	reset();
+	for (i = 0; i < 3; i++) {	/* 3 x 40 > 100: the first goes */
+		snprintf(key, sizeof(key), "k%d", i);
+		s.id = i;
+		REQUIRE(!mint_cache_get(c, key, make_val, &s, &o));
+		mint_obj_unref(o);
+		if (i == 1) {		/* touch k0: k1 is now the oldest */
+			REQUIRE(!mint_cache_get(c, "k0", make_val, &s, &o));
+			mint_obj_unref(o);
+		}
+	}
+	mint_cache_get_stats(c, &st);
+	EXPECT(st.bytes <= 100);
+	EXPECT_EQ(st.entries, 2);
+	EXPECT_EQ(st.evictions, 1);
+	EXPECT_EQ(atomic_load(&destroyed), 1);
+	s.id = 99;
+	REQUIRE(!mint_cache_get(c, "k0", make_val, &s, &o));
+	EXPECT_EQ(id_of(o), 0);		/* still cached */
+	mint_obj_unref(o);
+	REQUIRE(!mint_cache_get(c, "k1", make_val, &s, &o));
+	EXPECT_EQ(id_of(o), 99);	/* was evicted, made again */
+	mint_obj_unref(o);
+	mint_cache_free(c);
+}
+
+static void test_evicted_value_stays_valid(void)
+{
+	struct mint_cache *c = mint_cache_new(50);
+	struct spec s = { 1, 40, 0, 0 };
+	struct mint_obj *held, *o;
+
+	reset();
+	REQUIRE(!mint_cache_get(c, "a", make_val, &s, &held));
+	s.id = 2;
+	REQUIRE(!mint_cache_get(c, "b", make_val, &s, &o));	/* evicts a */
+	mint_obj_unref(o);
+	EXPECT_EQ(atomic_load(&destroyed), 0);
+	EXPECT_EQ(id_of(held), 1);
+	mint_obj_unref(held);
+	EXPECT_EQ(atomic_load(&destroyed), 1);
+	mint_cache_free(c);
+}
+
+static void test_too_big_not_kept(void)
+{
+	struct mint_cache *c = mint_cache_new(10);
+	struct mint_cache_stats st;
+	struct spec s = { 1, 11, 0, 0 };
+	struct mint_obj *o;
+
+	reset();
+	REQUIRE(!mint_cache_get(c, "big", make_val, &s, &o));
+	mint_cache_get_stats(c, &st);
+	EXPECT_EQ(st.entries, 0);
+	EXPECT_EQ(st.bytes, 0);
+	mint_obj_unref(o);
+	EXPECT_EQ(atomic_load(&destroyed), 1);
+	mint_cache_free(c);
+}
+
+static void test_errors_not_cached(void)
+{
+	struct mint_cache *c = mint_cache_new(100);
+	struct spec s = { 1, 1, 1, 0 };
+	struct mint_obj *o;
+
+	reset();
+	EXPECT_EQ(mint_cache_get(c, "x", make_val, &s, &o), -EIO);
+	EXPECT(o == NULL);
+	s.fail = 0;
+	EXPECT_EQ(mint_cache_get(c, "x", make_val, &s, &o), 0);
+	EXPECT_EQ(atomic_load(&computed), 2);
+	mint_obj_unref(o);
+	mint_cache_free(c);
+}
+
+struct racer {
+	struct mint_cache *c;
+	struct spec *s;
+	struct mint_obj *got;
+	int rc;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+
+	r->rc = mint_cache_get(r->c, "same", make_val, r->s, &r->got);
+	return NULL;
+}
+
+static void test_single_flight(void)
+{
+	struct mint_cache *c = mint_cache_new(1000);
+	struct spec s = { 5, 10, 0, 200000 };	/* slow: 0.2 s */
+	struct racer r[8];
+	pthread_t th[8];
+	struct mint_cache_stats st;
+	int i;
+
+	reset();
+	for (i = 0; i < 8; i++) {
+		r[i] = (struct racer){ c, &s, NULL, -1 };
+		pthread_create(&th[i], NULL, race, &r[i]);
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	EXPECT_EQ(atomic_load(&computed), 1);
+	for (i = 0; i < 8; i++) {
+		EXPECT_EQ(r[i].rc, 0);
+		EXPECT(r[i].got == r[0].got);
+		mint_obj_unref(r[i].got);
+	}
+	mint_cache_get_stats(c, &st);
+	EXPECT_EQ(st.misses, 1);
+	EXPECT_EQ(st.waits + st.hits, 7);
+	mint_cache_free(c);
+}
+
+struct dropper {
+	struct mint_cache *c;
+};
+
+static void *drop_soon(void *arg)
+{
+	struct dropper *d = arg;
+
+	usleep(50000);
+	mint_cache_drop_prefix(d->c, "abc:");
+	return NULL;
+}
+
+static void test_drop_prefix_and_stale_compute(void)
+{
+	struct mint_cache *c = mint_cache_new(1000);
+	struct spec s = { 1, 10, 0, 0 };
+	struct mint_cache_stats st;
+	struct dropper d = { c };
+	struct mint_obj *o;
+	pthread_t th;
+
+	reset();
+	REQUIRE(!mint_cache_get(c, "abc:1", make_val, &s, &o));
+	mint_obj_unref(o);
+	REQUIRE(!mint_cache_get(c, "abd:1", make_val, &s, &o));
+	mint_obj_unref(o);
+	mint_cache_drop_prefix(c, "abc:");
+	mint_cache_get_stats(c, &st);
+	EXPECT_EQ(st.entries, 1);
+	EXPECT_EQ(atomic_load(&destroyed), 1);
+
+	/* a computation overlapping a drop is returned but not stored */
+	s.delay = 200000;
+	s.id = 2;
+	pthread_create(&th, NULL, drop_soon, &d);
+	REQUIRE(!mint_cache_get(c, "abc:2", make_val, &s, &o));
+	pthread_join(th, NULL);
+	EXPECT_EQ(id_of(o), 2);
+	mint_obj_unref(o);
+	mint_cache_get_stats(c, &st);
+	EXPECT_EQ(st.entries, 1);
+	s.delay = 0;
+	s.id = 3;
+	REQUIRE(!mint_cache_get(c, "abc:2", make_val, &s, &o));
+	EXPECT_EQ(id_of(o), 3);		/* made again, not the stale one */
+	mint_obj_unref(o);
+	mint_cache_free(c);
+}
+
+CHECK_MAIN(CHECK_CASE(test_hit_after_miss),
+	   CHECK_CASE(test_bound_and_lru_order),
+	   CHECK_CASE(test_evicted_value_stays_valid),
+	   CHECK_CASE(test_too_big_not_kept),
+	   CHECK_CASE(test_errors_not_cached),
+	   CHECK_CASE(test_single_flight),
+	   CHECK_CASE(test_drop_prefix_and_stale_compute))
