@@ -1,0 +1,312 @@
+/*
+ * main.c - the mintfs command: options, the store, then the FUSE loop.
+ *
+ *   mintfs [--store DIR] [--cache-size BYTES] [--max-pixels N]
+ *          [-f] [-d] [-s] [-o opt,...] MOUNTPOINT
+ *
+ * Everything that can fail for a user's reason (options, store, mount
+ * point) fails here, before mounting, with one line and a non-zero exit.
+ */
+#include <errno.h>
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "fs.h"
+#include "generator.h"
+#include "log.h"
+#include "store.h"
+#include "tree.h"
+
+#define MINT_VERSION "0.1.0"
+#define DEFAULT_CACHE (256ULL << 20)
+
+struct options {
+	char *store;
+	char *cache_size;
+	char *max_pixels;
+	int help;
+	int version;
+};
+
+#define OPT(t, m) { t, offsetof(struct options, m), 1 }
+static const struct fuse_opt option_spec[] = {
+	OPT("--store=%s", store),
+	OPT("store=%s", store),
+	OPT("--cache-size=%s", cache_size),
+	OPT("cache_size=%s", cache_size),
+	OPT("--max-pixels=%s", max_pixels),
+	OPT("max_pixels=%s", max_pixels),
+	OPT("-h", help),
+	OPT("--help", help),
+	OPT("-V", version),
+	OPT("--version", version),
+	FUSE_OPT_END
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [options] MOUNTPOINT\n"
+	       "\n"
+	       "An endless supply of unique images: drop originals into\n"
+	       "MOUNTPOINT/Image Manager/, read them from MOUNTPOINT/Images/.\n"
+	       "\n"
+	       "mintfs options:\n"
+	       "    --store=DIR          where originals are kept\n"
+	       "                         (default $XDG_DATA_HOME/mintfs)\n"
+	       "    --cache-size=BYTES   memory for decoded and encoded images\n"
+	       "                         (default 256M; K, M, G suffixes)\n"
+	       "    --max-pixels=N       largest original accepted, in pixels\n"
+	       "                         (default 100000000)\n"
+	       "    -f                   stay in the foreground\n"
+	       "    -d                   debug: foreground, log every request\n"
+	       "    -s                   single-threaded\n"
+	       "    -o opt,[opt...]      mount options\n"
+	       "    -h, --help           this help\n"
+	       "    -V, --version        the version\n"
+	       "\n"
+	       "Unmount with: fusermount3 -u MOUNTPOINT\n\n", prog);
+}
+
+/* "256M" -> bytes. 0 or -EINVAL. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ULL << 10; end++; break;
+	case 'm': case 'M': mul = 1ULL << 20; end++; break;
+	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+	if (*end || (v && mul > ULLONG_MAX / v))
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+/* $XDG_DATA_HOME/mintfs or ~/.local/share/mintfs, malloc'd. */
+static char *default_store(void)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char *path = NULL;
+
+	if (xdg && *xdg == '/') {
+		if (asprintf(&path, "%s/mintfs", xdg) < 0)
+			path = NULL;
+	} else if (home && *home) {
+		if (asprintf(&path, "%s/.local/share/mintfs", home) < 0)
+			path = NULL;
+	}
+	return path;
+}
+
+/* A mount point must be a directory nobody has mounted on already. */
+static int check_mountpoint(const char *mnt)
+{
+	char parent[PATH_MAX];
+	struct stat st, pst;
+
+	if (stat(mnt, &st)) {
+		fprintf(stderr, "mintfs: %s: %s\n", mnt, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "mintfs: %s: not a directory\n", mnt);
+		return -1;
+	}
+	snprintf(parent, sizeof(parent), "%s/..", mnt);
+	if (!stat(parent, &pst) &&
+	    (st.st_dev != pst.st_dev || st.st_ino == pst.st_ino)) {
+		fprintf(stderr, "mintfs: %s: already a mount point (busy)\n",
+			mnt);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Copy argv into args, joining "--store DIR" into "--store=DIR": fuse_opt
+ * applies every template that matches, so a "--store %s" template would
+ * also take "--store=DIR" (as "=DIR"). 0 or -ENOMEM.
+ */
+static int copy_args(int argc, char *argv[], struct fuse_args *args)
+{
+	static const char *const joined[] = {
+		"--store", "--cache-size", "--max-pixels", NULL
+	};
+	const char *const *name;
+	char *arg;
+	int i, rc;
+
+	for (i = 0; i < argc; i++) {
+		for (name = joined; *name && i + 1 < argc; name++)
+			if (!strcmp(argv[i], *name))
+				break;
+		if (i + 1 >= argc || !*name) {
+			if (fuse_opt_add_arg(args, argv[i]))
+				return -ENOMEM;
+			continue;
+		}
+		if (asprintf(&arg, "%s=%s", *name, argv[++i]) < 0)
+			return -ENOMEM;
+		rc = fuse_opt_add_arg(args, arg);
+		free(arg);
+		if (rc)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Parse our options and libfuse's. Exit status, or -1 to go on. */
+static int parse(struct fuse_args *args, struct options *o,
+		 struct fuse_cmdline_opts *cl)
+{
+	if (fuse_opt_parse(args, o, option_spec, NULL))
+		return 2;
+	if (o->help) {
+		usage(args->argv[0]);
+		fuse_lib_help(args);
+		return 0;
+	}
+	if (o->version) {
+		printf("mintfs %s (libfuse %s)\n", MINT_VERSION,
+		       fuse_pkgversion());
+		return 0;
+	}
+	if (fuse_parse_cmdline(args, cl))
+		return 2;
+	if (!cl->mountpoint) {
+		fprintf(stderr, "mintfs: no mount point given "
+			"(try --help)\n");
+		return 2;
+	}
+	return -1;
+}
+
+/* Mount and serve until unmounted. Exit status. */
+static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl,
+		 struct mint_tree *tree)
+{
+	struct fuse_loop_config *lc;
+	struct fuse *fuse;
+	int rc = 1;
+
+	fuse = fuse_new(args, mint_fs_operations(),
+			sizeof(struct fuse_operations), tree);
+	if (!fuse)
+		return 2;
+	if (fuse_mount(fuse, cl->mountpoint))
+		goto out_destroy;
+	if (fuse_daemonize(cl->foreground))
+		goto out_unmount;
+	if (!cl->foreground)
+		mint_log_use_syslog();
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)))
+		goto out_unmount;
+	if (cl->singlethread) {
+		rc = fuse_loop(fuse) ? 1 : 0;
+	} else {
+		lc = fuse_loop_cfg_create();
+		if (lc) {
+			fuse_loop_cfg_set_clone_fd(lc, cl->clone_fd);
+			if (cl->max_threads > 0 && cl->max_threads < 100000)
+				fuse_loop_cfg_set_max_threads(lc,
+							      cl->max_threads);
+			/* -1 means "default"; libfuse 3.14 warns if passed */
+			if (cl->max_idle_threads != UINT_MAX)
+				fuse_loop_cfg_set_idle_threads(
+					lc, cl->max_idle_threads);
+			rc = fuse_loop_mt(fuse, lc) ? 1 : 0;
+			fuse_loop_cfg_destroy(lc);
+		}
+	}
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+out_unmount:
+	fuse_unmount(fuse);
+out_destroy:
+	fuse_destroy(fuse);
+	return rc;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_cmdline_opts cl = { 0 };
+	struct options o = { 0 };
+	unsigned long long cache_size = DEFAULT_CACHE, max_pixels;
+	struct mint_ctx ctx = { 0 };
+	struct mint_tree *tree = NULL;
+	char *store_dir = NULL;
+	int rc;
+
+	ctx.limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
+	ctx.limits.max_text = MINT_DEFAULT_MAX_TEXT;
+	if (copy_args(argc, argv, &args)) {
+		fprintf(stderr, "mintfs: out of memory\n");
+		return 1;
+	}
+	rc = parse(&args, &o, &cl);
+	if (rc >= 0)
+		goto out;
+	rc = 2;
+	if (o.cache_size && parse_size(o.cache_size, &cache_size)) {
+		fprintf(stderr, "mintfs: --cache-size: not a size: %s\n",
+			o.cache_size);
+		goto out;
+	}
+	if (o.max_pixels) {
+		if (parse_size(o.max_pixels, &max_pixels) || !max_pixels) {
+			fprintf(stderr, "mintfs: --max-pixels: not a "
+				"number: %s\n", o.max_pixels);
+			goto out;
+		}
+		ctx.limits.max_pixels = max_pixels;
+	}
+	mint_log_debug_enabled = cl.debug;
+	if (check_mountpoint(cl.mountpoint))
+		goto out;
+	store_dir = o.store ? strdup(o.store) : default_store();
+	if (!store_dir) {
+		fprintf(stderr, "mintfs: no store: give --store DIR\n");
+		goto out;
+	}
+	rc = mint_store_open(store_dir, &ctx.store);
+	if (rc) {			/* the store said why */
+		rc = 1;
+		goto out;
+	}
+	ctx.cache = mint_cache_new(cache_size);
+	tree = ctx.cache ? mint_tree_new(&ctx) : NULL;
+	if (!tree) {
+		fprintf(stderr, "mintfs: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	rc = serve(&args, &cl, tree);
+out:
+	mint_tree_free(tree);
+	mint_generators_cleanup();
+	mint_cache_free(ctx.cache);
+	mint_store_close(ctx.store);
+	free(store_dir);
+	free(cl.mountpoint);
+	free(o.store);
+	free(o.cache_size);
+	free(o.max_pixels);
+	fuse_opt_free_args(&args);
+	return rc;
+}

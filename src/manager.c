@@ -1,0 +1,541 @@
+/*
+ * manager.c - Image Manager: the read-write folder of originals, as node
+ * types (the folder, a file in it) and open-file handles.
+ *
+ * A name is a committed original (a catalog row) and, while a program
+ * has it open for writing, a pending file (pending.c) that all handles on
+ * the name share. A read-only open of a name nobody writes reads the blob.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pending_i.h"
+
+struct im_handle {
+	struct mint_handle h;
+	struct mint_tree *tree;
+	struct pending *p;		/* NULL: read-only on a blob */
+	int fd;				/* that blob, when p is NULL */
+	int writer;
+	struct stat st;			/* when p is NULL */
+};
+
+/* ---- handles ---------------------------------------------------------------- */
+
+static int im_read(struct mint_handle *h, char *buf, size_t size,
+		   uint64_t off)
+{
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+	struct pending *p = ih->p;
+	ssize_t n;
+	int fd, rc;
+
+	if (!p) {
+		n = pread(ih->fd, buf, size, (off_t)off);
+		return n < 0 ? -errno : (int)n;
+	}
+	pthread_mutex_lock(&p->lock);
+	rc = mint_pending_fd(ih->tree, p, &fd);
+	if (!rc && fd >= 0) {
+		n = pread(fd, buf, size, (off_t)off);
+		rc = n < 0 ? -errno : (int)n;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+static int im_write(struct mint_handle *h, const char *buf, size_t size,
+		    uint64_t off)
+{
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+	struct pending *p = ih->p;
+	ssize_t n;
+	int rc;
+
+	if (!p || !ih->writer)
+		return -EBADF;
+	pthread_mutex_lock(&p->lock);
+	rc = mint_pending_stage(ih->tree, p);
+	if (rc)
+		goto out;
+	n = pwrite(p->stage.fd, buf, size, (off_t)off);
+	if (n < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = (int)n;
+	if (off + (uint64_t)n > p->size)
+		p->size = off + (uint64_t)n;
+	p->dirty = 1;
+	p->mtime_set = 0;
+	mint_now(&p->mtime);
+	p->ctime = p->mtime;
+out:
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+static int im_fgetattr(struct mint_handle *h, struct stat *st)
+{
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+
+	if (ih->p)
+		mint_pending_stat(ih->p, st);
+	else
+		*st = ih->st;
+	return 0;
+}
+
+static int im_ftruncate(struct mint_handle *h, uint64_t size)
+{
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+	int rc;
+
+	if (!ih->p || !ih->writer)
+		return -EBADF;
+	pthread_mutex_lock(&ih->p->lock);
+	rc = mint_pending_set_size(ih->tree, ih->p, size);
+	pthread_mutex_unlock(&ih->p->lock);
+	return rc;
+}
+
+static int im_flush(struct mint_handle *h)
+{
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+	int rc;
+
+	if (!ih->p || !ih->writer)
+		return 0;
+	pthread_mutex_lock(&ih->p->lock);
+	rc = mint_pending_commit(ih->tree, ih->p);
+	pthread_mutex_unlock(&ih->p->lock);
+	return rc;
+}
+
+static void im_release(struct mint_handle *h)
+{
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+
+	if (ih->p)
+		mint_pending_put(ih->tree, ih->p);
+	else if (ih->fd >= 0)
+		close(ih->fd);
+	free(ih);
+}
+
+static const struct handle_type im_handle_type = {
+	.read = im_read,
+	.write = im_write,
+	.getattr = im_fgetattr,
+	.truncate = im_ftruncate,
+	.flush = im_flush,
+	.fsync = im_flush,
+	.release = im_release,
+};
+
+static struct im_handle *handle_new(struct mint_tree *t, int flags)
+{
+	struct im_handle *ih = calloc(1, sizeof(*ih));
+
+	if (!ih)
+		return NULL;
+	ih->h.type = &im_handle_type;
+	ih->tree = t;
+	ih->fd = -1;
+	ih->writer = (flags & O_ACCMODE) != O_RDONLY;
+	return ih;
+}
+
+/* Attach a handle to the pending file, truncating it for O_TRUNC. */
+static int attach(struct mint_tree *t, struct im_handle *ih,
+		  struct pending *p, int flags)
+{
+	int rc = 0;
+
+	ih->p = p;
+	if ((flags & O_TRUNC) && ih->writer) {
+		pthread_mutex_lock(&p->lock);
+		rc = mint_pending_set_size(t, p, 0);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return rc;
+}
+
+/* ---- Image Manager/<file> ----------------------------------------------------- */
+
+static int file_getattr(struct mint_node *n, struct stat *st)
+{
+	struct mint_tree *t = n->tree;
+	const struct mint_original *o = &n->orig;
+	struct pending *p;
+
+	if (!n->has_orig) {
+		p = mint_pending_find(t, n->name);
+		if (!p)
+			return -ENOENT;
+		mint_pending_stat(p, st);
+		mint_pending_put(t, p);
+		return 0;
+	}
+	mint_stat_file(st, INO_ORIG(o->id), o->mode, o->size, &o->atime,
+		       &o->mtime, &o->ctime);
+	return 0;
+}
+
+static int file_open(struct mint_node *n, int flags, struct mint_handle **h,
+		     int *direct_io)
+{
+	struct mint_tree *t = n->tree;
+	struct mint_original row;
+	struct im_handle *ih;
+	struct pending *p;
+	int rc;
+
+	(void)direct_io;
+	ih = handle_new(t, flags);
+	if (!ih)
+		return -ENOMEM;
+	if (!ih->writer && !(flags & O_TRUNC)) {
+		/* a reader of a file being written sees the new bytes */
+		p = mint_pending_find(t, n->name);
+		if (p) {
+			ih->p = p;
+			goto done;
+		}
+		rc = mint_store_get(t->ctx->store, n->name, &row);
+		if (!rc)
+			rc = mint_store_blob_open(t->ctx->store, row.hash,
+						  &ih->fd);
+		if (rc)
+			goto fail;
+		mint_stat_file(&ih->st, INO_ORIG(row.id), row.mode, row.size,
+			       &row.atime, &row.mtime, &row.ctime);
+		goto done;
+	}
+	rc = mint_pending_get(t, n->name, 0, 0, 0, &p);
+	if (rc)
+		goto fail;
+	rc = attach(t, ih, p, flags);
+	if (rc)
+		goto fail;
+done:
+	*h = &ih->h;
+	return 0;
+fail:
+	im_release(&ih->h);
+	return rc;
+}
+
+static int file_truncate(struct mint_node *n, uint64_t size)
+{
+	struct mint_tree *t = n->tree;
+	struct pending *p;
+	int rc;
+
+	rc = mint_pending_get(t, n->name, 0, 0, 0, &p);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&p->lock);
+	rc = mint_pending_set_size(t, p, size);
+	if (!rc)
+		rc = mint_pending_commit(t, p);	/* a path truncate is a whole change */
+	pthread_mutex_unlock(&p->lock);
+	mint_pending_put(t, p);
+	return rc;
+}
+
+static int file_chmod(struct mint_node *n, mode_t mode)
+{
+	struct mint_tree *t = n->tree;
+	struct pending *p;
+	int rc;
+
+	p = mint_pending_find(t, n->name);
+	rc = mint_store_set_mode(t->ctx->store, n->name, mode & 07777);
+	if (p) {
+		pthread_mutex_lock(&p->lock);
+		p->mode = mode & 07777;
+		mint_now(&p->ctime);
+		pthread_mutex_unlock(&p->lock);
+		mint_pending_put(t, p);
+		if (rc == -ENOENT)
+			rc = 0;		/* not committed yet */
+	}
+	return rc;
+}
+
+static void pick_time(struct timespec *dst, const struct timespec *src)
+{
+	if (src->tv_nsec == UTIME_OMIT)
+		return;
+	if (src->tv_nsec == UTIME_NOW)
+		mint_now(dst);
+	else
+		*dst = *src;
+}
+
+static int file_utimens(struct mint_node *n, const struct timespec tv[2])
+{
+	struct mint_tree *t = n->tree;
+	struct timespec at = { 0, UTIME_OMIT }, mt = { 0, UTIME_OMIT };
+	struct pending *p;
+	int rc;
+
+	if (tv) {
+		pick_time(&at, &tv[0]);
+		pick_time(&mt, &tv[1]);
+	} else {
+		mint_now(&at);
+		mt = at;
+	}
+	p = mint_pending_find(t, n->name);
+	rc = mint_store_set_times(t->ctx->store, n->name,
+				  at.tv_nsec == UTIME_OMIT ? NULL : &at,
+				  mt.tv_nsec == UTIME_OMIT ? NULL : &mt);
+	if (p) {
+		pthread_mutex_lock(&p->lock);
+		if (at.tv_nsec != UTIME_OMIT)
+			p->atime = at;
+		if (mt.tv_nsec != UTIME_OMIT) {
+			p->mtime = mt;
+			p->mtime_set = 1;
+		}
+		mint_now(&p->ctime);
+		pthread_mutex_unlock(&p->lock);
+		mint_pending_put(t, p);
+		if (rc == -ENOENT)
+			rc = 0;
+	}
+	return rc;
+}
+
+static const struct node_type file_type = {
+	.what = "original",
+	.getattr = file_getattr,
+	.open = file_open,
+	.truncate = file_truncate,
+	.chmod = file_chmod,
+	.utimens = file_utimens,
+};
+
+/* ---- Image Manager ---------------------------------------------------------- */
+
+static int name_ok(const char *name)
+{
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	return strlen(name) > MINT_NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int manager_getattr(struct mint_node *n, struct stat *st)
+{
+	struct mint_tree *t = n->tree;
+
+	pthread_mutex_lock(&t->lock);
+	mint_stat_dir(st, INO_MANAGER, 0755, 2, &t->changed);
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
+static int manager_lookup(struct mint_node *dir, const char *name,
+			  struct mint_node *child)
+{
+	struct mint_tree *t = dir->tree;
+	int found, rc;
+
+	pthread_mutex_lock(&t->lock);
+	found = mint_pending_find_locked(t, name) != NULL;
+	pthread_mutex_unlock(&t->lock);
+	*child = *dir;
+	child->type = &file_type;
+	if (!found) {
+		rc = mint_store_get(t->ctx->store, name, &child->orig);
+		if (rc)
+			return rc == -EINVAL ? -ENOENT : rc;
+		child->has_orig = 1;
+	}
+	snprintf(child->name, sizeof(child->name), "%s", name);
+	return 0;
+}
+
+struct list_ctx {
+	mint_fill_fn fill;
+	void *ctx;
+	char **extra;		/* pending names not yet committed */
+	size_t nextra;
+};
+
+static int list_one(const struct mint_original *o, void *arg)
+{
+	struct list_ctx *lc = arg;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < lc->nextra; i++) {
+		if (lc->extra[i] && !strcmp(lc->extra[i], o->name)) {
+			free(lc->extra[i]);
+			lc->extra[i] = NULL;
+		}
+	}
+	mint_stat_file(&st, INO_ORIG(o->id), o->mode, o->size, &o->atime,
+		       &o->mtime, &o->ctime);
+	return lc->fill(lc->ctx, o->name, &st);
+}
+
+static int manager_readdir(struct mint_node *dir, mint_fill_fn fill,
+			   void *ctx)
+{
+	struct mint_tree *t = dir->tree;
+	struct list_ctx lc = { fill, ctx, NULL, 0 };
+	struct pending *p;
+	size_t i, n = 0;
+	int rc;
+
+	pthread_mutex_lock(&t->lock);
+	for (p = t->pending; p; p = p->next)
+		n++;
+	lc.extra = calloc(n ? n : 1, sizeof(*lc.extra));
+	for (p = t->pending; p && lc.extra; p = p->next)
+		lc.extra[lc.nextra++] = strdup(p->name);
+	pthread_mutex_unlock(&t->lock);
+	if (!lc.extra)
+		return -ENOMEM;
+	rc = mint_store_list(t->ctx->store, list_one, &lc);
+	if (rc > 0)
+		rc = 0;		/* the listing was full */
+	for (i = 0; i < lc.nextra; i++) {
+		if (!rc && lc.extra[i] && fill(ctx, lc.extra[i], NULL))
+			rc = 1;
+		free(lc.extra[i]);
+	}
+	free(lc.extra);
+	return rc < 0 ? rc : 0;
+}
+
+static int manager_create(struct mint_node *dir, const char *name,
+			  mode_t mode, int flags, struct mint_handle **h)
+{
+	struct mint_tree *t = dir->tree;
+	struct im_handle *ih;
+	struct pending *p;
+	int rc;
+
+	rc = name_ok(name);
+	if (rc)
+		return rc;
+	ih = handle_new(t, flags);
+	if (!ih)
+		return -ENOMEM;
+	rc = mint_pending_get(t, name, 1, !!(flags & O_EXCL), mode, &p);
+	if (!rc)
+		rc = attach(t, ih, p, flags);
+	if (rc) {
+		im_release(&ih->h);
+		return rc;
+	}
+	*h = &ih->h;
+	return 0;
+}
+
+static int manager_mkdir(struct mint_node *dir, const char *name, mode_t mode)
+{
+	(void)dir;
+	(void)mode;
+	mint_log("%s: refused: Image Manager holds files, not folders", name);
+	return -EPERM;
+}
+
+static int manager_unlink(struct mint_node *dir, const char *name)
+{
+	struct mint_tree *t = dir->tree;
+	struct pending *p;
+	int rc;
+
+	pthread_mutex_lock(&mint_ns_lock);
+	pthread_mutex_lock(&t->lock);
+	p = mint_pending_find_locked(t, name);
+	if (p)
+		mint_pending_unlink_locked(t, p);	/* open handles write to nowhere */
+	pthread_mutex_unlock(&t->lock);
+	rc = mint_store_unlink(t->ctx->store, name);
+	pthread_mutex_unlock(&mint_ns_lock);
+	if (rc == -ENOENT && p)
+		rc = 0;
+	if (!rc)
+		mint_tree_changed(t);
+	return rc;
+}
+
+static int manager_rename(struct mint_node *dir, const char *from,
+			  const char *to, unsigned flags)
+{
+	struct mint_tree *t = dir->tree;
+	struct mint_original row;
+	struct pending *pf, *pt;
+	int rc;
+
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL;
+	rc = name_ok(to);
+	if (rc)
+		return rc;
+	if (!strcmp(from, to))
+		return 0;
+	pthread_mutex_lock(&mint_ns_lock);
+	pthread_mutex_lock(&t->lock);
+	pf = mint_pending_find_locked(t, from);
+	pt = mint_pending_find_locked(t, to);
+	pthread_mutex_unlock(&t->lock);
+	if ((flags & RENAME_NOREPLACE) &&
+	    (pt || !mint_store_get(t->ctx->store, to, &row))) {
+		rc = -EEXIST;
+		goto out;
+	}
+	rc = mint_store_rename(t->ctx->store, from, to);
+	if (rc == -ENOENT && pf) {
+		/* `from` is not committed yet: it takes the name alone */
+		rc = mint_store_unlink(t->ctx->store, to);
+		if (rc == -ENOENT)
+			rc = 0;
+	}
+	if (rc)
+		goto out;
+	pthread_mutex_lock(&t->lock);
+	if (pt)
+		mint_pending_unlink_locked(t, pt);
+	if (pf)
+		snprintf(pf->name, sizeof(pf->name), "%s", to);
+	pthread_mutex_unlock(&t->lock);
+	mint_tree_changed(t);
+out:
+	pthread_mutex_unlock(&mint_ns_lock);
+	return rc;
+}
+
+const struct node_type mint_node_manager = {
+	.what = "Image Manager",
+	.getattr = manager_getattr,
+	.lookup = manager_lookup,
+	.readdir = manager_readdir,
+	.create = manager_create,
+	.mkdir = manager_mkdir,
+	.unlink = manager_unlink,
+	.rename = manager_rename,
+};
+
+void mint_manager_release_all(struct mint_tree *t)
+{
+	struct pending *p;
+
+	while (t->pending) {
+		p = t->pending;
+		t->pending = p->next;
+		mint_pending_free(t, p);
+	}
+}

@@ -1,0 +1,363 @@
+/*
+ * pending.c - files being written in Image Manager, and their commit.
+ *
+ * While some program has a name open for writing, the name has a "pending"
+ * file: the bytes being written live in a staging file on disk, shared by
+ * every handle open on that name. A pending file is committed when a
+ * writing handle is closed (flush) or fsynced: its bytes are validated by
+ * decoding them with the generator that accepts them, then stored
+ * (store.h). Content no generator takes is refused with -EINVAL (-EFBIG
+ * over a limit): the staging file is dropped, and a name that had no
+ * committed content disappears.
+ *
+ * Locks, always taken in this order:
+ *   p->lock       one pending file's bytes (held across its disk I/O)
+ *   mint_ns_lock  the namespace: create, rename, unlink, commit's catalog
+ *                 write
+ *   t->lock       the pending list (never held across I/O)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "generator.h"
+#include "log.h"
+#include "pending_i.h"
+
+pthread_mutex_t mint_ns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- the pending list ---------------------------------------------------- */
+
+struct pending *mint_pending_find_locked(struct mint_tree *t, const char *name)
+{
+	struct pending *p;
+
+	for (p = t->pending; p; p = p->next)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+struct pending *mint_pending_find(struct mint_tree *t, const char *name)
+{
+	struct pending *p;
+
+	pthread_mutex_lock(&t->lock);
+	p = mint_pending_find_locked(t, name);
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&t->lock);
+	return p;
+}
+
+void mint_pending_unlink_locked(struct mint_tree *t, struct pending *p)
+{
+	struct pending **pp = &t->pending;
+
+	if (!p->linked)
+		return;
+	while (*pp != p)
+		pp = &(*pp)->next;
+	*pp = p->next;
+	p->linked = 0;
+}
+
+void mint_pending_free(struct mint_tree *t, struct pending *p)
+{
+	mint_store_stage_discard(t->ctx->store, &p->stage);
+	if (p->blob_fd >= 0)
+		close(p->blob_fd);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static struct pending *pending_new(struct mint_tree *t, const char *name,
+				   const struct mint_original *row,
+				   mode_t mode)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	pthread_mutex_init(&p->lock, NULL);
+	p->stage.fd = -1;
+	p->blob_fd = -1;
+	if (row) {
+		memcpy(p->hash, row->hash, sizeof(p->hash));
+		p->size = p->hash_size = row->size;
+		p->ino = INO_ORIG(row->id);
+		p->mode = row->mode;
+		p->atime = row->atime;
+		p->mtime = row->mtime;
+		p->ctime = row->ctime;
+	} else {
+		p->dirty = 1;	/* a created file is committed, even empty */
+		p->ino = INO_UNCOMMITTED | atomic_fetch_add(&t->next_ino, 1);
+		p->mode = mode & 07777;
+		mint_now(&p->mtime);
+		p->atime = p->ctime = p->mtime;
+	}
+	return p;
+}
+
+/*
+ * The pending file for `name`, with a reference: the one already open, or
+ * a new one made from the catalog row, or (with `create`) a new empty one.
+ * -ENOENT, -EEXIST (excl and the name exists), -ENOMEM.
+ */
+int mint_pending_get(struct mint_tree *t, const char *name, int create,
+		       int excl, mode_t mode, struct pending **out)
+{
+	struct mint_original row;
+	struct pending *p;
+	int rc, have_row;
+
+	pthread_mutex_lock(&mint_ns_lock);
+	pthread_mutex_lock(&t->lock);
+	p = mint_pending_find_locked(t, name);
+	if (p && !excl)
+		p->refs++;
+	pthread_mutex_unlock(&t->lock);
+	if (p) {
+		rc = excl ? -EEXIST : 0;
+		goto out;
+	}
+	rc = mint_store_get(t->ctx->store, name, &row);
+	have_row = !rc;
+	if (rc && rc != -ENOENT)
+		goto out;
+	if (have_row && excl) {
+		rc = -EEXIST;
+		goto out;
+	}
+	if (!have_row && !create) {
+		rc = -ENOENT;
+		goto out;
+	}
+	p = pending_new(t, name, have_row ? &row : NULL, mode);
+	if (!p) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&t->lock);
+	p->refs = 1;
+	p->linked = 1;
+	p->next = t->pending;
+	t->pending = p;
+	pthread_mutex_unlock(&t->lock);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&mint_ns_lock);
+	*out = rc ? NULL : p;
+	return rc;
+}
+
+void mint_pending_stat(struct pending *p, struct stat *st)
+{
+	pthread_mutex_lock(&p->lock);
+	mint_stat_file(st, p->ino, p->mode, p->size, &p->atime, &p->mtime,
+		       &p->ctime);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- bytes of a pending file (p->lock held) ------------------------------- */
+
+/* Make sure writes have a staging file: a copy of the blob, or empty. */
+int mint_pending_stage(struct mint_tree *t, struct pending *p)
+{
+	int rc;
+
+	if (p->stage.fd >= 0)
+		return 0;
+	if (p->hash[0])
+		rc = mint_store_stage_copy(t->ctx->store, p->hash, &p->stage);
+	else
+		rc = mint_store_stage_new(t->ctx->store, &p->stage);
+	if (rc)
+		return rc;
+	if (p->blob_fd >= 0) {
+		close(p->blob_fd);
+		p->blob_fd = -1;
+	}
+	return 0;
+}
+
+/* The fd holding the current bytes, or -1 for an empty new file. */
+int mint_pending_fd(struct mint_tree *t, struct pending *p, int *fd)
+{
+	int rc;
+
+	*fd = -1;
+	if (p->stage.fd >= 0) {
+		*fd = p->stage.fd;
+	} else if (p->hash[0]) {
+		if (p->blob_fd < 0) {
+			rc = mint_store_blob_open(t->ctx->store, p->hash,
+						  &p->blob_fd);
+			if (rc)
+				return rc;
+		}
+		*fd = p->blob_fd;
+	}
+	return 0;
+}
+
+int mint_pending_set_size(struct mint_tree *t, struct pending *p, uint64_t size)
+{
+	int rc = mint_pending_stage(t, p);
+
+	if (rc)
+		return rc;
+	if (ftruncate(p->stage.fd, (off_t)size))
+		return -errno;
+	p->size = size;
+	p->dirty = 1;
+	p->mtime_set = 0;
+	mint_now(&p->mtime);
+	p->ctime = p->mtime;
+	return 0;
+}
+
+/*
+ * Decode the staged bytes with the generator that takes them. On success
+ * the pixels are handed back in *img for the cache.
+ */
+static int validate(struct mint_tree *t, struct pending *p, const char *name,
+		    struct mint_image *img)
+{
+	const struct mint_generator *gen;
+	const uint8_t *data = (const uint8_t *)"";
+	void *map = NULL;
+	struct stat st;
+	size_t len;
+	int rc;
+
+	if (fstat(p->stage.fd, &st))
+		return -errno;
+	len = (size_t)st.st_size;
+	if (len) {
+		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, p->stage.fd, 0);
+		if (map == MAP_FAILED)
+			return -errno;
+		data = map;
+	}
+	gen = mint_generator_find(name, data, len);
+	if (!gen) {
+		mint_log("%s: refused: not a PNG, JPEG, WebP or UTF-8 text "
+			 "file", name);
+		rc = -EINVAL;
+		goto out;
+	}
+	/* the generator logs why it refuses, naming the file */
+	rc = gen->render(name, data, len, &t->ctx->limits, img);
+out:
+	if (map)
+		munmap(map, len);
+	return rc;
+}
+
+/* Refused content: drop it; the name keeps its older content, if any. */
+static void refuse(struct mint_tree *t, struct pending *p)
+{
+	mint_store_stage_discard(t->ctx->store, &p->stage);
+	p->dirty = 0;
+	p->size = p->hash_size;
+	if (p->hash[0])
+		return;
+	pthread_mutex_lock(&t->lock);
+	mint_pending_unlink_locked(t, p);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Commit a dirty pending file (p->lock held). */
+int mint_pending_commit(struct mint_tree *t, struct pending *p)
+{
+	struct mint_image img = { 0 };
+	struct mint_original row;
+	char name[MINT_NAME_MAX + 1];
+	int rc, linked;
+
+	if (!p->dirty)
+		return 0;
+	rc = mint_pending_stage(t, p);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&t->lock);
+	memcpy(name, p->name, sizeof(name));
+	linked = p->linked;
+	pthread_mutex_unlock(&t->lock);
+	if (!linked) {			/* unlinked while open: goes nowhere */
+		mint_store_stage_discard(t->ctx->store, &p->stage);
+		p->dirty = 0;
+		return 0;
+	}
+	rc = validate(t, p, name, &img);
+	if (rc) {
+		refuse(t, p);
+		return rc;
+	}
+
+	pthread_mutex_lock(&mint_ns_lock);
+	pthread_mutex_lock(&t->lock);
+	linked = p->linked && !strcmp(name, p->name);
+	pthread_mutex_unlock(&t->lock);
+	if (linked)
+		rc = mint_store_commit(t->ctx->store, &p->stage, name, p->mode,
+				       p->mtime_set ? &p->mtime : NULL, &row);
+	pthread_mutex_unlock(&mint_ns_lock);
+	if (!linked) {
+		/* renamed or unlinked while validating: start again */
+		mint_image_release(&img);
+		return mint_pending_commit(t, p);
+	}
+	if (rc) {			/* the store logged it */
+		mint_image_release(&img);
+		return rc;
+	}
+	memcpy(p->hash, row.hash, sizeof(p->hash));
+	p->hash_size = row.size;
+	p->dirty = 0;
+	p->ino = INO_ORIG(row.id);
+	p->mtime = row.mtime;
+	p->ctime = row.ctime;
+	mint_tree_changed(t);
+	mint_source_seed_pixels(t->ctx, row.hash, &img);
+	return 0;
+}
+
+/*
+ * Drop a reference. The last one commits what is still dirty (bytes whose
+ * writer's flush failed, to try once more; nobody is left to tell) with
+ * the file still listed, so an open racing with it finds the same file;
+ * `closing` makes sure only one thread finishes it.
+ */
+void mint_pending_put(struct mint_tree *t, struct pending *p)
+{
+	int last;
+
+	pthread_mutex_lock(&t->lock);
+	last = !--p->refs && !p->closing;
+	if (last)
+		p->closing = 1;
+	pthread_mutex_unlock(&t->lock);
+	if (!last)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->dirty)
+		mint_pending_commit(t, p);
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_lock(&t->lock);
+	p->closing = 0;
+	last = !p->refs;
+	if (last)
+		mint_pending_unlink_locked(t, p);
+	pthread_mutex_unlock(&t->lock);
+	if (last)
+		mint_pending_free(t, p);
+}

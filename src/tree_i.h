@@ -1,0 +1,110 @@
+/*
+ * tree_i.h - private to the tree: nodes, node types, handles, and the
+ * pieces tree.c (resolution, Images) and manager.c (Image Manager) share.
+ */
+#ifndef MINT_TREE_I_H
+#define MINT_TREE_I_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "tree.h"
+
+/*
+ * Inode numbers: fixed for the three top directories; derived from the
+ * catalog id (stable across renames) for everything about one original;
+ * a counter with the top bit set for files not yet committed.
+ */
+#define INO_ROOT 1
+#define INO_MANAGER 2
+#define INO_IMAGES 3
+#define INO_ORIG(id) ((uint64_t)(id) << 20)
+#define INO_FOLDER(id) (INO_ORIG(id) | 1)
+#define INO_VDIR(id, v) (INO_ORIG(id) | (2 + (v)))
+#define INO_VFILE(id, v, i, f) \
+	(INO_ORIG(id) | (1u << 19) | ((v) << 12) | ((i) << 2) | (f))
+#define INO_UNCOMMITTED (1ULL << 63)
+
+struct pending;
+
+/* One resolved path. Lives for one call. */
+struct mint_node {
+	const struct node_type *type;
+	struct mint_tree *tree;
+	char name[MINT_NAME_MAX + 1];	/* manager file, or Images folder */
+	struct mint_original orig;	/* the original, where one is known */
+	int has_orig;
+	unsigned vidx;			/* index in mint_variants[] */
+	const struct mint_variant *variant;
+	enum mint_format fmt;
+	unsigned copy;
+};
+
+/*
+ * A node type. getattr MUST be set. Directories set lookup and readdir.
+ * Every other slot MAY be NULL: the tree answers -EROFS for changes,
+ * -EISDIR for opening a directory, -ENOTDIR for lookups in a file.
+ */
+struct node_type {
+	const char *what;
+	int (*getattr)(struct mint_node *n, struct stat *st);
+	int (*lookup)(struct mint_node *dir, const char *name,
+		      struct mint_node *child);
+	int (*readdir)(struct mint_node *dir, mint_fill_fn fill, void *ctx);
+	int (*open)(struct mint_node *n, int flags, struct mint_handle **h,
+		    int *direct_io);
+	int (*create)(struct mint_node *dir, const char *name, mode_t mode,
+		      int flags, struct mint_handle **h);
+	int (*mkdir)(struct mint_node *dir, const char *name, mode_t mode);
+	int (*unlink)(struct mint_node *dir, const char *name);
+	int (*rename)(struct mint_node *dir, const char *from,
+		      const char *to, unsigned flags);
+	int (*truncate)(struct mint_node *n, uint64_t size);
+	int (*chmod)(struct mint_node *n, mode_t mode);
+	int (*utimens)(struct mint_node *n, const struct timespec tv[2]);
+};
+
+/* What an open file does. read, getattr and release MUST be set. */
+struct handle_type {
+	int (*read)(struct mint_handle *h, char *buf, size_t size,
+		    uint64_t off);
+	int (*write)(struct mint_handle *h, const char *buf, size_t size,
+		     uint64_t off);
+	int (*getattr)(struct mint_handle *h, struct stat *st);
+	int (*truncate)(struct mint_handle *h, uint64_t size);
+	int (*flush)(struct mint_handle *h);
+	int (*fsync)(struct mint_handle *h);
+	void (*release)(struct mint_handle *h);
+};
+
+struct mint_handle {
+	const struct handle_type *type;
+};
+
+struct mint_tree {
+	struct mint_ctx *ctx;
+	pthread_mutex_t lock;		/* pending list, folders, times */
+	struct pending *pending;	/* files open for writing */
+	uint64_t gen;			/* bumped by every catalog change */
+	struct folders *folders;	/* Images listing for `gen` */
+	struct timespec mounted;
+	struct timespec changed;	/* last change in Image Manager */
+	atomic_uint_fast64_t next_ino;
+};
+
+extern const struct node_type mint_node_manager;
+
+/* Note a catalog change: Images is rebuilt from it on next use. */
+void mint_tree_changed(struct mint_tree *t);
+
+/* Fill a stat for a directory or a regular file. */
+void mint_stat_dir(struct stat *st, uint64_t ino, mode_t perm, nlink_t nlink,
+		   const struct timespec *mtime);
+void mint_stat_file(struct stat *st, uint64_t ino, mode_t perm, uint64_t size,
+		    const struct timespec *atime, const struct timespec *mtime,
+		    const struct timespec *ctime);
+
+/* Manager side: free what is left of the pending list at unmount. */
+void mint_manager_release_all(struct mint_tree *t);
+
+#endif

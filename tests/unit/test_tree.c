@@ -1,0 +1,278 @@
+/*
+ * test_tree.c - path resolution and node types without a mount: the tree
+ * over a real store in a temporary directory, driven through tree.h as
+ * the FUSE layer drives it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "encode.h"
+#include "generator.h"
+#include "tree.h"
+
+struct fixture {
+	char dir[64];
+	struct mint_ctx ctx;
+	struct mint_tree *t;
+};
+
+static int setup(struct fixture *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/mint-tree-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	strcat(f->dir, "/s");
+	memset(&f->ctx, 0, sizeof(f->ctx));
+	f->ctx.limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
+	f->ctx.limits.max_text = MINT_DEFAULT_MAX_TEXT;
+	if (mint_store_open(f->dir, &f->ctx.store))
+		return -1;
+	f->ctx.cache = mint_cache_new(64 << 20);
+	f->t = mint_tree_new(&f->ctx);
+	return f->t ? 0 : -1;
+}
+
+static void teardown(struct fixture *f)
+{
+	char cmd[128];
+
+	mint_tree_free(f->t);
+	mint_cache_free(f->ctx.cache);
+	mint_store_close(f->ctx.store);
+	mint_generators_cleanup();
+	f->dir[strlen(f->dir) - 2] = '\0';
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", f->dir);
+}
+
+/* A small PNG of w x h, encoded with our own encoder. */
+static int make_png(uint32_t w, uint32_t h, struct mint_buf *out)
+{
+	struct mint_image img;
+	uint32_t x, y;
+	int rc;
+
+	rc = mint_image_init(&img, w, h, 3);
+	if (rc)
+		return rc;
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			img.pixels[y * img.stride + x * 3] = (uint8_t)(x * y);
+	mint_buf_init(out, 0);
+	rc = mint_encode_png(&img, out);
+	mint_image_release(&img);
+	return rc;
+}
+
+/* create + write + flush + release, as cp does. Returns flush's result. */
+static int put(struct fixture *f, const char *path, const void *data,
+	       size_t len)
+{
+	struct mint_handle *h;
+	int rc;
+
+	rc = mint_tree_create(f->t, path, 0644, O_WRONLY | O_TRUNC, &h);
+	if (rc)
+		return rc;
+	if (len)
+		rc = mint_handle_write(h, data, len, 0);
+	rc = rc < 0 ? rc : mint_handle_flush(h);
+	mint_handle_release(h);
+	return rc;
+}
+
+static int count_fill(void *ctx, const char *name, const struct stat *st)
+{
+	(void)st;
+	if (strcmp(name, ".") && strcmp(name, ".."))
+		(*(int *)ctx)++;
+	return 0;
+}
+
+static int count(struct fixture *f, const char *path)
+{
+	int n = 0;
+
+	if (mint_tree_readdir(f->t, path, count_fill, &n))
+		return -1;
+	return n;
+}
+
+static void test_root_and_unknown(void)
+{
+	struct fixture f;
+	struct stat st;
+
+	REQUIRE(!setup(&f));
+	EXPECT_EQ(mint_tree_getattr(f.t, "/", &st), 0);
+	EXPECT(S_ISDIR(st.st_mode));
+	EXPECT_EQ(count(&f, "/"), 2);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Image Manager", &st), 0);
+	EXPECT_EQ(st.st_mode & 0777, 0755);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images", &st), 0);
+	EXPECT_EQ(st.st_mode & 0777, 0555);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/nope", &st), -ENOENT);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/nope", &st), -ENOENT);
+	EXPECT_EQ(count(&f, "/Images"), 0);
+	teardown(&f);
+}
+
+static void test_commit_makes_images(void)
+{
+	struct mint_buf png;
+	struct fixture f;
+	struct stat st;
+	struct mint_handle *h;
+	char buf[16];
+	int dio;
+
+	REQUIRE(!setup(&f));
+	REQUIRE(!make_png(40, 30, &png));
+	EXPECT_EQ(put(&f, "/Image Manager/cat.png", png.data, png.len), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Image Manager/cat.png", &st), 0);
+	EXPECT_EQ(st.st_size, png.len);
+	EXPECT(S_ISREG(st.st_mode));
+	EXPECT_EQ(count(&f, "/Images"), 1);
+	EXPECT_EQ(count(&f, "/Images/cat"), 1);
+	EXPECT_EQ(count(&f, "/Images/cat/original"), 3);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.webp",
+				    &st), 0);
+	EXPECT(st.st_size > 0);
+	EXPECT_EQ(st.st_mode & 0777, 0444);
+	EXPECT_EQ(mint_tree_open(f.t, "/Images/cat/original/cat.png",
+				 O_RDONLY, &h, &dio), 0);
+	EXPECT_EQ(dio, 0);
+	EXPECT_EQ(mint_handle_read(h, buf, 8, 0), 8);
+	EXPECT(!memcmp(buf, "\x89PNG\r\n\x1a\n", 8));
+	mint_handle_release(h);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.gif",
+				    &st), -ENOENT);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.png/x",
+				    &st), -ENOTDIR);
+	mint_buf_release(&png);
+	teardown(&f);
+}
+
+static void test_refused_content_leaves_nothing(void)
+{
+	struct fixture f;
+	struct stat st;
+	static const char junk[] = "\x01\x02\x03\xff\xfe";
+
+	REQUIRE(!setup(&f));
+	EXPECT_EQ(put(&f, "/Image Manager/junk.png", junk, sizeof(junk)),
+		  -EINVAL);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Image Manager/junk.png", &st),
+		  -ENOENT);
+	EXPECT_EQ(count(&f, "/Image Manager"), 0);
+	EXPECT_EQ(count(&f, "/Images"), 0);
+	teardown(&f);
+}
+
+static void test_read_only_places(void)
+{
+	struct mint_buf png;
+	struct mint_handle *h;
+	struct fixture f;
+	int dio;
+
+	REQUIRE(!setup(&f));
+	REQUIRE(!make_png(8, 8, &png));
+	REQUIRE(!put(&f, "/Image Manager/a.png", png.data, png.len));
+	EXPECT_EQ(mint_tree_create(f.t, "/x", 0644, O_WRONLY, &h), -EROFS);
+	EXPECT_EQ(mint_tree_create(f.t, "/Images/x", 0644, O_WRONLY, &h),
+		  -EROFS);
+	EXPECT_EQ(mint_tree_open(f.t, "/Images/a/original/a.png", O_RDWR, &h,
+				 &dio), -EROFS);
+	EXPECT_EQ(mint_tree_unlink(f.t, "/Images/a/original/a.png"), -EROFS);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Images/d", 0755), -EROFS);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/d", 0755), -EPERM);
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/a.png",
+				   "/Images/a.png", 0), -EROFS);
+	EXPECT_EQ(mint_tree_chmod(f.t, "/Images/a", 0777), -EROFS);
+	EXPECT_EQ(mint_tree_truncate(f.t, "/Images/a/original/a.png", 0),
+		  -EROFS);
+	EXPECT_EQ(mint_tree_rmdir(f.t, "/Images"), -EROFS);
+	EXPECT_EQ(mint_tree_open(f.t, "/Images", O_RDONLY, &h, &dio),
+		  -EISDIR);
+	mint_buf_release(&png);
+	teardown(&f);
+}
+
+static void test_folder_names(void)
+{
+	struct mint_buf png;
+	struct fixture f;
+	struct stat st;
+
+	REQUIRE(!setup(&f));
+	REQUIRE(!make_png(8, 8, &png));
+	REQUIRE(!put(&f, "/Image Manager/cat.png", png.data, png.len));
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat", &st), 0);
+	REQUIRE(!put(&f, "/Image Manager/cat.jpg", png.data, png.len));
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat", &st), -ENOENT);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.png", &st), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.jpg", &st), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t,
+				    "/Images/cat.jpg/original/cat.jpg.jpeg",
+				    &st), 0);
+	REQUIRE(!put(&f, "/Image Manager/.tmp.png", png.data, png.len));
+	REQUIRE(!put(&f, "/Image Manager/noext", png.data, png.len));
+	EXPECT_EQ(count(&f, "/Images"), 3);
+	EXPECT_EQ(count(&f, "/Image Manager"), 4);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/noext/original/noext.png",
+				    &st), 0);
+	EXPECT_EQ(mint_tree_unlink(f.t, "/Image Manager/cat.jpg"), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat", &st), 0);
+	mint_buf_release(&png);
+	teardown(&f);
+}
+
+static void test_rename_keeps_inode(void)
+{
+	struct mint_buf png;
+	struct fixture f;
+	struct stat a, b;
+
+	REQUIRE(!setup(&f));
+	REQUIRE(!make_png(8, 8, &png));
+	REQUIRE(!put(&f, "/Image Manager/a.png", png.data, png.len));
+	REQUIRE(!put(&f, "/Image Manager/b.png", "text", 4));
+	REQUIRE(!mint_tree_getattr(f.t, "/Image Manager/a.png", &a));
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/a.png",
+				   "/Image Manager/b.png", 0), 0);
+	REQUIRE(!mint_tree_getattr(f.t, "/Image Manager/b.png", &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(b.st_size, png.len);
+	EXPECT_EQ(count(&f, "/Image Manager"), 1);
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/zz",
+				   "/Image Manager/b.png", 0), -ENOENT);
+	mint_buf_release(&png);
+	teardown(&f);
+}
+
+static void test_name_too_long(void)
+{
+	char path[400];
+	struct stat st;
+	struct fixture f;
+
+	REQUIRE(!setup(&f));
+	snprintf(path, sizeof(path), "/Image Manager/%0300d", 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, path, &st), -ENAMETOOLONG);
+	teardown(&f);
+}
+
+CHECK_MAIN(CHECK_CASE(test_root_and_unknown),
+	   CHECK_CASE(test_commit_makes_images),
+	   CHECK_CASE(test_refused_content_leaves_nothing),
+	   CHECK_CASE(test_read_only_places),
+	   CHECK_CASE(test_folder_names),
+	   CHECK_CASE(test_rename_keeps_inode),
+	   CHECK_CASE(test_name_too_long))
