@@ -1,0 +1,64 @@
+"""Test originals, made by the tests themselves with ImageMagick and cwebp
+(plus one real photo when Debian's mate-backgrounds is installed)."""
+import os
+import subprocess
+
+PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
+
+
+def run(*cmd):
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def make_all(d):
+    """Write the test originals into directory d; returns {name: (w, h)}."""
+    made = {}
+
+    def im(name, w, h, *args):
+        run("convert", *args, os.path.join(d, name))
+        made[name] = (w, h)
+
+    im("plasma.jpg", 320, 200, "-size", "320x200", "plasma:red-blue",
+       "-quality", "90")
+    im("gray.jpg", 97, 61, "-size", "97x61", "gradient:", "-colorspace",
+       "Gray", "-type", "Grayscale")
+    im("rgba.png", 120, 90, "-size", "120x90", "xc:none", "-fill",
+       "rgba(255,0,0,0.5)", "-draw", "circle 60,45 60,5", "-depth", "8",
+       "-define", "png:color-type=6")
+    im("palette.png", 64, 48, "-size", "64x48", "gradient:red-yellow",
+       "-colors", "16", "-type", "Palette")
+    im("deep.png", 50, 40, "-size", "50x40", "gradient:blue-green",
+       "-depth", "16")
+    im("interlaced.png", 70, 33, "-size", "70x33", "plasma:", "-interlace",
+       "PNG")
+    im("graya.png", 40, 30, "-size", "40x30", "gradient:", "-alpha", "set",
+       "-channel", "A", "-evaluate", "set", "50%", "+channel",
+       "-type", "GrayscaleAlpha")
+    run("convert", "-size", "150x100", "plasma:green-yellow",
+        os.path.join(d, "src-webp.png"))
+    run("cwebp", "-quiet", "-q", "80", os.path.join(d, "src-webp.png"),
+        "-o", os.path.join(d, "lossy.webp"))
+    made["lossy.webp"] = (150, 100)
+    run("cwebp", "-quiet", "-lossless", os.path.join(d, "rgba.png"),
+        "-o", os.path.join(d, "lossless-alpha.webp"))
+    made["lossless-alpha.webp"] = (120, 90)
+    os.unlink(os.path.join(d, "src-webp.png"))
+    if os.path.exists(PHOTO):
+        run("convert", PHOTO, "-resize", "800x", os.path.join(d, "photo.jpg"))
+        made["photo.jpg"] = tuple(int(x) for x in subprocess.run(
+            ["identify", "-format", "%w %h", os.path.join(d, "photo.jpg")],
+            check=True, capture_output=True, text=True).stdout.split())
+    return made
+
+
+def dims(path):
+    """(width, height) as ImageMagick's identify reads the file."""
+    out = subprocess.run(["identify", "-format", "%w %h\n", path],
+                         check=True, capture_output=True, text=True).stdout
+    w, h = out.split("\n")[0].split()
+    return int(w), int(h)
+
+
+def stem(name):
+    i = name.rfind(".")
+    return name[:i] if i > 0 else name

@@ -1,0 +1,170 @@
+"""Images/: folders per original, every file decodes to the original's
+dimensions, sizes tell the truth, and nothing under it can be changed."""
+import errno
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from images import dims, make_all, stem
+
+FORMATS = ("png", "jpeg", "webp")
+
+
+@pytest.fixture(scope="module")
+def originals(tmp_path_factory):
+    d = tmp_path_factory.mktemp("originals")
+    return str(d), make_all(str(d))
+
+
+def copy_in(m, src_dir, names):
+    for n in names:
+        shutil.copy(os.path.join(src_dir, n), m.im)
+
+
+def test_top_level(mount):
+    assert sorted(os.listdir(mount.mnt)) == ["Image Manager", "Images"]
+    st = os.stat(mount.mnt)
+    assert st.st_nlink >= 2 and (st.st_mode & 0o222) == 0
+    assert os.listdir(mount.images) == []
+    assert os.listdir(mount.im) == []
+
+
+def test_every_original_file_decodes(mount, originals):
+    src, made = originals
+    copy_in(mount, src, made)
+    folders = sorted(os.listdir(mount.images))
+    assert folders == sorted(stem(n) for n in made)
+    for name, (w, h) in made.items():
+        folder = os.path.join(mount.images, stem(name))
+        assert sorted(os.listdir(folder)) == ["original"]
+        files = sorted(os.listdir(os.path.join(folder, "original")))
+        assert files == sorted("%s.%s" % (stem(name), f) for f in FORMATS)
+        for f in files:
+            p = os.path.join(folder, "original", f)
+            assert dims(p) == (w, h), p
+
+
+def test_stat_size_equals_bytes_read(mount, originals):
+    src, made = originals
+    copy_in(mount, src, ["rgba.png", "plasma.jpg", "lossy.webp"])
+    for root, dirs, files in os.walk(mount.images):
+        for f in files:
+            p = os.path.join(root, f)
+            size = os.stat(p).st_size
+            with open(p, "rb") as fh:
+                data = fh.read()
+            assert size == len(data) > 0, p
+            assert os.stat(p).st_size == size
+
+
+def test_deterministic_bytes(mount, originals):
+    src, _ = originals
+    copy_in(mount, src, ["plasma.jpg"])
+    d = os.path.join(mount.images, "plasma", "original")
+    for f in os.listdir(d):
+        with open(os.path.join(d, f), "rb") as a:
+            first = a.read()
+        with open(os.path.join(d, f), "rb") as b:
+            assert b.read() == first
+
+
+def test_formats_are_what_they_say(mount, originals):
+    src, _ = originals
+    copy_in(mount, src, ["rgba.png"])
+    d = os.path.join(mount.images, "rgba", "original")
+    out = subprocess.run(["file", "-b"] + [os.path.join(d, "rgba." + f)
+                                           for f in FORMATS],
+                         capture_output=True, text=True).stdout
+    assert "PNG" in out and "JPEG" in out and "Web/P" in out
+    r = subprocess.run(["pngcheck", os.path.join(d, "rgba.png")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+
+
+def test_stem_collision_uses_full_names(mount1, originals):
+    src, _ = originals
+    shutil.copy(os.path.join(src, "plasma.jpg"),
+                os.path.join(mount1.im, "cat.jpg"))
+    assert os.listdir(mount1.images) == ["cat"]
+    shutil.copy(os.path.join(src, "rgba.png"),
+                os.path.join(mount1.im, "cat.png"))
+    assert sorted(os.listdir(mount1.images)) == ["cat.jpg", "cat.png"]
+    assert sorted(os.listdir(os.path.join(mount1.images, "cat.png",
+                                          "original"))) \
+        == ["cat.png.jpeg", "cat.png.png", "cat.png.webp"]
+    assert dims(os.path.join(mount1.images, "cat.png", "original",
+                             "cat.png.png")) == (120, 90)
+    os.unlink(os.path.join(mount1.im, "cat.png"))
+    assert os.listdir(mount1.images) == ["cat"]
+
+
+def test_dotfiles_get_no_folder(mount1, originals):
+    src, _ = originals
+    shutil.copy(os.path.join(src, "rgba.png"),
+                os.path.join(mount1.im, ".hidden.png"))
+    assert os.listdir(mount1.images) == []
+    assert os.listdir(mount1.im) == [".hidden.png"]
+
+
+def test_unknown_names(mount1, originals):
+    src, _ = originals
+    copy_in(mount1, src, ["rgba.png"])
+    for p in ("nope", "Images/nope", "Images/rgba/nope",
+              "Images/rgba/original/rgba.gif",
+              "Image Manager/nope.png"):
+        with pytest.raises(FileNotFoundError):
+            os.stat(mount1.path(p))
+    with pytest.raises(NotADirectoryError):
+        os.stat(mount1.path("Images/rgba/original/rgba.png/x"))
+
+
+def test_images_is_read_only(mount, originals):
+    src, _ = originals
+    copy_in(mount, src, ["rgba.png"])
+    f = mount.path("Images", "rgba", "original", "rgba.png")
+    before = open(f, "rb").read()
+    attempts = [
+        lambda: open(f, "r+b"),
+        lambda: open(f, "wb"),
+        lambda: open(mount.path("Images", "rgba", "original", "new.png"),
+                     "wb"),
+        lambda: open(mount.path("Images", "new"), "wb"),
+        lambda: open(mount.path("new"), "wb"),
+        lambda: os.unlink(f),
+        lambda: os.rename(f, f + ".x"),
+        lambda: os.rename(f, mount.path("Image Manager", "x.png")),
+        lambda: os.rename(mount.path("Image Manager", "rgba.png"),
+                          mount.path("Images", "x.png")),
+        lambda: os.mkdir(mount.path("Images", "d")),
+        lambda: os.mkdir(mount.path("d")),
+        lambda: os.rmdir(mount.path("Images", "rgba", "original")),
+        lambda: os.rmdir(mount.path("Images")),
+        lambda: os.chmod(f, 0o666),
+        lambda: os.utime(f, (0, 0)),
+        lambda: os.truncate(f, 0),
+        lambda: os.symlink("x", mount.path("Images", "l")),
+        lambda: os.unlink(mount.path("Images")),
+    ]
+    for i, attempt in enumerate(attempts):
+        with pytest.raises(OSError) as e:
+            attempt()
+        assert e.value.errno in (errno.EROFS, errno.EACCES, errno.EPERM,
+                                 errno.EISDIR, errno.EXDEV), i
+    assert open(f, "rb").read() == before
+    assert os.listdir(mount.im) == ["rgba.png"]
+
+
+def test_replace_is_seen_at_once(mount1, originals):
+    src, _ = originals
+    shutil.copy(os.path.join(src, "rgba.png"),
+                os.path.join(mount1.im, "x.png"))
+    p = mount1.path("Images", "x", "original", "x.png")
+    assert dims(p) == (120, 90)
+    old_size = os.stat(p).st_size
+    shutil.copy(os.path.join(src, "plasma.jpg"),
+                os.path.join(mount1.im, "x.png"))
+    assert dims(p) == (320, 200)
+    assert os.stat(p).st_size != old_size
+    assert os.stat(p).st_size == len(open(p, "rb").read())
