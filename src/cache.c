@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "log.h"
 
 #define NBUCKETS 1024
 
@@ -98,8 +99,30 @@ static void lru_push(struct mint_cache *c, struct entry *e)
 		c->lru_tail = e;
 }
 
+/*
+ * Entries to free once the lock is dropped: freeing unrefs a value, and a
+ * value's destroy may take time (join a worker thread), which must not
+ * happen under the cache's lock.
+ */
+static void bury(struct entry **dead, struct entry *e)
+{
+	e->hnext = *dead;
+	*dead = e;
+}
+
+static void free_dead(struct entry *dead)
+{
+	struct entry *next;
+
+	for (; dead; dead = next) {
+		next = dead->hnext;
+		entry_free(dead);
+	}
+}
+
 /* Take a ready or pending entry out of the table (lock held). */
-static void entry_remove(struct mint_cache *c, struct entry *e)
+static void entry_remove(struct mint_cache *c, struct entry *e,
+			 struct entry **dead)
 {
 	table_remove(c, e);
 	if (!e->pending) {
@@ -109,13 +132,13 @@ static void entry_remove(struct mint_cache *c, struct entry *e)
 	if (e->pending || e->waiters)
 		e->detached = 1;
 	else
-		entry_free(e);
+		bury(dead, e);
 }
 
-static void evict(struct mint_cache *c)
+static void evict(struct mint_cache *c, struct entry **dead)
 {
 	while (c->st.bytes > c->max_bytes && c->lru_tail) {
-		entry_remove(c, c->lru_tail);
+		entry_remove(c, c->lru_tail, dead);
 		c->st.evictions++;
 	}
 }
@@ -134,14 +157,16 @@ struct mint_cache *mint_cache_new(size_t max_bytes)
 
 void mint_cache_free(struct mint_cache *c)
 {
+	struct entry *dead = NULL;
 	size_t i;
 
 	if (!c)
 		return;
 	for (i = 0; i < NBUCKETS; i++) {
 		while (c->bucket[i])
-			entry_remove(c, c->bucket[i]);
+			entry_remove(c, c->bucket[i], &dead);
 	}
+	free_dead(dead);
 	pthread_cond_destroy(&c->done);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -149,7 +174,7 @@ void mint_cache_free(struct mint_cache *c)
 
 /* Wait for a pending entry and take its result (lock held). */
 static int wait_for(struct mint_cache *c, struct entry *e,
-		    struct mint_obj **out)
+		    struct mint_obj **out, struct entry **dead)
 {
 	int rc;
 
@@ -162,13 +187,13 @@ static int wait_for(struct mint_cache *c, struct entry *e,
 	if (!rc)
 		*out = mint_obj_ref(e->obj);
 	if (e->detached && !e->waiters)
-		entry_free(e);
+		bury(dead, e);
 	return rc;
 }
 
 /* Publish a finished computation (lock held). */
 static void finish(struct mint_cache *c, struct entry *e, int rc,
-		   struct mint_obj *obj)
+		   struct mint_obj *obj, struct entry **dead)
 {
 	e->pending = 0;
 	e->rc = rc;
@@ -180,11 +205,11 @@ static void finish(struct mint_cache *c, struct entry *e, int rc,
 	}
 	if (e->detached) {
 		if (!e->waiters)
-			entry_free(e);
+			bury(dead, e);
 	} else {
 		lru_push(c, e);
 		c->st.bytes += obj->bytes;
-		evict(c);
+		evict(c, dead);
 	}
 	pthread_cond_broadcast(&c->done);
 }
@@ -193,7 +218,7 @@ int mint_cache_get(struct mint_cache *c, const char *key,
 		   mint_cache_compute_fn fn, void *ctx, struct mint_obj **out)
 {
 	struct mint_obj *obj = NULL;
-	struct entry *e;
+	struct entry *e, *dead = NULL;
 	unsigned b;
 	int rc;
 
@@ -201,8 +226,9 @@ int mint_cache_get(struct mint_cache *c, const char *key,
 	pthread_mutex_lock(&c->lock);
 	e = table_find(c, key);
 	if (e && e->pending) {
-		rc = wait_for(c, e, out);
+		rc = wait_for(c, e, out, &dead);
 		pthread_mutex_unlock(&c->lock);
+		free_dead(dead);
 		return rc;
 	}
 	if (e) {
@@ -230,10 +256,13 @@ int mint_cache_get(struct mint_cache *c, const char *key,
 	pthread_mutex_unlock(&c->lock);
 
 	rc = fn(ctx, &obj);
+	if (!rc)
+		mint_debug("cache: made %s (%zu bytes)", key, obj->bytes);
 
 	pthread_mutex_lock(&c->lock);
-	finish(c, e, rc, obj);
+	finish(c, e, rc, obj, &dead);
 	pthread_mutex_unlock(&c->lock);
+	free_dead(dead);
 	if (!rc)
 		*out = obj;
 	return rc;
@@ -242,17 +271,18 @@ int mint_cache_get(struct mint_cache *c, const char *key,
 void mint_cache_drop_prefix(struct mint_cache *c, const char *prefix)
 {
 	size_t n = strlen(prefix), i;
-	struct entry *e, *next;
+	struct entry *e, *next, *dead = NULL;
 
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < NBUCKETS; i++) {
 		for (e = c->bucket[i]; e; e = next) {
 			next = e->hnext;
 			if (!strncmp(e->key, prefix, n))
-				entry_remove(c, e);
+				entry_remove(c, e, &dead);
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
+	free_dead(dead);
 }
 
 void mint_cache_get_stats(struct mint_cache *c, struct mint_cache_stats *st)
