@@ -454,22 +454,27 @@ static int manager_mkdir(struct mint_node *dir, const char *name, mode_t mode)
 static int manager_unlink(struct mint_node *dir, const char *name)
 {
 	struct mint_tree *t = dir->tree;
+	struct mint_original row;
 	struct pending *p;
-	int rc;
+	int rc, had;
 
 	pthread_mutex_lock(&mint_ns_lock);
 	pthread_mutex_lock(&t->lock);
 	p = mint_pending_find_locked(t, name);
-	if (p)
-		mint_pending_unlink_locked(t, p);	/* open handles write to nowhere */
+	if (p)		/* open handles now write to nowhere */
+		mint_pending_unlink_locked(t, p);
 	pthread_mutex_unlock(&t->lock);
+	had = !mint_store_get(t->ctx->store, name, &row);
 	rc = mint_store_unlink(t->ctx->store, name);
 	pthread_mutex_unlock(&mint_ns_lock);
 	if (rc == -ENOENT && p)
 		rc = 0;
-	if (!rc)
-		mint_tree_changed(t);
-	return rc;
+	if (rc)
+		return rc;
+	if (had)
+		mint_tree_forget(t, row.hash);
+	mint_tree_changed(t);
+	return 0;
 }
 
 static int manager_rename(struct mint_node *dir, const char *from,
@@ -478,7 +483,7 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	struct mint_tree *t = dir->tree;
 	struct mint_original row;
 	struct pending *pf, *pt;
-	int rc;
+	int rc, replaced;
 
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL;
@@ -492,8 +497,8 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	pf = mint_pending_find_locked(t, from);
 	pt = mint_pending_find_locked(t, to);
 	pthread_mutex_unlock(&t->lock);
-	if ((flags & RENAME_NOREPLACE) &&
-	    (pt || !mint_store_get(t->ctx->store, to, &row))) {
+	replaced = !mint_store_get(t->ctx->store, to, &row);
+	if ((flags & RENAME_NOREPLACE) && (pt || replaced)) {
 		rc = -EEXIST;
 		goto out;
 	}
@@ -512,6 +517,8 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	if (pf)
 		snprintf(pf->name, sizeof(pf->name), "%s", to);
 	pthread_mutex_unlock(&t->lock);
+	if (replaced)
+		mint_tree_forget(t, row.hash);
 	mint_tree_changed(t);
 out:
 	pthread_mutex_unlock(&mint_ns_lock);

@@ -320,6 +320,8 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 		mint_image_release(&img);
 		return rc;
 	}
+	if (p->hash[0] && strcmp(p->hash, row.hash))
+		mint_tree_forget(t, p->hash);
 	memcpy(p->hash, row.hash, sizeof(p->hash));
 	p->hash_size = row.size;
 	p->dirty = 0;

@@ -149,6 +149,14 @@ void mint_tree_changed(struct mint_tree *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
+void mint_tree_forget(struct mint_tree *t, const char *hash)
+{
+	char prefix[MINT_HASH_HEX + 2];
+
+	snprintf(prefix, sizeof(prefix), "%s:", hash);
+	mint_cache_drop_prefix(t->ctx->cache, prefix);
+}
+
 /* ---- stat helpers ------------------------------------------------------ */
 
 void mint_stat_dir(struct stat *st, uint64_t ino, mode_t perm, nlink_t nlink,

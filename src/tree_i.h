@@ -97,6 +97,13 @@ extern const struct node_type mint_node_manager;
 /* Note a catalog change: Images is rebuilt from it on next use. */
 void mint_tree_changed(struct mint_tree *t);
 
+/*
+ * An original's content `hash` left a name (replaced, renamed over,
+ * deleted): drop what the cache holds for it. Another name with the same
+ * content just computes it again.
+ */
+void mint_tree_forget(struct mint_tree *t, const char *hash);
+
 /* Fill a stat for a directory or a regular file. */
 void mint_stat_dir(struct stat *st, uint64_t ino, mode_t perm, nlink_t nlink,
 		   const struct timespec *mtime);
