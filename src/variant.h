@@ -121,5 +121,16 @@ const struct mint_variant *mint_variant_find(const char *name);
 
 /* Each variant, defined in its own file under variants/. */
 extern const struct mint_variant mint_variant_original;
+extern const struct mint_variant mint_variant_always_random;
+extern const struct mint_variant mint_variant_counter;
+
+/*
+ * The counter's drawing (variants/counter.c): a copy of `src` with `digit`
+ * white on a dark box in the top-left corner, in `dst` (caller releases).
+ * 0, -ENOMEM or -EIO. Uses cairo's font caches: see
+ * mint_generators_cleanup().
+ */
+int mint_counter_draw(const struct mint_image *src, unsigned digit,
+		      struct mint_image *dst);
 
 #endif

@@ -139,7 +139,9 @@ static void test_commit_makes_images(void)
 	EXPECT_EQ(st.st_size, png.len);
 	EXPECT(S_ISREG(st.st_mode));
 	EXPECT_EQ(count(&f, "/Images"), 1);
-	EXPECT_EQ(count(&f, "/Images/cat"), 1);
+	EXPECT_EQ(count(&f, "/Images/cat"), 3);
+	EXPECT_EQ(count(&f, "/Images/cat/counter"), 30);
+	EXPECT_EQ(count(&f, "/Images/cat/always_random"), 3);
 	EXPECT_EQ(count(&f, "/Images/cat/original"), 3);
 	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.webp",
 				    &st), 0);

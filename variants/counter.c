@@ -1,0 +1,157 @@
+/*
+ * counter.c - the counter variant: ten numbered copies of the original,
+ * the number 0-9 drawn in the top-left corner, white on a dark box.
+ *
+ * The box is 15% of the image's longer side (so the number reads in a
+ * 200-pixel thumbnail), at least 12 pixels, and never larger than the
+ * image: a tiny image is covered by the box and still shows its digit as
+ * large as fits. The digit is drawn with cairo and DejaVu Sans Bold (found
+ * through fontconfig) into a small surface of the box's size, which is
+ * copied onto a copy of the pixels; the rest of the image is untouched.
+ * Deterministic: listed wrapped in the cache.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairo.h>
+
+#include "variant.h"
+
+#define COUNTER_COPIES 10
+#define BOX_SHARE 0.15		/* of the longer side */
+#define BOX_MIN 12
+
+static int cairo_errno(cairo_status_t st)
+{
+	if (st == CAIRO_STATUS_SUCCESS)
+		return 0;
+	return st == CAIRO_STATUS_NO_MEMORY ? -ENOMEM : -EIO;
+}
+
+/* Draw `digit` centred in a bw x bh dark box; the surface is returned. */
+static int draw_box(unsigned digit, int bw, int bh, cairo_surface_t **out)
+{
+	cairo_text_extents_t te;
+	cairo_surface_t *s;
+	cairo_t *cr;
+	char text[2] = { (char)('0' + digit), '\0' };
+	int rc;
+
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, bw, bh);
+	cr = cairo_create(s);
+	cairo_set_source_rgb(cr, 0.12, 0.12, 0.12);
+	cairo_paint(cr);
+	cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+			       CAIRO_FONT_WEIGHT_BOLD);
+	cairo_set_font_size(cr, bh * 0.8);
+	cairo_text_extents(cr, text, &te);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_move_to(cr, (bw - te.width) / 2 - te.x_bearing,
+		      (bh - te.height) / 2 - te.y_bearing);
+	cairo_show_text(cr, text);
+	cairo_surface_flush(s);
+	rc = cairo_errno(cairo_status(cr));
+	cairo_destroy(cr);
+	if (rc) {
+		cairo_surface_destroy(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Copy the box surface onto the image's top-left corner, opaque. */
+static void paste(cairo_surface_t *s, struct mint_image *img)
+{
+	const unsigned char *src = cairo_image_surface_get_data(s);
+	size_t sstride = (size_t)cairo_image_surface_get_stride(s);
+	int bw = cairo_image_surface_get_width(s);
+	int bh = cairo_image_surface_get_height(s);
+	unsigned ch = img->channels;
+	uint32_t px;
+	uint8_t *d;
+	int x, y;
+
+	for (y = 0; y < bh; y++) {
+		d = img->pixels + (size_t)y * img->stride;
+		for (x = 0; x < bw; x++, d += ch) {
+			memcpy(&px, src + (size_t)y * sstride + 4 * (size_t)x,
+			       4);
+			d[0] = (uint8_t)(px >> 16);
+			d[1] = (uint8_t)(px >> 8);
+			d[2] = (uint8_t)px;
+			if (ch == 4)
+				d[3] = 255;
+		}
+	}
+}
+
+/* Draw `digit` on a copy of `src` into `dst` (released by the caller). */
+int mint_counter_draw(const struct mint_image *src, unsigned digit,
+		      struct mint_image *dst)
+{
+	uint32_t longer = src->width > src->height ? src->width : src->height;
+	cairo_surface_t *s;
+	int bh, bw, rc;
+
+	bh = (int)lround(longer * BOX_SHARE);
+	if (bh < BOX_MIN)
+		bh = BOX_MIN;
+	if (bh > (int)src->height)
+		bh = (int)src->height;
+	bw = (int)lround(bh * 0.75);
+	if (bw > (int)src->width)
+		bw = (int)src->width;
+	rc = mint_image_init(dst, src->width, src->height, src->channels);
+	if (rc)
+		return rc;
+	memcpy(dst->pixels, src->pixels, mint_image_bytes(src));
+	rc = draw_box(digit, bw, bh, &s);
+	if (rc) {
+		mint_image_release(dst);
+		return rc;
+	}
+	paste(s, dst);
+	cairo_surface_destroy(s);
+	return 0;
+}
+
+static int counter_make(const struct mint_variant *self,
+			struct mint_source *src, enum mint_format fmt,
+			unsigned index, struct mint_content **out)
+{
+	struct mint_buf buf = MINT_BUF_INIT;
+	struct mint_image img;
+	struct mint_pixels *px;
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	(void)self;
+	rc = mint_source_pixels(src, &px);
+	if (rc)
+		return rc;
+	rc = mint_counter_draw(&px->img, index % COUNTER_COPIES, &img);
+	mint_pixels_unref(px);
+	if (rc)
+		return rc;
+	rc = mint_encode(fmt, &img, &buf);
+	mint_image_release(&img);
+	if (rc) {
+		mint_buf_release(&buf);
+		return rc;
+	}
+	data = mint_buf_detach(&buf, &len);
+	*out = mint_content_new_owned(data, len);
+	return *out ? 0 : -ENOMEM;
+}
+
+const struct mint_variant mint_variant_counter = {
+	.name = "counter",
+	.copies = COUNTER_COPIES,
+	.per_open = 0,
+	.make = counter_make,
+};
