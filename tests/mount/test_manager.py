@@ -224,10 +224,11 @@ def test_chmod_utimens_and_remount_keeps_everything(mount, originals):
     os.chmod(p, 0o640)
     os.utime(p, ns=(1_500_000_000_123_456_789, 1_600_000_000_987_654_321))
     before = {}
-    for root, _, files in os.walk(mount.images):
-        for f in files:
-            before[os.path.join(root, f)] = open(os.path.join(root, f),
-                                                 "rb").read()
+    for name in originals[1]:
+        d = mount.path("Images", name.rsplit(".", 1)[0], "original")
+        for f in os.listdir(d):
+            before[os.path.join(d, f)] = open(os.path.join(d, f),
+                                              "rb").read()
     ino = os.stat(p).st_ino
     mount.restart()
     assert sorted(os.listdir(mount.im)) == sorted(originals[1])
