@@ -43,7 +43,7 @@ FUSE_OBJ := $(FUSE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run stop test unit mount-test deps bench clean
+.PHONY: all run stop test unit deps bench clean
 all: $(BUILD)/mintfs
 
 $(BUILD)/%.o: %.c
@@ -81,6 +81,21 @@ unit: $(UNIT_BIN)
 test: deps
 	$(MAKE) --no-print-directory all unit
 	BUILD=$(BUILD) tests/run.sh
+
+# Benchmarks print figures (docs/BENCHMARKS.md); they assert nothing.
+BENCH_IMAGES ?= /usr/share/backgrounds/mate/abstract/Elephants_5640x3172.jpg \
+	/usr/share/backgrounds/mate/nature/Dune.jpg
+$(BUILD)/bench_noise: tests/bench/bench_noise.c $(BUILD)/libmint.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmint.a $(LIBS)
+bench: deps
+	@dpkg-query -W -f='$${Status}' mate-backgrounds 2>/dev/null | \
+		grep -q 'install ok installed' || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		mate-backgrounds >/dev/null
+	$(MAKE) --no-print-directory all $(BUILD)/bench_noise
+	$(BUILD)/bench_noise $(BENCH_IMAGES)
+	MINTFS=$(BUILD)/mintfs /usr/bin/python3 tests/bench/bench_mount.py \
+		$(BENCH_IMAGES)
 
 MNT ?= mnt
 DEMO_STORE ?= demo-store

@@ -1,0 +1,230 @@
+"""Benchmarks through a real mount: always_random against original/,
+against ImageMagick, memory per open handle, unique images per second.
+
+    MINTFS=build/mintfs python3 tests/bench/bench_mount.py IMAGE...
+
+Prints figures; asserts nothing. Medians of several runs, with the runs
+of the things compared interleaved so that a noisy neighbour hits both.
+"""
+import hashlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mount"))
+from conftest import Mount  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "9"))
+
+
+def read_all(path):
+    with open(path, "rb") as f:
+        while f.read(1 << 20):
+            pass
+
+
+def timed(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def stem(name):
+    i = name.rfind(".")
+    return name[:i] if i > 0 else name
+
+
+def compare_reads(m, name):
+    s = stem(name)
+    print("\n%s: open-to-EOF through the mount (median of %d)" % (name, RUNS))
+    print("  %-6s %14s %14s %8s" % ("fmt", "always_random", "original/",
+                                    "ratio"))
+    for fmt in ("png", "jpeg", "webp"):
+        ar = m.path("Images", s, "always_random", "%s.%s" % (s, fmt))
+        og = m.path("Images", s, "original", "%s.%s" % (s, fmt))
+        read_all(ar)
+        read_all(og)             # prepared and cached before timing
+        ta, to = [], []
+        for _ in range(RUNS):
+            ta.append(timed(lambda: read_all(ar)))
+            to.append(timed(lambda: read_all(og)))
+        a, o = statistics.median(ta), statistics.median(to)
+        print("  %-6s %11.2f ms %11.2f ms %8.2f" % (fmt, a * 1e3, o * 1e3,
+                                                   a / o))
+
+
+def first_and_cached(m, name):
+    """Deterministic files: the first read encodes, later reads are served
+    from the cache."""
+    s = stem(name)
+    print("\n%s: deterministic files, first read and cached read" % name)
+    print("  %-22s %12s %12s" % ("file", "first", "cached"))
+    for folder, fname in (("original", s + ".png"),
+                          ("original", s + ".jpeg"),
+                          ("original", s + ".webp"),
+                          ("counter", s + "_0.png"),
+                          ("counter", s + "_0.jpeg"),
+                          ("counter", s + "_0.webp")):
+        p = m.path("Images", s, folder, fname)
+        first = timed(lambda: read_all(p))
+        cached = statistics.median(timed(lambda: read_all(p))
+                                   for _ in range(RUNS))
+        print("  %-22s %9.1f ms %9.2f ms" % (folder + "/" + fname[len(s):],
+                                             first * 1e3, cached * 1e3))
+
+
+def listing(count=100):
+    """ls -l of every Images file of `count` originals: the first time
+    (sizes unknown: every file is made once), again, and after a remount
+    (sizes from the catalog, nothing made)."""
+    base = tempfile.mkdtemp(prefix="mintfs-bench-ls-")
+    m = Mount(base)
+    m.start()
+    try:
+        for i in range(count):
+            subprocess.run(["convert", "-size", "320x240",
+                            "plasma:", os.path.join(m.im, "p%03d.jpg" % i)],
+                           check=True)
+
+        def ls():
+            subprocess.run(["ls", "-lR", m.images], check=True,
+                           stdout=subprocess.DEVNULL)
+        first = timed(ls)
+        again = timed(ls)
+        m.restart()
+        remount = timed(ls)
+        files = sum(len(f) for _, _, f in os.walk(m.images))
+        print("\nls -lR Images/ of %d originals (%d files, 320x240)"
+              % (count, files))
+        print("  first (every file made once) : %9.1f ms" % (first * 1e3))
+        print("  again                        : %9.1f ms" % (again * 1e3))
+        print("  after remount                : %9.1f ms" % (remount * 1e3))
+    finally:
+        m.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def against_imagemagick(m, src, name):
+    s = stem(name)
+    ar = m.path("Images", s, "always_random", s + ".png")
+    out = tempfile.mktemp(suffix=".png")
+    runs = max(3, RUNS // 3)
+    tm, ta = [], []
+    for _ in range(runs):
+        tm.append(timed(lambda: subprocess.run(
+            ["convert", src, "-region", "16x16+0+0", "+noise", "Random",
+             out], check=True)))
+        ta.append(timed(lambda: read_all(ar)))
+    os.unlink(out)
+    a, i = statistics.median(ta), statistics.median(tm)
+    print("\n%s: one unique PNG (median of %d)" % (name, runs))
+    print("  ImageMagick convert +noise : %9.1f ms" % (i * 1e3))
+    print("  mintfs always_random       : %9.2f ms   (%.0fx faster)"
+          % (a * 1e3, i / a))
+
+
+def handles_memory(src, count=1000):
+    """On a fresh mount, so that heap left free by earlier work does not
+    hide what the handles take."""
+    name = os.path.basename(src)
+    s = stem(name)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < count + 64:
+        resource.setrlimit(resource.RLIMIT_NOFILE,
+                           (min(hard, count + 256), hard))
+    base = tempfile.mkdtemp(prefix="mintfs-bench-mem-")
+    m = Mount(base)
+    m.start()
+    try:
+        shutil.copy(src, m.im)
+        print("\n%s: resident memory of mintfs, %d handles open at once"
+              % (name, count))
+        for fmt in ("png", "jpeg", "webp"):
+            p = m.path("Images", s, "always_random", "%s.%s" % (s, fmt))
+            read_all(p)                  # prepared parts are shared
+            time.sleep(0.5)
+            before = rss_kib(m.proc.pid)
+            files = [open(p, "rb") for _ in range(count)]
+            for f in files:
+                f.read(1)
+            time.sleep(0.2)
+            after = rss_kib(m.proc.pid)
+            for f in files:
+                f.close()
+            print("  %-5s %8d KiB -> %8d KiB : %6.1f KiB per handle"
+                  % (fmt, before, after, (after - before) / count))
+    finally:
+        m.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def unique_per_second(m, name, seconds=3.0):
+    s = stem(name)
+    p = m.path("Images", s, "always_random", s + ".png")
+    read_all(p)
+    print("\n%s: unique PNGs per second (%.0f s each)" % (name, seconds))
+    for readers in (1, 2):
+        sums, lock = set(), threading.Lock()
+        counts = [0] * readers
+        stop = time.monotonic() + seconds
+
+        def run(i):
+            while time.monotonic() < stop:
+                with open(p, "rb") as f:
+                    h = hashlib.md5(f.read()).hexdigest()
+                with lock:
+                    sums.add(h)
+                counts[i] += 1
+        ts = [threading.Thread(target=run, args=(i,)) for i in
+              range(readers)]
+        t0 = time.monotonic()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        dt = time.monotonic() - t0
+        n = sum(counts)
+        print("  %d reader(s): %8.0f images/s, %d of %d distinct"
+              % (readers, n / dt, len(sums), n))
+
+
+def main():
+    images = [p for p in sys.argv[1:] if os.path.exists(p)]
+    if not images:
+        print("no benchmark images found (install mate-backgrounds)")
+        return
+    base = tempfile.mkdtemp(prefix="mintfs-bench-")
+    m = Mount(base)
+    m.start()
+    try:
+        for src in images:
+            shutil.copy(src, m.im)
+        for src in images:
+            name = os.path.basename(src)
+            first_and_cached(m, name)
+            compare_reads(m, name)
+            against_imagemagick(m, src, name)
+        unique_per_second(m, os.path.basename(images[-1]))
+    finally:
+        m.stop()
+        shutil.rmtree(base, ignore_errors=True)
+    handles_memory(images[-1])
+    listing()
+
+
+if __name__ == "__main__":
+    main()

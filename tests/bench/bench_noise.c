@@ -1,0 +1,132 @@
+/*
+ * bench_noise.c - per-open cost of always_random, without FUSE.
+ *
+ *   bench_noise IMAGE...
+ *
+ * For each image: decode it, then per format time one prepare, the median
+ * of many make() calls, and one whole-image encode for comparison. Prints
+ * a table; asserts nothing (figures go to docs/BENCHMARKS.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "encode.h"
+#include "generator.h"
+#include "noise.h"
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int load(const char *path, uint8_t **data, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	*data = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -EIO;
+	}
+	*len = (size_t)st.st_size;
+	*data = malloc(*len);
+	n = *data ? read(fd, *data, *len) : -1;
+	close(fd);
+	if (n == (ssize_t)*len)
+		return 0;
+	free(*data);
+	return -EIO;
+}
+
+static void bench_format(const char *name, const struct mint_image *img,
+			 enum mint_format fmt)
+{
+	struct mint_buf whole = MINT_BUF_INIT;
+	struct mint_noise_prep *prep;
+	struct mint_content *c;
+	int runs = fmt == MINT_FMT_WEBP ? 30 : 2000, i;
+	double t0, prep_ms, enc_ms, *t;
+
+	t0 = now_us();
+	if (mint_noise_prepare(fmt, img, &prep)) {
+		printf("%-28s %-5s prepare failed\n", name,
+		       mint_format_ext(fmt));
+		return;
+	}
+	prep_ms = (now_us() - t0) / 1e3;
+	t = calloc((size_t)runs, sizeof(*t));
+	for (i = 0; t && i < runs; i++) {
+		t0 = now_us();
+		if (mint_noise_make(prep, &c))
+			break;
+		t[i] = now_us() - t0;
+		mint_content_unref(c);
+	}
+	qsort(t, (size_t)i, sizeof(*t), cmp_double);
+	t0 = now_us();
+	mint_encode(fmt, img, &whole);
+	enc_ms = (now_us() - t0) / 1e3;
+	printf("%-28s %-5s %10.1f us %10.1f ms %10.1f ms %10llu %10zu\n",
+	       name, mint_format_ext(fmt), i ? t[i / 2] : -1.0, prep_ms,
+	       enc_ms, (unsigned long long)prep->size, whole.len);
+	mint_buf_release(&whole);
+	free(t);
+	mint_obj_unref(&prep->obj);
+}
+
+int main(int argc, char *argv[])
+{
+	struct mint_limits lim = { MINT_DEFAULT_MAX_PIXELS,
+				   MINT_DEFAULT_MAX_TEXT };
+	const struct mint_generator *gen;
+	struct mint_image img;
+	uint8_t *data;
+	size_t len;
+	int i, f;
+
+	printf("%-28s %-5s %13s %13s %13s %10s %10s\n", "image", "fmt",
+	       "make (median)", "prepare", "full encode", "bytes",
+	       "whole enc");
+	for (i = 1; i < argc; i++) {
+		const char *base = strrchr(argv[i], '/');
+
+		base = base ? base + 1 : argv[i];
+		if (load(argv[i], &data, &len)) {
+			printf("%s: cannot read\n", argv[i]);
+			continue;
+		}
+		gen = mint_generator_find(base, data, len);
+		if (!gen || gen->render(base, data, len, &lim, &img)) {
+			printf("%s: cannot decode\n", argv[i]);
+			free(data);
+			continue;
+		}
+		free(data);
+		for (f = 0; f < MINT_FMT_COUNT; f++)
+			bench_format(base, &img, f);
+		mint_image_release(&img);
+	}
+	mint_generators_cleanup();
+	return 0;
+}
