@@ -8,12 +8,11 @@
 
 CC ?= cc
 SANITIZE ?=
-ifeq ($(SANITIZE),)
-BUILD ?= build
-else
-BUILD ?= build-$(subst $(comma),-,$(SANITIZE))
-endif
+# FAULT=1: a test build whose store can stop hard at each commit step
+FAULT ?=
 comma := ,
+BUILD_TAG := $(if $(FAULT),-fault)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
+BUILD ?= build$(BUILD_TAG)
 
 PKGS := fuse3 libpng libjpeg libwebp cairo fontconfig sqlite3 libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -28,15 +27,20 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 ifneq ($(WERROR),)
 ALL_CFLAGS += -Werror
 endif
+ifneq ($(FAULT),)
+ALL_CFLAGS += -DMINT_FAULT_INJECTION
+endif
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LIBS := $(PKG_LIBS) -lm -pthread
 
-# The core never includes <fuse.h>; fs.c and main.c are the FUSE layer.
+# The core never includes <fuse.h>; fs.c and main.c are the FUSE layer,
+# mintctl.c the same core as a command without FUSE.
 FUSE_SRC := src/fs.c src/main.c
-CORE_SRC := $(filter-out $(FUSE_SRC),$(wildcard src/*.c)) \
+CTL_SRC := $(wildcard src/mintctl.c)
+CORE_SRC := $(filter-out $(FUSE_SRC) $(CTL_SRC),$(wildcard src/*.c)) \
 	$(wildcard generators/*.c) $(wildcard variants/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 FUSE_OBJ := $(FUSE_SRC:%.c=$(BUILD)/%.o)
@@ -44,7 +48,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run stop test unit deps bench clean
-all: $(BUILD)/mintfs
+all: $(BUILD)/mintfs $(if $(CTL_SRC),$(BUILD)/mintctl)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -55,6 +59,9 @@ $(BUILD)/libmint.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/mintfs: $(FUSE_OBJ) $(BUILD)/libmint.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/mintctl: $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmint.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmint.a
@@ -78,9 +85,12 @@ deps:
 	fi
 
 unit: $(UNIT_BIN)
+# The crash tests need a second build with fault injection.
+FAULT_BUILD := build-fault$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 test: deps
 	$(MAKE) --no-print-directory all unit
-	BUILD=$(BUILD) tests/run.sh
+	$(MAKE) --no-print-directory FAULT=1 BUILD=$(FAULT_BUILD) all
+	BUILD=$(BUILD) MINTFS_FAULT=$(CURDIR)/$(FAULT_BUILD)/mintfs tests/run.sh
 
 # Benchmarks print figures (docs/BENCHMARKS.md); they assert nothing.
 BENCH_IMAGES ?= /usr/share/backgrounds/mate/abstract/Elephants_5640x3172.jpg \
@@ -113,4 +123,5 @@ stop:
 clean:
 	rm -rf build build-*
 
+-include tests/fuzz/fuzz.mk
 -include $(CORE_OBJ:.o=.d) $(FUSE_OBJ:.o=.d)

@@ -32,6 +32,7 @@ struct options {
 	char *store;
 	char *cache_size;
 	char *max_pixels;
+	char *max_handles;
 	int help;
 	int version;
 };
@@ -44,6 +45,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("cache_size=%s", cache_size),
 	OPT("--max-pixels=%s", max_pixels),
 	OPT("max_pixels=%s", max_pixels),
+	OPT("--max-handle-memory=%s", max_handles),
+	OPT("max_handle_memory=%s", max_handles),
 	OPT("-h", help),
 	OPT("--help", help),
 	OPT("-V", version),
@@ -65,6 +68,10 @@ static void usage(const char *prog)
 	       "                         (default 256M; K, M, G suffixes)\n"
 	       "    --max-pixels=N       largest original accepted, in pixels\n"
 	       "                         (default 100000000)\n"
+	       "    --max-handle-memory=BYTES\n"
+	       "                         memory all open always_random files\n"
+	       "                         may own; opens past it fail (EMFILE)\n"
+	       "                         (default 1G)\n"
 	       "    -f                   stay in the foreground\n"
 	       "    -d                   debug: foreground, log every request\n"
 	       "    -s                   single-threaded\n"
@@ -146,7 +153,8 @@ static int check_mountpoint(const char *mnt)
 static int copy_args(int argc, char *argv[], struct fuse_args *args)
 {
 	static const char *const joined[] = {
-		"--store", "--cache-size", "--max-pixels", NULL
+		"--store", "--cache-size", "--max-pixels",
+		"--max-handle-memory", NULL
 	};
 	const char *const *name;
 	char *arg;
@@ -247,7 +255,7 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts cl = { 0 };
 	struct options o = { 0 };
-	unsigned long long cache_size = DEFAULT_CACHE, max_pixels;
+	unsigned long long cache_size = DEFAULT_CACHE, max_pixels, max_handles;
 	struct mint_ctx ctx = { 0 };
 	struct mint_tree *tree = NULL;
 	char *store_dir = NULL;
@@ -255,6 +263,7 @@ int main(int argc, char *argv[])
 
 	ctx.limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
 	ctx.limits.max_text = MINT_DEFAULT_MAX_TEXT;
+	ctx.limits.max_handles = MINT_DEFAULT_MAX_HANDLES;
 	if (copy_args(argc, argv, &args)) {
 		fprintf(stderr, "mintfs: out of memory\n");
 		return 1;
@@ -275,6 +284,14 @@ int main(int argc, char *argv[])
 			goto out;
 		}
 		ctx.limits.max_pixels = max_pixels;
+	}
+	if (o.max_handles) {
+		if (parse_size(o.max_handles, &max_handles)) {
+			fprintf(stderr, "mintfs: --max-handle-memory: not a "
+				"size: %s\n", o.max_handles);
+			goto out;
+		}
+		ctx.limits.max_handles = max_handles;
 	}
 	mint_log_debug_enabled = cl.debug;
 	if (check_mountpoint(cl.mountpoint))
@@ -307,6 +324,7 @@ out:
 	free(o.store);
 	free(o.cache_size);
 	free(o.max_pixels);
+	free(o.max_handles);
 	fuse_opt_free_args(&args);
 	return rc;
 }

@@ -260,7 +260,9 @@ static int vfile_getattr(struct mint_node *n, struct stat *st)
 /* An open Images file: the content fixed at open, read without locks. */
 struct vfile_handle {
 	struct mint_handle h;
+	struct mint_tree *tree;
 	struct mint_content *content;
+	uint64_t charged;	/* bytes counted in tree->handle_bytes */
 	struct stat st;
 };
 
@@ -284,6 +286,7 @@ static void vfile_release(struct mint_handle *h)
 {
 	struct vfile_handle *vh = mint_container_of(h, struct vfile_handle, h);
 
+	atomic_fetch_sub(&vh->tree->handle_bytes, vh->charged);
 	mint_content_unref(vh->content);
 	free(vh);
 }
@@ -293,6 +296,28 @@ static const struct handle_type vfile_handle_type = {
 	.getattr = vfile_fgetattr,
 	.release = vfile_release,
 };
+
+/*
+ * Count a per-open content's own bytes against the budget for all open
+ * handles, so that many opens cannot grow the process without bound.
+ * Shared parts are not counted: the cache bounds those.
+ */
+static int charge(struct mint_node *n, struct vfile_handle *vh)
+{
+	struct mint_tree *t = n->tree;
+	uint64_t max = t->ctx->limits.max_handles, own, total;
+
+	own = vh->content->obj.bytes;
+	total = atomic_fetch_add(&t->handle_bytes, own) + own;
+	vh->charged = own;
+	if (!max || total <= max)
+		return 0;
+	mint_log("%s/%s: open refused: open files would hold %llu MiB, "
+		 "over the --max-handle-memory of %llu MiB", n->orig.name,
+		 n->variant->name, (unsigned long long)(total >> 20),
+		 (unsigned long long)(max >> 20));
+	return -EMFILE;
+}
 
 static int vfile_open(struct mint_node *n, int flags, struct mint_handle **h,
 		      int *direct_io)
@@ -307,11 +332,19 @@ static int vfile_open(struct mint_node *n, int flags, struct mint_handle **h,
 	if (!vh)
 		return -ENOMEM;
 	vh->h.type = &vfile_handle_type;
+	vh->tree = n->tree;
 	rc = n->variant->make(n->variant, &src, n->fmt, n->copy,
 			      &vh->content);
 	if (rc) {
 		free(vh);
 		return rc;
+	}
+	if (n->variant->per_open) {
+		rc = charge(n, vh);
+		if (rc) {
+			vfile_release(&vh->h);
+			return rc;
+		}
 	}
 	mint_stat_file(&vh->st, INO_VFILE(n->orig.id, n->vidx, n->copy,
 					  n->fmt), 0444, vh->content->size,

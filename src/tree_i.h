@@ -90,6 +90,7 @@ struct mint_tree {
 	struct timespec mounted;
 	struct timespec changed;	/* last change in Image Manager */
 	atomic_uint_fast64_t next_ino;
+	atomic_uint_fast64_t handle_bytes;	/* owned by per-open contents */
 };
 
 extern const struct node_type mint_node_manager;

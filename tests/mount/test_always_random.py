@@ -200,3 +200,26 @@ def test_tools_read_it(mount1, originals, tmp_path):
     assert len(r.stdout) == size
     r = subprocess.run(["cat", p], capture_output=True, check=True)
     assert len(r.stdout) == size and r.stdout != out.read_bytes()
+
+
+def test_handle_memory_budget(mount_factory, originals):
+    import errno
+    m = mount_factory("--max-handle-memory=64K")
+    shutil.copy(os.path.join(originals[0], "plasma.jpg"), m.im)
+    p = ar(m, "plasma", "png")
+    files, refused = [], None
+    try:
+        for _ in range(200):
+            try:
+                files.append(open(p, "rb"))
+            except OSError as e:
+                refused = e
+                break
+        assert refused is not None and refused.errno == errno.EMFILE
+        assert 10 < len(files) < 200
+        assert "max-handle-memory" in m.log()
+    finally:
+        for f in files:
+            f.close()
+    with open(p, "rb") as f:             # closing gave the budget back
+        assert len(f.read()) == os.stat(p).st_size
