@@ -28,6 +28,23 @@ static struct mint_handle *handle(struct fuse_file_info *fi)
 	return (struct mint_handle *)(uintptr_t)fi->fh;
 }
 
+/*
+ * With -d, one line per request, like a web server's access log:
+ *   op path fh=HANDLE size=BYTES off=OFFSET -> RESULT
+ * Returns rc, so an operation ends with "return trace(...)".
+ */
+static int trace(const char *op, const char *path, struct fuse_file_info *fi,
+		 size_t size, off_t off, int rc)
+{
+	if (!mint_log_debug_enabled)
+		return rc;
+	mint_debug("%-8s %s fh=%llx size=%zu off=%lld -> %d%s%s", op,
+		   path ? path : "-", fi ? (unsigned long long)fi->fh : 0ULL,
+		   size, (long long)off, rc, rc < 0 ? " " : "",
+		   rc < 0 ? strerror(-rc) : "");
+	return rc;
+}
+
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	cfg->use_ino = 1;
@@ -44,9 +61,13 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 static int fs_getattr(const char *path, struct stat *st,
 		      struct fuse_file_info *fi)
 {
+	int rc;
+
 	if (fi)
-		return mint_handle_getattr(handle(fi), st);
-	return mint_tree_getattr(tree(), path, st);
+		rc = mint_handle_getattr(handle(fi), st);
+	else
+		rc = mint_tree_getattr(tree(), path, st);
+	return trace("getattr", path, fi, rc ? 0 : (size_t)st->st_size, 0, rc);
 }
 
 struct fill_ctx {
@@ -69,15 +90,14 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 	int rc;
 
 	rc = mint_tree_getattr(tree(), path, &st);
-	if (rc)
-		return rc;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	fi->fh = (uintptr_t)copy;
-	return 0;
+	if (!rc && !S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	copy = rc ? NULL : strdup(path);
+	if (!rc && !copy)
+		rc = -ENOMEM;
+	if (!rc)
+		fi->fh = (uintptr_t)copy;
+	return trace("opendir", path, fi, 0, 0, rc);
 }
 
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
@@ -86,11 +106,11 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 {
 	struct fill_ctx fc = { buf, filler };
 
-	(void)path;
 	(void)off;
 	(void)flags;
-	return mint_tree_readdir(tree(), (const char *)(uintptr_t)fi->fh,
-				 fill, &fc);
+	return trace("readdir", path, fi, 0, 0,
+		     mint_tree_readdir(tree(), (const char *)(uintptr_t)fi->fh,
+				       fill, &fc));
 }
 
 static int fs_releasedir(const char *path, struct fuse_file_info *fi)
@@ -102,17 +122,19 @@ static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 
 static int fs_mkdir(const char *path, mode_t mode)
 {
-	return mint_tree_mkdir(tree(), path, mode);
+	return trace("mkdir", path, NULL, 0, 0,
+		     mint_tree_mkdir(tree(), path, mode));
 }
 
 static int fs_unlink(const char *path)
 {
-	return mint_tree_unlink(tree(), path);
+	return trace("unlink", path, NULL, 0, 0,
+		     mint_tree_unlink(tree(), path));
 }
 
 static int fs_rmdir(const char *path)
 {
-	return mint_tree_rmdir(tree(), path);
+	return trace("rmdir", path, NULL, 0, 0, mint_tree_rmdir(tree(), path));
 }
 
 static int fs_refuse_link(const char *from, const char *to)
@@ -132,15 +154,18 @@ static int fs_mknod(const char *path, mode_t mode, dev_t dev)
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
-	return mint_tree_rename(tree(), from, to, flags);
+	int rc = mint_tree_rename(tree(), from, to, flags);
+
+	if (mint_log_debug_enabled)
+		mint_debug("%-8s %s -> %s flags=%u -> %d", "rename", from, to,
+			   flags, rc);
+	return rc;
 }
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	(void)fi;
-	if (!path)
-		return -ESTALE;
-	return mint_tree_chmod(tree(), path, mode);
+	return trace("chmod", path, fi, 0, 0,
+		     path ? mint_tree_chmod(tree(), path, mode) : -ESTALE);
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid,
@@ -157,20 +182,22 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid,
 
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
+	int rc;
+
 	if (size < 0)
-		return -EINVAL;
-	if (fi)
-		return mint_handle_truncate(handle(fi), (uint64_t)size);
-	return mint_tree_truncate(tree(), path, (uint64_t)size);
+		rc = -EINVAL;
+	else if (fi)
+		rc = mint_handle_truncate(handle(fi), (uint64_t)size);
+	else
+		rc = mint_tree_truncate(tree(), path, (uint64_t)size);
+	return trace("truncate", path, fi, 0, size, rc);
 }
 
 static int fs_utimens(const char *path, const struct timespec tv[2],
 		      struct fuse_file_info *fi)
 {
-	(void)fi;
-	if (!path)
-		return -ESTALE;
-	return mint_tree_utimens(tree(), path, tv);
+	return trace("utimens", path, fi, 0, 0,
+		     path ? mint_tree_utimens(tree(), path, tv) : -ESTALE);
 }
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
@@ -179,11 +206,11 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	int direct_io, rc;
 
 	rc = mint_tree_open(tree(), path, fi->flags, &h, &direct_io);
-	if (rc)
-		return rc;
-	fi->fh = (uintptr_t)h;
-	fi->direct_io = direct_io;
-	return 0;
+	if (!rc) {
+		fi->fh = (uintptr_t)h;
+		fi->direct_io = direct_io;
+	}
+	return trace("open", path, fi, 0, 0, rc);
 }
 
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -192,54 +219,49 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	int rc;
 
 	rc = mint_tree_create(tree(), path, mode, fi->flags, &h);
-	if (rc)
-		return rc;
-	fi->fh = (uintptr_t)h;
-	return 0;
+	if (!rc)
+		fi->fh = (uintptr_t)h;
+	return trace("create", path, fi, 0, 0, rc);
 }
 
 static int fs_read(const char *path, char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
-	(void)path;
-	if (off < 0)
-		return -EINVAL;
-	return mint_handle_read(handle(fi), buf, size, (uint64_t)off);
+	int rc = off < 0 ? -EINVAL :
+		 mint_handle_read(handle(fi), buf, size, (uint64_t)off);
+
+	return trace("read", path, fi, size, off, rc);
 }
 
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	(void)path;
-	if (off < 0)
-		return -EINVAL;
-	return mint_handle_write(handle(fi), buf, size, (uint64_t)off);
+	int rc = off < 0 ? -EINVAL :
+		 mint_handle_write(handle(fi), buf, size, (uint64_t)off);
+
+	return trace("write", path, fi, size, off, rc);
 }
 
 static int fs_statfs(const char *path, struct statvfs *sv)
 {
-	(void)path;
-	return mint_tree_statfs(tree(), sv);
+	return trace("statfs", path, NULL, 0, 0, mint_tree_statfs(tree(), sv));
 }
 
 static int fs_flush(const char *path, struct fuse_file_info *fi)
 {
-	(void)path;
-	return mint_handle_flush(handle(fi));
+	return trace("flush", path, fi, 0, 0, mint_handle_flush(handle(fi)));
 }
 
 static int fs_release(const char *path, struct fuse_file_info *fi)
 {
-	(void)path;
 	mint_handle_release(handle(fi));
-	return 0;
+	return trace("release", path, fi, 0, 0, 0);
 }
 
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
-	(void)path;
 	(void)datasync;
-	return mint_handle_fsync(handle(fi));
+	return trace("fsync", path, fi, 0, 0, mint_handle_fsync(handle(fi)));
 }
 
 static const struct fuse_operations mint_fs_ops = {

@@ -35,6 +35,9 @@ struct options {
 	char *max_handles;
 	int help;
 	int version;
+	int debug;		/* -d: our one-line request log */
+	char *pos[3];		/* non-option arguments */
+	int npos;
 };
 
 #define OPT(t, m) { t, offsetof(struct options, m), 1 }
@@ -51,12 +54,14 @@ static const struct fuse_opt option_spec[] = {
 	OPT("--help", help),
 	OPT("-V", version),
 	OPT("--version", version),
+	OPT("-d", debug),
+	OPT("--debug", debug),
 	FUSE_OPT_END
 };
 
 static void usage(const char *prog)
 {
-	printf("usage: %s [options] MOUNTPOINT\n"
+	printf("usage: %s [options] [STORE] MOUNTPOINT\n"
 	       "\n"
 	       "An endless supply of unique images: drop originals into\n"
 	       "MOUNTPOINT/Image Manager/, read them from MOUNTPOINT/Images/.\n"
@@ -73,7 +78,8 @@ static void usage(const char *prog)
 	       "                         may own; opens past it fail (EMFILE)\n"
 	       "                         (default 1G)\n"
 	       "    -f                   stay in the foreground\n"
-	       "    -d                   debug: foreground, log every request\n"
+	       "    -d                   foreground, one log line per request\n"
+	       "                         (-o debug: libfuse's own trace)\n"
 	       "    -s                   single-threaded\n"
 	       "    -o opt,[opt...]      mount options\n"
 	       "    -h, --help           this help\n"
@@ -179,11 +185,51 @@ static int copy_args(int argc, char *argv[], struct fuse_args *args)
 	return 0;
 }
 
+/*
+ * Non-option arguments are collected here: mount(8) through mount.fuse3
+ * runs "mintfs STORE MOUNTPOINT -o opts" for a fuse.mintfs entry.
+ */
+static int keep_arg(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct options *o = data;
+
+	(void)outargs;
+	if (key != FUSE_OPT_KEY_NONOPT)
+		return 1;		/* libfuse's own options: pass on */
+	if (o->npos < 3)
+		o->pos[o->npos] = strdup(arg);
+	o->npos++;
+	return 0;
+}
+
+/* MOUNTPOINT, or STORE MOUNTPOINT. 0, or an exit status. */
+static int place_args(struct fuse_args *args, struct options *o)
+{
+	if (o->npos > 2) {
+		fprintf(stderr, "mintfs: too many arguments (try --help)\n");
+		return 2;
+	}
+	if (o->npos == 2) {
+		if (o->store) {
+			fprintf(stderr, "mintfs: the store is given twice\n");
+			return 2;
+		}
+		o->store = o->pos[0];
+		o->pos[0] = NULL;
+	}
+	if (o->npos && fuse_opt_add_arg(args, o->pos[o->npos - 1]))
+		return 1;
+	return 0;
+}
+
 /* Parse our options and libfuse's. Exit status, or -1 to go on. */
 static int parse(struct fuse_args *args, struct options *o,
 		 struct fuse_cmdline_opts *cl)
 {
-	if (fuse_opt_parse(args, o, option_spec, NULL))
+	int rc;
+
+	if (fuse_opt_parse(args, o, option_spec, keep_arg))
 		return 2;
 	if (o->help) {
 		usage(args->argv[0]);
@@ -195,8 +241,13 @@ static int parse(struct fuse_args *args, struct options *o,
 		       fuse_pkgversion());
 		return 0;
 	}
+	rc = place_args(args, o);
+	if (rc)
+		return rc;
 	if (fuse_parse_cmdline(args, cl))
 		return 2;
+	if (o->debug)
+		cl->foreground = 1;
 	if (!cl->mountpoint) {
 		fprintf(stderr, "mintfs: no mount point given "
 			"(try --help)\n");
@@ -259,7 +310,7 @@ int main(int argc, char *argv[])
 	struct mint_ctx ctx = { 0 };
 	struct mint_tree *tree = NULL;
 	char *store_dir = NULL;
-	int rc;
+	int rc, i;
 
 	ctx.limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
 	ctx.limits.max_text = MINT_DEFAULT_MAX_TEXT;
@@ -293,7 +344,7 @@ int main(int argc, char *argv[])
 		}
 		ctx.limits.max_handles = max_handles;
 	}
-	mint_log_debug_enabled = cl.debug;
+	mint_log_debug_enabled = o.debug || cl.debug;
 	if (check_mountpoint(cl.mountpoint))
 		goto out;
 	store_dir = o.store ? strdup(o.store) : default_store();
@@ -325,6 +376,8 @@ out:
 	free(o.cache_size);
 	free(o.max_pixels);
 	free(o.max_handles);
+	for (i = 0; i < 3; i++)
+		free(o.pos[i]);
 	fuse_opt_free_args(&args);
 	return rc;
 }
