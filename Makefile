@@ -47,7 +47,7 @@ FUSE_OBJ := $(FUSE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run stop test unit deps bench clean
+.PHONY: all run stop test unit deps bench clean install uninstall
 all: $(BUILD)/mintfs $(if $(CTL_SRC),$(BUILD)/mintctl)
 
 $(BUILD)/%.o: %.c
@@ -119,6 +119,22 @@ run: deps
 	@echo "Stop it with: make stop   (or: fusermount3 -u $(MNT))"
 stop:
 	fusermount3 -u $(MNT)
+
+# Install like any filesystem tool: PREFIX and DESTDIR as usual.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/mintfs $(DESTDIR)$(BINDIR)/mintfs
+	install -m 644 docs/mintfs.1 $(DESTDIR)$(MANDIR)/man1/mintfs.1
+	if [ -n "$(CTL_SRC)" ]; then \
+		install -m 755 $(BUILD)/mintctl $(DESTDIR)$(BINDIR)/mintctl; \
+		install -m 644 docs/mintctl.1 $(DESTDIR)$(MANDIR)/man1/mintctl.1; \
+	fi
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mintfs $(DESTDIR)$(BINDIR)/mintctl \
+		$(DESTDIR)$(MANDIR)/man1/mintfs.1 $(DESTDIR)$(MANDIR)/man1/mintctl.1
 
 clean:
 	rm -rf build build-*
