@@ -33,6 +33,7 @@ struct options {
 	char *cache_size;
 	char *max_pixels;
 	char *max_handles;
+	char *max_text;
 	int help;
 	int version;
 	int debug;		/* -d: our one-line request log */
@@ -48,6 +49,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("cache_size=%s", cache_size),
 	OPT("--max-pixels=%s", max_pixels),
 	OPT("max_pixels=%s", max_pixels),
+	OPT("--max-text=%s", max_text),
+	OPT("max_text=%s", max_text),
 	OPT("--max-handle-memory=%s", max_handles),
 	OPT("max_handle_memory=%s", max_handles),
 	OPT("-h", help),
@@ -73,6 +76,7 @@ static void usage(const char *prog)
 	       "                         (default 256M; K, M, G suffixes)\n"
 	       "    --max-pixels=N       largest original accepted, in pixels\n"
 	       "                         (default 100000000)\n"
+	       "    --max-text=BYTES     largest text original (default 64M)\n"
 	       "    --max-handle-memory=BYTES\n"
 	       "                         memory all open always_random files\n"
 	       "                         may own; opens past it fail (EMFILE)\n"
@@ -160,7 +164,7 @@ static int copy_args(int argc, char *argv[], struct fuse_args *args)
 {
 	static const char *const joined[] = {
 		"--store", "--cache-size", "--max-pixels",
-		"--max-handle-memory", NULL
+		"--max-handle-memory", "--max-text", NULL
 	};
 	const char *const *name;
 	char *arg;
@@ -336,6 +340,16 @@ int main(int argc, char *argv[])
 		}
 		ctx.limits.max_pixels = max_pixels;
 	}
+	if (o.max_text) {
+		unsigned long long v;
+
+		if (parse_size(o.max_text, &v) || !v) {
+			fprintf(stderr, "mintfs: --max-text: not a size: %s\n",
+				o.max_text);
+			goto out;
+		}
+		ctx.limits.max_text = v;
+	}
 	if (o.max_handles) {
 		if (parse_size(o.max_handles, &max_handles)) {
 			fprintf(stderr, "mintfs: --max-handle-memory: not a "
@@ -376,6 +390,7 @@ out:
 	free(o.cache_size);
 	free(o.max_pixels);
 	free(o.max_handles);
+	free(o.max_text);
 	for (i = 0; i < 3; i++)
 		free(o.pos[i]);
 	fuse_opt_free_args(&args);

@@ -317,3 +317,19 @@ def test_store_layout(mount1, originals):
     blobs = [f for _, _, fs in os.walk(os.path.join(mount1.store, "blobs"))
              for f in fs]
     assert blobs == []
+
+
+def test_limits_from_the_command_line(mount_factory, originals):
+    m = mount_factory("--max-text=16", "--max-pixels=1000")
+    p = os.path.join(m.im, "long.txt")
+    fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o644)
+    os.write(fd, b"more than sixteen bytes of text")
+    with pytest.raises(OSError) as e:
+        os.close(fd)
+    assert e.value.errno == errno.EFBIG
+    with open(os.path.join(m.im, "short 20x20.txt"), "w") as f:
+        f.write("short")            # 400 pixels: under both limits
+    r = subprocess.run(["cp", src(originals, "plasma.jpg"), m.im],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "too large" in r.stderr.lower()
+    assert sorted(os.listdir(m.im)) == ["short 20x20.txt"]
