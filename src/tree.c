@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -39,12 +40,38 @@ static void folders_destroy(struct mint_obj *obj)
 	free(f);
 }
 
+/*
+ * Names that get no folder: temporary and backup files of editors, file
+ * managers and rsync (".name", "name~"), and an empty file whose name says
+ * it is an image: programs create one before writing it (or leave one
+ * behind when a copy fails), and an empty "cat.jpg" is no picture of text.
+ */
+static int folder_hidden(const struct mint_original *o)
+{
+	static const char *const image_ext[] = {
+		".png", ".jpg", ".jpeg", ".jpe", ".webp", NULL
+	};
+	const char *const *ext;
+	size_t len = strlen(o->name), n;
+
+	if (o->name[0] == '.' || o->name[len - 1] == '~')
+		return 1;
+	if (o->size)
+		return 0;
+	for (ext = image_ext; *ext; ext++) {
+		n = strlen(*ext);
+		if (len > n && !strcasecmp(o->name + len - n, *ext))
+			return 1;
+	}
+	return 0;
+}
+
 static int folders_add(const struct mint_original *o, void *arg)
 {
 	struct folders *f = arg;
 	struct folder *v;
 
-	if (o->name[0] == '.')
+	if (folder_hidden(o))
 		return 0;
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 16;

@@ -109,6 +109,23 @@ def test_dotfiles_get_no_folder(mount1, originals):
     assert os.listdir(mount1.im) == [".hidden.png"]
 
 
+def test_backups_and_empty_images_get_no_folder(mount1, originals):
+    src, _ = originals
+    shutil.copy(os.path.join(src, "rgba.png"),
+                os.path.join(mount1.im, "cat.png"))
+    shutil.copy(os.path.join(src, "rgba.png"),
+                os.path.join(mount1.im, "cat.png~"))
+    open(os.path.join(mount1.im, "empty.jpg"), "wb").close()
+    open(os.path.join(mount1.im, "empty.txt"), "wb").close()
+    assert sorted(os.listdir(mount1.images)) == ["cat", "empty"]
+    assert dims(os.path.join(mount1.images, "empty", "original",
+                             "empty.png")) == (800, 600)
+    with open(os.path.join(mount1.im, "empty.jpg"), "wb") as f:
+        f.write(open(os.path.join(src, "plasma.jpg"), "rb").read())
+    assert sorted(os.listdir(mount1.images)) == ["cat", "empty.jpg",
+                                                 "empty.txt"]
+
+
 def test_unknown_names(mount1, originals):
     src, _ = originals
     copy_in(mount1, src, ["rgba.png"])
