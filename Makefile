@@ -73,7 +73,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmint.a
 DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	libjpeg62-turbo-dev libwebp-dev libcairo2-dev libsqlite3-dev \
 	libssl-dev zlib1g-dev libfontconfig-dev fonts-dejavu-core python3 python3-pytest \
-	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3
+	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
+	chromium libglib2.0-bin
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -83,6 +84,13 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
+	@# node may come from elsewhere than Debian, whose npm would clash
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		  apt-get install -y -qq nodejs npm >/dev/null; } || exit 1
+	@[ tests/browser/node_modules/.package-lock.json -nt \
+	   tests/browser/package-lock.json ] || \
+		npm ci --prefix tests/browser --no-audit --no-fund
 
 unit: $(UNIT_BIN)
 # The crash tests need a second build with fault injection.
