@@ -9,6 +9,8 @@
 
 int mint_log_debug_enabled;
 static int use_syslog;
+static mint_log_sink_fn sink;
+static void *sink_ctx;
 
 static void __attribute__((format(printf, 2, 0)))
 vlog(int prio, const char *fmt, va_list ap)
@@ -16,7 +18,9 @@ vlog(int prio, const char *fmt, va_list ap)
 	char line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (use_syslog)
+	if (sink)
+		sink(sink_ctx, line);
+	else if (use_syslog)
 		syslog(prio, "%s", line);
 	else
 		fprintf(stderr, "mintfs: %s\n", line);
@@ -46,4 +50,10 @@ void mint_log_use_syslog(void)
 {
 	openlog("mintfs", LOG_PID, LOG_USER);
 	use_syslog = 1;
+}
+
+void mint_log_set_sink(mint_log_sink_fn fn, void *ctx)
+{
+	sink = fn;
+	sink_ctx = ctx;
 }

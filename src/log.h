@@ -15,4 +15,12 @@ void mint_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Send later lines to syslog instead of stderr (after daemonising). */
 void mint_log_use_syslog(void);
 
+/*
+ * Hand later lines (without the "mintfs: " prefix) to fn instead, for a
+ * program that reports errors its own way (mintctl); NULL restores
+ * stderr. Set it before any thread logs.
+ */
+typedef void (*mint_log_sink_fn)(void *ctx, const char *line);
+void mint_log_set_sink(mint_log_sink_fn fn, void *ctx);
+
 #endif

@@ -19,13 +19,13 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "cmdline.h"
 #include "fs.h"
 #include "generator.h"
 #include "log.h"
 #include "store.h"
 #include "tree.h"
 
-#define MINT_VERSION "0.1.0"
 #define DEFAULT_CACHE (256ULL << 20)
 
 struct options {
@@ -90,45 +90,6 @@ static void usage(const char *prog)
 	       "    -V, --version        the version\n"
 	       "\n"
 	       "Unmount with: fusermount3 -u MOUNTPOINT\n\n", prog);
-}
-
-/* "256M" -> bytes. 0 or -EINVAL. */
-static int parse_size(const char *s, unsigned long long *out)
-{
-	unsigned long long v, mul = 1;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': mul = 1ULL << 10; end++; break;
-	case 'm': case 'M': mul = 1ULL << 20; end++; break;
-	case 'g': case 'G': mul = 1ULL << 30; end++; break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end || (v && mul > ULLONG_MAX / v))
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
-}
-
-/* $XDG_DATA_HOME/mintfs or ~/.local/share/mintfs, malloc'd. */
-static char *default_store(void)
-{
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	char *path = NULL;
-
-	if (xdg && *xdg == '/') {
-		if (asprintf(&path, "%s/mintfs", xdg) < 0)
-			path = NULL;
-	} else if (home && *home) {
-		if (asprintf(&path, "%s/.local/share/mintfs", home) < 0)
-			path = NULL;
-	}
-	return path;
 }
 
 /* A mount point must be a directory nobody has mounted on already. */
@@ -327,13 +288,13 @@ int main(int argc, char *argv[])
 	if (rc >= 0)
 		goto out;
 	rc = 2;
-	if (o.cache_size && parse_size(o.cache_size, &cache_size)) {
+	if (o.cache_size && mint_parse_size(o.cache_size, &cache_size)) {
 		fprintf(stderr, "mintfs: --cache-size: not a size: %s\n",
 			o.cache_size);
 		goto out;
 	}
 	if (o.max_pixels) {
-		if (parse_size(o.max_pixels, &max_pixels) || !max_pixels) {
+		if (mint_parse_size(o.max_pixels, &max_pixels) || !max_pixels) {
 			fprintf(stderr, "mintfs: --max-pixels: not a "
 				"number: %s\n", o.max_pixels);
 			goto out;
@@ -343,7 +304,7 @@ int main(int argc, char *argv[])
 	if (o.max_text) {
 		unsigned long long v;
 
-		if (parse_size(o.max_text, &v) || !v) {
+		if (mint_parse_size(o.max_text, &v) || !v) {
 			fprintf(stderr, "mintfs: --max-text: not a size: %s\n",
 				o.max_text);
 			goto out;
@@ -351,7 +312,7 @@ int main(int argc, char *argv[])
 		ctx.limits.max_text = v;
 	}
 	if (o.max_handles) {
-		if (parse_size(o.max_handles, &max_handles)) {
+		if (mint_parse_size(o.max_handles, &max_handles)) {
 			fprintf(stderr, "mintfs: --max-handle-memory: not a "
 				"size: %s\n", o.max_handles);
 			goto out;
@@ -361,7 +322,7 @@ int main(int argc, char *argv[])
 	mint_log_debug_enabled = o.debug || cl.debug;
 	if (check_mountpoint(cl.mountpoint))
 		goto out;
-	store_dir = o.store ? strdup(o.store) : default_store();
+	store_dir = o.store ? strdup(o.store) : mint_default_store();
 	if (!store_dir) {
 		fprintf(stderr, "mintfs: no store: give --store DIR\n");
 		goto out;
