@@ -66,7 +66,10 @@ static int im_write(struct mint_handle *h, const char *buf, size_t size,
 		goto out;
 	n = pwrite(p->stage.fd, buf, size, (off_t)off);
 	if (n < 0) {
+		/* ENOSPC, EIO: the bytes are no longer what the program
+		 * wrote, so the commit must not store them */
 		rc = -errno;
+		p->werr = rc;
 		goto out;
 	}
 	rc = (int)n;

@@ -8,7 +8,10 @@
  * decoding them with the generator that accepts them, then stored
  * (store.h). Content no generator takes is refused with -EINVAL (-EFBIG
  * over a limit): the staging file is dropped, and a name that had no
- * committed content disappears.
+ * committed content disappears. So is content after a write that failed
+ * (ENOSPC, EIO: the staged bytes are not what the program wrote); the
+ * commit then fails with that write's error. Emptying the file (O_TRUNC)
+ * forgets such a failure.
  *
  * Locks, always taken in this order:
  *   p->lock       one pending file's bytes (held across its disk I/O)
@@ -210,12 +213,24 @@ int mint_pending_fd(struct mint_tree *t, struct pending *p, int *fd)
 
 int mint_pending_set_size(struct mint_tree *t, struct pending *p, uint64_t size)
 {
-	int rc = mint_pending_stage(t, p);
+	int rc;
 
+	/* Emptied (O_TRUNC, a rewrite): no need to copy the blob first. */
+	if (!size && p->stage.fd < 0 && p->hash[0]) {
+		rc = mint_store_stage_new(t->ctx->store, &p->stage);
+		if (!rc && p->blob_fd >= 0) {
+			close(p->blob_fd);
+			p->blob_fd = -1;
+		}
+	} else {
+		rc = mint_pending_stage(t, p);
+	}
 	if (rc)
 		return rc;
 	if (ftruncate(p->stage.fd, (off_t)size))
 		return -errno;
+	if (!size)
+		p->werr = 0;	/* whatever failed before is gone */
 	p->size = size;
 	p->dirty = 1;
 	p->mtime_set = 0;
@@ -267,6 +282,7 @@ static void refuse(struct mint_tree *t, struct pending *p)
 {
 	mint_store_stage_discard(t->ctx->store, &p->stage);
 	p->dirty = 0;
+	p->werr = 0;
 	p->size = p->hash_size;
 	if (p->hash[0])
 		return;
@@ -283,11 +299,8 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 	char name[MINT_NAME_MAX + 1];
 	int rc, linked;
 
-	if (!p->dirty)
+	if (!p->dirty && !p->werr)
 		return 0;
-	rc = mint_pending_stage(t, p);
-	if (rc)
-		return rc;
 	pthread_mutex_lock(&t->lock);
 	memcpy(name, p->name, sizeof(name));
 	linked = p->linked;
@@ -295,9 +308,24 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 	if (!linked) {			/* unlinked while open: goes nowhere */
 		mint_store_stage_discard(t->ctx->store, &p->stage);
 		p->dirty = 0;
+		p->werr = 0;
 		return 0;
 	}
-	rc = validate(t, p, name, &img);
+	if (p->werr) {
+		/* a write failed: the staged bytes are not the file */
+		rc = p->werr;
+		mint_log("%s: refused: a write failed: %s", name,
+			 strerror(-rc));
+		refuse(t, p);
+		return rc;
+	}
+	/*
+	 * Whatever fails from here on, close() reports it and nothing of the
+	 * new bytes stays: the name keeps its old content or disappears.
+	 */
+	rc = mint_pending_stage(t, p);
+	if (!rc)
+		rc = validate(t, p, name, &img);
 	if (rc) {
 		refuse(t, p);
 		return rc;
@@ -318,6 +346,7 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 	}
 	if (rc) {			/* the store logged it */
 		mint_image_release(&img);
+		refuse(t, p);
 		return rc;
 	}
 	if (p->hash[0] && strcmp(p->hash, row.hash))

@@ -22,6 +22,7 @@ struct pending {
 	char hash[MINT_HASH_HEX + 1];	/* committed content, "" if none */
 	uint64_t hash_size;		/* its length */
 	int dirty;			/* stage differs from `hash` */
+	int werr;			/* a write failed: commit refuses */
 	uint64_t size;
 	uint64_t ino;
 	mode_t mode;

@@ -536,7 +536,11 @@ int mint_store_commit(struct mint_store *st, struct mint_stage *sg,
 	if (sg->fd < 0 || !sg->path[0])
 		return -EINVAL;
 	rc = mint_hash_fd(sg->fd, hash, &size);
-	if (!rc && fsync(sg->fd))
+	if (rc)
+		goto out;
+	/* Every byte is in the staging file (which becomes the blob). */
+	fault_point("after-stage-write");
+	if (fsync(sg->fd))
 		rc = -errno;
 	if (rc)
 		goto out;

@@ -110,7 +110,9 @@ static void test_thumbnail_legible(void)
 
 static void test_encoded_copies_decode(void)
 {
-	static const struct mint_limits lim = { MINT_DEFAULT_MAX_PIXELS, 0 };
+	static const struct mint_limits lim = {
+		.max_pixels = MINT_DEFAULT_MAX_PIXELS,
+	};
 	const struct mint_generator *gen;
 	struct mint_image src, out, dec;
 	struct mint_buf buf;

@@ -729,6 +729,7 @@ static void crash_at(const char *where, int committed)
 
 static void crash_recovery(void)
 {
+	crash_at("after-stage-write", 0);
 	crash_at("after-stage-fsync", 0);
 	crash_at("after-rename", 0);
 	crash_at("after-dir-fsync", 0);

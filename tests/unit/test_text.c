@@ -315,7 +315,10 @@ static void test_big_text(void)
 
 static void test_limits(void)
 {
-	struct mint_limits small = { MINT_DEFAULT_MAX_PIXELS, 10 };
+	struct mint_limits small = {
+		.max_pixels = MINT_DEFAULT_MAX_PIXELS,
+		.max_text = 10,
+	};
 	struct mint_image img;
 
 	EXPECT_EQ(mint_generator_text.render("ten.txt",
