@@ -447,7 +447,8 @@ int mint_blob_open(int blobs_fd, const char *hash, int *fd)
 	*fd = openat(blobs_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (*fd >= 0)
 		return 0;
-	if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
+	if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+	    errno == ENOENT)
 		return -errno;
 	return -EIO;
 }

@@ -211,10 +211,13 @@ static int file_open(struct mint_node *n, int flags, struct mint_handle **h,
 			ih->p = p;
 			goto done;
 		}
+		/* name -> blob with the namespace still: no unlink between */
+		pthread_mutex_lock(&mint_ns_lock);
 		rc = mint_store_get(t->ctx->store, n->name, &row);
 		if (!rc)
 			rc = mint_store_blob_open(t->ctx->store, row.hash,
 						  &ih->fd);
+		pthread_mutex_unlock(&mint_ns_lock);
 		if (rc)
 			goto fail;
 		mint_stat_file(&ih->st, INO_ORIG(row.id), row.mode, row.size,
@@ -500,6 +503,11 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	pf = mint_pending_find_locked(t, from);
 	pt = mint_pending_find_locked(t, to);
 	pthread_mutex_unlock(&t->lock);
+	/*
+	 * Only whether they exist is used until the t->lock section below:
+	 * the last handle may free them meanwhile (the names cannot change,
+	 * mint_ns_lock is held, but the structs can go).
+	 */
 	replaced = !mint_store_get(t->ctx->store, to, &row);
 	if ((flags & RENAME_NOREPLACE) && (pt || replaced)) {
 		rc = -EEXIST;
@@ -515,8 +523,10 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	if (rc)
 		goto out;
 	pthread_mutex_lock(&t->lock);
+	pt = mint_pending_find_locked(t, to);
 	if (pt)
 		mint_pending_unlink_locked(t, pt);
+	pf = mint_pending_find_locked(t, from);
 	if (pf)
 		snprintf(pf->name, sizeof(pf->name), "%s", to);
 	pthread_mutex_unlock(&t->lock);

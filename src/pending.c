@@ -148,6 +148,20 @@ int mint_pending_get(struct mint_tree *t, const char *name, int create,
 		rc = -ENOMEM;
 		goto out;
 	}
+	/*
+	 * Hold the committed bytes open while the namespace cannot change:
+	 * a rename over this name or an unlink may remove the blob later,
+	 * and this file must keep reading (and copying) what it opened.
+	 */
+	if (have_row) {
+		rc = mint_store_blob_open(t->ctx->store, row.hash,
+					  &p->blob_fd);
+		if (rc) {
+			mint_pending_free(t, p);
+			p = NULL;
+			goto out;
+		}
+	}
 	pthread_mutex_lock(&t->lock);
 	p->refs = 1;
 	p->linked = 1;
@@ -178,8 +192,14 @@ int mint_pending_stage(struct mint_tree *t, struct pending *p)
 
 	if (p->stage.fd >= 0)
 		return 0;
+	if (p->hash[0] && p->blob_fd < 0) {
+		rc = mint_store_blob_open(t->ctx->store, p->hash, &p->blob_fd);
+		if (rc)
+			return rc;
+	}
 	if (p->hash[0])
-		rc = mint_store_stage_copy(t->ctx->store, p->hash, &p->stage);
+		rc = mint_store_stage_from_fd(t->ctx->store, p->blob_fd,
+					      &p->stage);
 	else
 		rc = mint_store_stage_new(t->ctx->store, &p->stage);
 	if (rc)
@@ -338,6 +358,13 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 	if (linked)
 		rc = mint_store_commit(t->ctx->store, &p->stage, name, p->mode,
 				       p->mtime_set ? &p->mtime : NULL, &row);
+	if (linked && !rc) {
+		/* readers of this file now read the new blob (see get) */
+		if (p->blob_fd >= 0)
+			close(p->blob_fd);
+		if (mint_store_blob_open(t->ctx->store, row.hash, &p->blob_fd))
+			p->blob_fd = -1;
+	}
 	pthread_mutex_unlock(&mint_ns_lock);
 	if (!linked) {
 		/* renamed or unlinked while validating: start again */

@@ -713,11 +713,40 @@ int mint_store_set_times(struct mint_store *st, const char *name,
 
 int mint_store_blob_open(struct mint_store *st, const char *hash, int *fd)
 {
-	int rc = mint_blob_open(st->blobs_fd, hash, fd);
+	int rc = mint_blob_open(st->blobs_fd, hash, fd), used;
 
+	if (rc == -ENOENT) {
+		/*
+		 * A blob goes when its last name does: a reader that looked
+		 * the name up just before lost a race, which is ENOENT. Only
+		 * a blob the catalog still names is damage.
+		 */
+		store_lock(st);
+		used = mint_cat_hash_used(st, hash);
+		store_unlock(st);
+		if (!used)
+			return -ENOENT;
+		rc = -EIO;
+	}
 	if (rc == -EIO)
 		mint_log("store %s: blob %s is missing or unreadable",
 			 st->dir, hash);
+	return rc;
+}
+
+int mint_store_stage_from_fd(struct mint_store *st, int fd,
+			     struct mint_stage *sg)
+{
+	int rc = mint_store_stage_new(st, sg);
+
+	if (rc)
+		return rc;
+	rc = mint_copy_fd(fd, sg->fd);
+	if (rc) {
+		mint_log("store %s: cannot copy into staging: %s", st->dir,
+			 strerror(-rc));
+		mint_store_stage_discard(st, sg);
+	}
 	return rc;
 }
 

@@ -100,6 +100,13 @@ int mint_store_stage_new(struct mint_store *st, struct mint_stage *sg);
 int mint_store_stage_copy(struct mint_store *st, const char *hash,
 			  struct mint_stage *sg);
 
+/*
+ * Create a staging file holding a copy of what the open file `fd` holds
+ * (from offset 0; fd's own offset is not used). 0 or -errno.
+ */
+int mint_store_stage_from_fd(struct mint_store *st, int fd,
+			     struct mint_stage *sg);
+
 /* Close and remove a staging file. Safe on fd == -1. */
 void mint_store_stage_discard(struct mint_store *st, struct mint_stage *sg);
 
@@ -140,8 +147,10 @@ int mint_store_set_times(struct mint_store *st, const char *name,
 			 const struct timespec *mtime);
 
 /*
- * Open the blob `hash` read-only; the caller closes the fd.
- * 0, -EIO (missing or unreadable).
+ * Open the blob `hash` read-only; the caller closes the fd. 0, -ENOENT if
+ * it is gone because no original names it any more (a race with a delete
+ * or replace), -EIO (logged) if the catalog still names it but it is
+ * missing or unreadable.
  */
 int mint_store_blob_open(struct mint_store *st, const char *hash, int *fd);
 

@@ -58,6 +58,13 @@ class Mount:
             time.sleep(0.02)
         return self
 
+    def mounted(self):
+        """In /proc/mounts: true for a dead mount too (ENOTCONN), which
+        os.path.ismount cannot see."""
+        target = self.mnt.replace(" ", "\\040")
+        with open("/proc/mounts") as f:
+            return any(line.split()[1] == target for line in f)
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
@@ -66,9 +73,10 @@ class Mount:
         if self.proc is None:
             return None
         for _ in range(100):
-            if not os.path.ismount(self.mnt):
+            if not self.mounted():
                 break
-            r = subprocess.run(["fusermount3", "-u", self.mnt],
+            lazy = ["-z"] if self.proc.poll() is not None else []
+            r = subprocess.run(["fusermount3", "-u", *lazy, self.mnt],
                                capture_output=True)
             if r.returncode == 0:
                 break
