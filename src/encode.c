@@ -234,7 +234,7 @@ static void flatten_row(const uint8_t *in, uint8_t *out, uint32_t w)
 }
 
 static void jpeg_set_params(j_compress_ptr cinfo,
-			    const struct mint_image *img)
+			    const struct mint_image *img, unsigned restart)
 {
 	cinfo->image_width = img->width;
 	cinfo->image_height = img->height;
@@ -249,6 +249,10 @@ static void jpeg_set_params(j_compress_ptr cinfo,
 	cinfo->comp_info[1].v_samp_factor = 1;
 	cinfo->comp_info[2].h_samp_factor = 1;
 	cinfo->comp_info[2].v_samp_factor = 1;
+	/* standard Huffman tables, slow-exact DCT: also the defaults */
+	cinfo->optimize_coding = FALSE;
+	cinfo->dct_method = JDCT_ISLOW;
+	cinfo->restart_interval = restart;
 }
 
 /*
@@ -257,7 +261,9 @@ static void jpeg_set_params(j_compress_ptr cinfo,
  */
 static int jpeg_write_all(struct jpeg_wctx *ctx,
 			    struct jpeg_compress_struct *cinfo,
-			    const struct mint_image *img, uint8_t *rgb)
+			    const struct mint_image *img, uint8_t *rgb,
+			    unsigned restart, mint_jpeg_hook_fn hook,
+			    void *arg)
 {
 	JSAMPROW row;
 
@@ -273,7 +279,9 @@ static int jpeg_write_all(struct jpeg_wctx *ctx,
 	}
 	jpeg_create_compress(cinfo);
 	cinfo->dest = &ctx->dest;
-	jpeg_set_params(cinfo, img);
+	jpeg_set_params(cinfo, img, restart);
+	if (hook)
+		hook(cinfo, arg);
 	jpeg_start_compress(cinfo, TRUE);
 	while (cinfo->next_scanline < cinfo->image_height) {
 		row = img->pixels + cinfo->next_scanline * img->stride;
@@ -289,6 +297,13 @@ static int jpeg_write_all(struct jpeg_wctx *ctx,
 }
 
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out)
+{
+	return mint_encode_jpeg_restart(img, 0, NULL, NULL, out);
+}
+
+int mint_encode_jpeg_restart(const struct mint_image *img, unsigned restart,
+			     mint_jpeg_hook_fn hook, void *arg,
+			     struct mint_buf *out)
 {
 	struct jpeg_compress_struct cinfo;
 	struct jpeg_wctx ctx;
@@ -308,7 +323,7 @@ int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out)
 	memset(&cinfo, 0, sizeof(cinfo));
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.out = out;
-	rc = jpeg_write_all(&ctx, &cinfo, img, rgb);
+	rc = jpeg_write_all(&ctx, &cinfo, img, rgb, restart, hook, arg);
 	free(rgb);
 	if (rc)
 		out->len = start;

@@ -36,4 +36,16 @@ int mint_encode_png(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);
 
+/*
+ * mint_encode_jpeg with a restart marker every `restart` MCUs (0: none):
+ * the same quality, sampling, DCT and standard Huffman tables, so pixels
+ * decode exactly as mint_encode_jpeg's do. `hook`, if not NULL, is called
+ * with libjpeg's j_compress_ptr once every parameter is set, just before
+ * compression starts (always_random reads the Huffman tables there).
+ */
+typedef void (*mint_jpeg_hook_fn)(void *cinfo, void *arg);
+int mint_encode_jpeg_restart(const struct mint_image *img, unsigned restart,
+			     mint_jpeg_hook_fn hook, void *arg,
+			     struct mint_buf *out);
+
 #endif

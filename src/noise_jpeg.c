@@ -24,17 +24,14 @@
  * COM header and segment 0; the rest points into the prepared base.
  */
 #include <errno.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jpeglib.h>
-#include <jerror.h>
 
 #include "noise.h"
 
-#define JPEG_QUALITY 90		/* as mint_encode_jpeg */
 #define SIDE MINT_NOISE_SIDE	/* one 4:2:0 MCU */
 #define COM_HDR 4		/* FF FE and a 16-bit length */
 #define HEADERS_MAX 1024	/* SOI..SOS and EOI of the square's encode */
@@ -52,83 +49,10 @@ struct jpeg_prep {
 };
 
 /* Per-call state of one libjpeg compression, on the caller's stack. */
-struct jpeg_job {
-	struct jpeg_error_mgr pub;	/* first: libjpeg casts to it */
-	struct jpeg_destination_mgr dest;
-	jmp_buf jmp;
-	struct mint_buf *out;
-	int err;
-	size_t bound;			/* out: worst-case bytes of one MCU */
-};
-
 /* Where segment 0 lies in one encoded JPEG. */
 struct jpeg_layout {
 	size_t sos, data, end;
 };
-
-static void job_error(j_common_ptr cinfo)
-{
-	struct jpeg_job *job = (struct jpeg_job *)cinfo->err;
-
-	if (!job->err)
-		job->err = cinfo->err->msg_code == JERR_OUT_OF_MEMORY ?
-			   -ENOMEM : -EIO;
-	longjmp(job->jmp, 1);
-}
-
-static void job_message(j_common_ptr cinfo)
-{
-	(void)cinfo;
-}
-
-/* Hand libjpeg the spare room of the mint_buf, growing it if none. */
-static void job_room(j_compress_ptr cinfo)
-{
-	struct jpeg_job *job = (struct jpeg_job *)cinfo->err;
-	struct mint_buf *b = job->out;
-	int rc;
-
-	if (b->len == b->cap) {
-		rc = mint_buf_reserve(b, 1);
-		if (rc) {
-			job->err = rc;
-			longjmp(job->jmp, 1);
-		}
-	}
-	job->dest.next_output_byte = b->data + b->len;
-	job->dest.free_in_buffer = b->cap - b->len;
-}
-
-static boolean job_empty(j_compress_ptr cinfo)
-{
-	struct jpeg_job *job = (struct jpeg_job *)cinfo->err;
-
-	/* libjpeg filled all the room it was given. */
-	job->out->len = job->out->cap;
-	job_room(cinfo);
-	return TRUE;
-}
-
-static void job_term(j_compress_ptr cinfo)
-{
-	struct jpeg_job *job = (struct jpeg_job *)cinfo->err;
-
-	job->out->len = job->out->cap - job->dest.free_in_buffer;
-}
-
-/* RGBA over white, rounded, exactly as mint_encode_jpeg flattens. */
-static void flatten_row(const uint8_t *in, uint8_t *out, uint32_t w)
-{
-	unsigned a, c;
-	uint32_t x;
-
-	for (x = 0; x < w; x++, in += 4, out += 3) {
-		a = in[3];
-		for (c = 0; c < 3; c++)
-			out[c] = (uint8_t)((in[c] * a + 255 * (255 - a) +
-					    127) / 255);
-	}
-}
 
 /* The most bits one coded symbol of `t` can take: code plus extra bits. */
 static unsigned huff_max_cost(const JHUFF_TBL *t)
@@ -169,79 +93,24 @@ static size_t bound_mcu(j_compress_ptr cinfo)
 	return 2 * ((bits + 7) / 8);
 }
 
-/*
- * The one function with setjmp: encode `img` (RGBA rows flattened through
- * `rgb`, a caller's row of width * 3 bytes, NULL for RGB) with a restart
- * after every MCU, appending to job->out. 0 or -errno.
- */
-static int jpeg_encode(struct jpeg_job *job,
-		       struct jpeg_compress_struct *cinfo,
-		       const struct mint_image *img, uint8_t *rgb)
+static void take_bound(void *cinfo, void *arg)
 {
-	JSAMPROW row;
-	int ci;
-
-	cinfo->err = jpeg_std_error(&job->pub);
-	job->pub.error_exit = job_error;
-	job->pub.output_message = job_message;
-	job->dest.init_destination = job_room;
-	job->dest.empty_output_buffer = job_empty;
-	job->dest.term_destination = job_term;
-	if (setjmp(job->jmp)) {
-		jpeg_destroy_compress(cinfo);
-		return job->err;
-	}
-	jpeg_create_compress(cinfo);
-	cinfo->dest = &job->dest;
-	cinfo->image_width = img->width;
-	cinfo->image_height = img->height;
-	cinfo->input_components = 3;
-	cinfo->in_color_space = JCS_RGB;
-	jpeg_set_defaults(cinfo);
-	jpeg_set_quality(cinfo, JPEG_QUALITY, TRUE);
-	for (ci = 0; ci < 3; ci++) {
-		cinfo->comp_info[ci].h_samp_factor = ci ? 1 : 2;
-		cinfo->comp_info[ci].v_samp_factor = ci ? 1 : 2;
-	}
-	cinfo->dct_method = JDCT_ISLOW;
-	cinfo->optimize_coding = FALSE;
-	cinfo->restart_interval = 1;
-	job->bound = bound_mcu(cinfo);
-	jpeg_start_compress(cinfo, TRUE);
-	while (cinfo->next_scanline < cinfo->image_height) {
-		row = img->pixels + cinfo->next_scanline * img->stride;
-		if (rgb) {
-			flatten_row(row, rgb, img->width);
-			row = rgb;
-		}
-		jpeg_write_scanlines(cinfo, &row, 1);
-	}
-	jpeg_finish_compress(cinfo);
-	jpeg_destroy_compress(cinfo);
-	return 0;
+	*(size_t *)arg = bound_mcu(cinfo);
 }
 
-/* Encode into `out` (appended); *bound, if asked, gets the MCU bound. */
+/*
+ * Encode into `out` (appended) as mint_encode_jpeg does, with a restart
+ * after every MCU; *bound, if asked, gets the MCU bound. 0 or -errno.
+ */
 static int encode(const struct mint_image *img, struct mint_buf *out,
 		  size_t *bound)
 {
-	struct jpeg_compress_struct cinfo;
-	struct jpeg_job job;
-	uint8_t *rgb = NULL;
+	size_t b = 0;
 	int rc;
 
-	if (img->channels == 4) {
-		rgb = malloc((size_t)img->width * 3);
-		if (!rgb)
-			return -ENOMEM;
-	}
-	memset(&cinfo, 0, sizeof(cinfo));
-	memset(&job, 0, sizeof(job));
-	job.out = out;
-	rc = jpeg_encode(&job, &cinfo, img, rgb);
+	rc = mint_encode_jpeg_restart(img, 1, take_bound, &b, out);
 	if (bound)
-		*bound = job.bound;
-	free(rgb);
+		*bound = b;
 	return rc;
 }
 
