@@ -22,8 +22,10 @@ def fuse_available():
 class Mount:
     """One mintfs process serving `mnt` from `store`."""
 
-    def __init__(self, base, args=()):
+    def __init__(self, base, args=(), binary=None, env=None):
         self.base = str(base)
+        self.binary = binary or MINTFS
+        self.env = env
         self.store = os.path.join(self.base, "store")
         self.mnt = os.path.join(self.base, "mnt")
         self.logpath = os.path.join(self.base, "mintfs.log")
@@ -45,8 +47,9 @@ class Mount:
     def start(self):
         log = open(self.logpath, "ab")
         self.proc = subprocess.Popen(
-            [MINTFS, "-f", "--store", self.store, *self.args, self.mnt],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [self.binary, "-f", "--store", self.store, *self.args, self.mnt],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, **(self.env or {})))
         log.close()
         deadline = time.monotonic() + 20
         while not os.path.ismount(self.mnt):
@@ -69,7 +72,8 @@ class Mount:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self):
-        """Unmount and wait for the process; returns its exit status."""
+        """Unmount and wait for the process; returns its exit status.
+        Also after mintfs died: the dead mount is dropped lazily."""
         if self.proc is None:
             return None
         for _ in range(100):

@@ -5,7 +5,6 @@ leaves one half-written, and recovers a clean store at the next mount.
 These tests kill mintfs on purpose, so they manage their own Mount objects
 (not the fixtures) and clean up every one of them, pass or fail.
 """
-import errno
 import hashlib
 import os
 import random
@@ -32,63 +31,11 @@ pytestmark = pytest.mark.skipif(not fuse_available(),
 
 
 class HardMount(Mount):
-    """A Mount of a chosen binary with extra environment, which may die."""
+    """A Mount of a chosen binary and environment, which may die: stop()
+    drops a dead mount too, and returns the exit status."""
 
-    def __init__(self, base, binary=MINTFS, env=None, args=()):
-        super().__init__(base, args)
-        self.binary = binary
-        self.env = env
-
-    def start(self):
-        log = open(self.logpath, "ab")
-        env = dict(os.environ, **(self.env or {}))
-        self.proc = subprocess.Popen(
-            [self.binary, "-f", "--store", self.store, *self.args, self.mnt],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env)
-        log.close()
-        deadline = time.monotonic() + 20
-        while not os.path.ismount(self.mnt):
-            if self.proc.poll() is not None:
-                raise RuntimeError("mintfs exited %d: %s"
-                                   % (self.proc.returncode, self.log()))
-            if time.monotonic() > deadline:
-                raise RuntimeError("mount did not appear: " + self.log())
-            time.sleep(0.01)
-        return self
-
-    def reap(self):
-        """After mintfs died: drop the dead mount, return the exit status."""
-        if self.proc is None:
-            return None
-        if os.path.ismount(self.mnt) or mount_is_dead(self.mnt):
-            subprocess.run(["fusermount3", "-u", "-z", self.mnt],
-                           capture_output=True)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.proc = None
-        return rc
-
-    def cleanup(self):
-        """Whatever state it is in: unmounted and no process left."""
-        if self.proc is not None and self.alive():
-            self.stop()
-        else:
-            self.reap()
-        if os.path.ismount(self.mnt) or mount_is_dead(self.mnt):
-            subprocess.run(["fusermount3", "-u", "-z", self.mnt],
-                           capture_output=True)
-
-
-def mount_is_dead(path):
-    try:
-        os.stat(path)
-    except OSError as e:
-        return e.errno == errno.ENOTCONN
-    return False
+    reap = Mount.stop
+    cleanup = Mount.stop
 
 
 def sanitizer_free(m):
@@ -158,7 +105,8 @@ BASE = ["plasma.jpg", "rgba.png", "lossy.webp", "note.txt"]
 def test_fault_point(tmp_path, pool, point, kind):
     srcdir, data = pool
     normal = HardMount(tmp_path / "m")
-    fault = HardMount(tmp_path / "m", MINTFS_FAULT, {"MINT_FAULT_AT": point})
+    fault = HardMount(tmp_path / "m", binary=MINTFS_FAULT,
+                      env={"MINT_FAULT_AT": point})
     try:
         # Originals committed by a normal run, checked byte for byte.
         normal.start()
