@@ -1,0 +1,94 @@
+# tests/fuzz/fuzz.mk - the libFuzzer targets (docs/FUZZING.md); included
+# by the Makefile, whose variables it uses (ALL_CFLAGS, LIBS, CORE_SRC).
+#
+#   make fuzz                       build, then fuzz each target for
+#                                   FUZZ_SECONDS (60); fails on a crash
+#   make fuzz FUZZ_TARGETS="png jpeg" FUZZ_SECONDS=600
+#   make fuzz-build                 only build build-fuzz/fuzz_<target>
+#   make fuzz-replay                the targets without libFuzzer, built by
+#                                   $(CC) into $(BUILD)/fuzz/: they replay
+#                                   the files or folders given
+#
+# The fuzz build is clang with -fsanitize=fuzzer-no-link,address,undefined
+# for the core and fuzzer,address,undefined for the link, in its own folder:
+# no object is shared with build/. Each run starts from the seeds in
+# tests/fuzz/corpus/<target>/, which libFuzzer only reads: what it finds is
+# written to build-fuzz/corpus/<target>/ (kept, so the next run goes on
+# from there) and crash files to build-fuzz/crashes/<target>/. The whole
+# libFuzzer log is build-fuzz/logs/<target>.log.
+
+FUZZ_CC ?= clang-14
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= commit png jpeg webp text
+FUZZ_RSS_MB ?= 2048
+# seconds one input may take before it counts as a hang
+FUZZ_TIMEOUT ?= 10
+FUZZ_OPTS ?=
+
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := $(filter-out -fsanitize=% -fno-omit-frame-pointer,\
+	$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+.PHONY: fuzz fuzz-build fuzz-replay
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/libmint.a: $(FUZZ_CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o \
+		$(FUZZ_BUILD)/libmint.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c \
+		$(BUILD)/libmint.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) \
+		$(BUILD)/libmint.a $(LIBS)
+
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o)
+fuzz-build: $(FUZZ_BIN)
+fuzz-replay: $(FUZZ_REPLAY)
+
+# Run every target even when one fails; then fail naming the crash files.
+# -close_fd_mask=2 keeps the generators' refusal lines out of the log
+# (libFuzzer and the sanitizers still report).
+fuzz: fuzz-build
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		case $$t in text) max=65536;; *) max=262144;; esac; \
+		out=$(FUZZ_BUILD)/corpus/$$t; art=$(FUZZ_BUILD)/crashes/$$t; \
+		log=$(FUZZ_BUILD)/logs/$$t.log; \
+		mkdir -p $$out $$art $(FUZZ_BUILD)/logs; \
+		echo "== fuzz $$t: $(FUZZ_SECONDS) s, max_len $$max"; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=$$max -rss_limit_mb=$(FUZZ_RSS_MB) \
+			-timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+			-close_fd_mask=2 -artifact_prefix=$$art/ $(FUZZ_OPTS) \
+			$$out tests/fuzz/corpus/$$t >$$log 2>&1; \
+		rc=$$?; \
+		grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
+			$$log | sed 's/^/   /'; \
+		if [ $$rc -ne 0 ]; then \
+			tail -n 60 $$log; \
+			echo "== fuzz $$t FAILED (exit $$rc), full log $$log"; \
+			grep -h 'Test unit written to' $$log; \
+			failed="$$failed $$t"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then \
+		echo "fuzz: crashes in:$$failed (crash files under" \
+			"$(FUZZ_BUILD)/crashes/; see docs/FUZZING.md)"; \
+		exit 1; \
+	fi; \
+	echo "fuzz: no crash in $(FUZZ_TARGETS)"
+
+-include $(FUZZ_CORE_OBJ:.o=.d) \
+	$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.d)

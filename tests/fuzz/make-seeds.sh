@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Regenerate the fuzz seed corpus, tests/fuzz/corpus/<target>/, with
+# ImageMagick, cjpeg/jpegtran, cwebp and img2webp (Debian: imagemagick,
+# libjpeg-turbo-progs, webp). The seeds are committed: CI fuzzes from them
+# without running this. Small on purpose (tiny pictures, a few hundred
+# bytes to a few KB each): libFuzzer mutates small inputs faster.
+#
+# The commit and text targets read a file name from the input's last
+# bytes (tests/fuzz/fuzz.h): name, then one byte holding its length.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=tests/fuzz/corpus
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for t in commit png jpeg webp text; do
+	rm -rf "${out:?}/$t"
+	mkdir -p "$out/$t"
+done
+
+# Deterministic PNGs: no time or date chunks.
+im() { convert "$@"; }
+pngopt=(-strip -define png:exclude-chunks=date,time)
+
+# The source pictures: a textured 24x16, and one with an alpha ramp.
+im -seed 7 -size 24x16 plasma:red-blue "$tmp/base.ppm"
+im -size 24x16 gradient:white-black "$tmp/ramp.pgm"
+im "$tmp/base.ppm" "$tmp/ramp.pgm" -alpha off -compose copy_opacity \
+	-composite "${pngopt[@]}" "$tmp/alpha.png"
+
+# ---- PNG: every flavour the decoder converts -----------------------------
+p=$out/png
+im "$tmp/base.ppm" "${pngopt[@]}" "PNG24:$p/rgb8.png"
+im "$tmp/alpha.png" "${pngopt[@]}" "PNG32:$p/rgba8.png"
+im "$tmp/base.ppm" "${pngopt[@]}" -colors 16 "PNG8:$p/palette.png"
+im "$tmp/alpha.png" "${pngopt[@]}" -colors 16 "PNG8:$p/palette-trns.png"
+im "$tmp/base.ppm" "${pngopt[@]}" -colorspace gray -depth 8 \
+	"PNG:$p/gray8.png"
+im "$tmp/base.ppm" "${pngopt[@]}" -colorspace gray -depth 2 \
+	-define png:color-type=0 -define png:bit-depth=2 "PNG:$p/gray2.png"
+im "$tmp/base.ppm" "${pngopt[@]}" -monochrome "PNG:$p/gray1.png"
+im "$tmp/alpha.png" "${pngopt[@]}" -colorspace gray \
+	-define png:color-type=4 "PNG:$p/gray-alpha.png"
+im "$tmp/base.ppm" "${pngopt[@]}" -depth 16 "PNG48:$p/rgb16.png"
+im "$tmp/alpha.png" "${pngopt[@]}" -depth 16 "PNG64:$p/rgba16.png"
+im "$tmp/base.ppm" "${pngopt[@]}" -colorspace gray -depth 16 \
+	-define png:color-type=0 "PNG:$p/gray16.png"
+im "$tmp/base.ppm" "${pngopt[@]}" -interlace PNG "PNG24:$p/interlaced.png"
+im "$tmp/alpha.png" "${pngopt[@]}" -interlace PNG -colors 8 \
+	"PNG8:$p/interlaced-palette.png"
+# ancillary chunks as ImageMagick writes them: gAMA, cHRM, bKGD, tEXt
+im "$tmp/base.ppm" -set comment "a tEXt chunk" \
+	-define png:exclude-chunks=date,time "PNG24:$p/ancillary.png"
+im -size 1x1 xc:red "${pngopt[@]}" "PNG24:$p/1x1.png"
+head -c 60 "$p/rgb8.png" >"$p/truncated-idat.png"
+head -c 33 "$p/rgb8.png" >"$p/truncated-after-ihdr.png"
+
+# ---- JPEG: baseline, sampling, gray, progressive, CMYK, arithmetic -------
+j=$out/jpeg
+cjpeg -quality 75 -sample 2x2 "$tmp/base.ppm" >"$j/420.jpg"
+cjpeg -quality 90 -sample 1x1 "$tmp/base.ppm" >"$j/444.jpg"
+cjpeg -quality 75 -sample 2x1 "$tmp/base.ppm" >"$j/422.jpg"
+cjpeg -quality 75 -grayscale "$tmp/base.ppm" >"$j/gray.jpg"
+cjpeg -quality 75 -progressive "$tmp/base.ppm" >"$j/progressive.jpg"
+cjpeg -quality 75 -progressive -grayscale "$tmp/base.ppm" \
+	>"$j/progressive-gray.jpg"
+cjpeg -quality 75 -restart 1B "$tmp/base.ppm" >"$j/restart.jpg"
+cjpeg -quality 75 -arithmetic "$tmp/base.ppm" >"$j/arithmetic.jpg"
+cjpeg -quality 75 -optimize "$tmp/base.ppm" >"$j/optimized.jpg"
+im "$tmp/base.ppm" -strip -colorspace cmyk -quality 75 "JPEG:$j/cmyk.jpg"
+im -size 17x9 xc:teal -strip -quality 50 "JPEG:$j/odd-size.jpg"
+head -c 300 "$j/420.jpg" >"$j/truncated.jpg"
+head -c 200 "$j/progressive.jpg" >"$j/truncated-progressive.jpg"
+
+# ---- WebP: lossy, lossless, alpha, extended, animated --------------------
+w=$out/webp
+im "$tmp/base.ppm" "$tmp/base.png"
+cwebp -quiet -q 60 "$tmp/base.png" -o "$w/lossy.webp"
+cwebp -quiet -lossless "$tmp/base.png" -o "$w/lossless.webp"
+cwebp -quiet -q 60 "$tmp/alpha.png" -o "$w/lossy-alpha.webp"
+cwebp -quiet -lossless "$tmp/alpha.png" -o "$w/lossless-alpha.webp"
+cwebp -quiet -q 60 -alpha_filter best -alpha_method 0 "$tmp/alpha.png" \
+	-o "$w/lossy-alpha-raw.webp"
+im "$tmp/base.ppm" -flip "$tmp/rot.png"
+img2webp -q 50 -d 100 "$tmp/base.png" "$tmp/rot.png" -o "$w/animated.webp" \
+	>/dev/null 2>&1 || { echo "img2webp failed" >&2; exit 1; }
+head -c 60 "$w/lossy.webp" >"$w/truncated-lossy.webp"
+head -c 40 "$w/lossless.webp" >"$w/truncated-lossless.webp"
+
+# ---- text: layout, with a name (and page size) in the trailing bytes -----
+x=$out/text
+named() {	# named FILE NAME: append NAME and its length byte
+	printf '%s' "$2" >>"$1"
+	printf "\\$(printf '%03o' "${#2}")" >>"$1"
+}
+printf 'Hello, world.\nA second line\n' >"$x/hello"
+named "$x/hello" "hello.txt"
+printf 'Wrap me: the quick brown fox jumps over the lazy dog, again and again and again.\n' >"$x/wrap-64x32"
+named "$x/wrap-64x32" "note 64x32.txt"
+printf '\xef\xbb\xbf\tTabbed\r\nCR LF, BOM, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x98\x80, \xe4\xb8\xad\xe6\x96\x87\n' \
+	>"$x/utf8-bom"
+named "$x/utf8-bom" "u 200x100.txt"
+head -c 3000 /dev/zero | tr '\0' 'W' >"$x/long-word"
+named "$x/long-word" "w 100x40.txt"
+printf 'Enough lines\n%.0s' $(seq 40) >"$x/overflow"
+named "$x/overflow" "o 120x60.txt"
+printf '\xcc\x81\xcc\x81\xcc\x81\xcc\x81 combining marks\n' >"$x/marks"
+named "$x/marks" "m.txt"
+: >"$x/empty"
+named "$x/empty" "empty 16x16.txt"
+printf 'bad \xc3\x28 utf8\n' >"$x/invalid"
+named "$x/invalid" "bad.txt"
+
+# ---- commit: one of each kind, as a user would write them ----------------
+c=$out/commit
+cp "$p/rgba8.png" "$p/palette.png" "$c/"
+cp "$j/420.jpg" "$j/progressive.jpg" "$c/"
+cp "$w/lossy-alpha.webp" "$c/"
+named "$c/lossy-alpha.webp" "lossy-alpha.webp"
+cp "$w/lossless.webp" "$c/"
+named "$c/lossless.webp" "lossless.webp"
+cp "$x/hello" "$x/utf8-bom" "$x/overflow" "$c/"
+printf 'BM\x00\x00\x00\x00not an image we take\n\x00\xff' >"$c/bmp-like"
+named "$c/bmp-like" "image.bmp"
+
+du -sb "$out"/* | sed 's|^|seeds: |'
