@@ -74,7 +74,7 @@ DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	libjpeg62-turbo-dev libwebp-dev libcairo2-dev libsqlite3-dev \
 	libssl-dev zlib1g-dev libfontconfig-dev fonts-dejavu-core python3 python3-pytest \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
-	chromium libglib2.0-bin
+	chromium libglib2.0-bin clang-14 libclang-rt-14-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
