@@ -62,7 +62,8 @@ fuzz-replay: $(FUZZ_REPLAY)
 # -close_fd_mask=2 keeps the generators' refusal lines out of the log
 # (libFuzzer and the sanitizers still report).
 fuzz: fuzz-build
-	@failed=; for t in $(FUZZ_TARGETS); do \
+	@failed=; n=0; for t in $(FUZZ_TARGETS); do \
+		n=$$((n + 1)); \
 		case $$t in text) max=65536;; *) max=262144;; esac; \
 		out=$(FUZZ_BUILD)/corpus/$$t; art=$(FUZZ_BUILD)/crashes/$$t; \
 		log=$(FUZZ_BUILD)/logs/$$t.log; \
@@ -83,12 +84,14 @@ fuzz: fuzz-build
 			failed="$$failed $$t"; \
 		fi; \
 	done; \
+	nf=$$(echo $$failed | wc -w); \
 	if [ -n "$$failed" ]; then \
-		echo "fuzz: crashes in:$$failed (crash files under" \
+		echo "crashes in:$$failed (crash files under" \
 			"$(FUZZ_BUILD)/crashes/; see docs/FUZZING.md)"; \
+		echo "fuzz: $$((n - nf)) passed, $$nf failed"; \
 		exit 1; \
 	fi; \
-	echo "fuzz: no crash in $(FUZZ_TARGETS)"
+	echo "fuzz: $$n passed, 0 failed"
 
 -include $(FUZZ_CORE_OBJ:.o=.d) \
 	$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.d)
