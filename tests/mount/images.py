@@ -62,3 +62,27 @@ def dims(path):
 def stem(name):
     i = name.rfind(".")
     return name[:i] if i > 0 else name
+
+
+def put(path, data, step=1 << 16):
+    """Write data to a new or replaced file as a program would: 0, or the
+    errno of the open, write or close that failed (close is what reports
+    a refused original)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except OSError as e:
+        return e.errno
+    try:
+        for off in range(0, len(data), step):
+            os.write(fd, data[off:off + step])
+    except OSError as e:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        return e.errno
+    try:
+        os.close(fd)
+    except OSError as e:
+        return e.errno
+    return 0

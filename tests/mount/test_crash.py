@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import MINTFS, SANITIZER_MARKS, Mount, fuse_available
+from conftest import SANITIZER_MARKS, Mount, fuse_available
 from images import make_all
 
 MINTFS_FAULT = os.environ.get("MINTFS_FAULT") or os.path.abspath(

@@ -9,35 +9,12 @@ import subprocess
 
 import pytest
 
-from images import dims
+from images import dims, put
 
 
 def read(path):
     with open(path, "rb") as f:
         return f.read()
-
-
-def put(path, data, step=1 << 16):
-    """Write data to a new or replaced file: 0, or the errno of the open,
-    first write or close that failed."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except OSError as e:
-        return e.errno
-    try:
-        for off in range(0, len(data), step):
-            os.write(fd, data[off:off + step])
-    except OSError as e:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-        return e.errno
-    try:
-        os.close(fd)
-    except OSError as e:
-        return e.errno
-    return 0
 
 
 @pytest.fixture
