@@ -17,6 +17,9 @@
 #include <jerror.h>
 #include <png.h>
 #include <webp/encode.h>
+#include <cairo.h>
+#include <pthread.h>
+#include <zlib.h>
 
 #include "encode.h"
 
@@ -70,6 +73,28 @@ static int image_ok(const struct mint_image *img)
 	return img && img->pixels && img->width && img->height &&
 	       (img->channels == 3 || img->channels == 4) &&
 	       img->stride >= (size_t)img->width * img->channels;
+}
+
+static char versions[96];
+static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
+
+static void versions_make(void)
+{
+	snprintf(versions, sizeof(versions),
+		 "z%s png%u jpeg%d webp%d cairo%d", zlibVersion(),
+		 (unsigned)png_access_version_number(),
+#ifdef LIBJPEG_TURBO_VERSION_NUMBER
+		 LIBJPEG_TURBO_VERSION_NUMBER,
+#else
+		 JPEG_LIB_VERSION,
+#endif
+		 WebPGetEncoderVersion(), cairo_version());
+}
+
+const char *mint_encode_versions(void)
+{
+	pthread_once(&versions_once, versions_make);
+	return versions;
 }
 
 /* ---- PNG ---- */

@@ -17,6 +17,14 @@ enum mint_format {
 	MINT_FMT_COUNT
 };
 
+/*
+ * The versions of the libraries whose output bytes the Images files are
+ * ("z1.2.13 png10639 jpeg2.1.5 webp10204 cairo11600"): sizes remembered
+ * across remounts are keyed by it, so a library upgrade that changes the
+ * bytes never leaves a stat() that lies. Static storage; thread-safe.
+ */
+const char *mint_encode_versions(void);
+
 /* File extension without the dot: "png", "jpeg", "webp". */
 const char *mint_format_ext(enum mint_format fmt);
 

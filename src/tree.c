@@ -250,11 +250,11 @@ static int vfile_size(struct mint_node *n, uint64_t *size)
 {
 	struct mint_source src = { n->tree->ctx, n->orig.name, n->orig.hash };
 	struct mint_content *c;
-	char key[64];
+	char key[192];
 	int rc;
 
-	snprintf(key, sizeof(key), "%s/%u.%s", n->variant->name, n->copy,
-		 mint_format_ext(n->fmt));
+	snprintf(key, sizeof(key), "%s/%u.%s %s", n->variant->name, n->copy,
+		 mint_format_ext(n->fmt), mint_encode_versions());
 	if (!mint_store_size_get(n->tree->ctx->store, n->orig.hash, key, size))
 		return 0;
 	rc = n->variant->make(n->variant, &src, n->fmt, n->copy, &c);

@@ -100,3 +100,9 @@ def test_ls_after_remount_encodes_nothing(mount_factory, originals):
     again = list_all()
     assert again == first
     assert made_lines(m) == before       # ls -l after remount: no encode
+    # remembered under the library versions that made the bytes
+    import sqlite3
+    db = sqlite3.connect("file:%s/catalog.db?mode=ro" % m.store, uri=True)
+    keys = [k for (k,) in db.execute("SELECT key FROM sizes LIMIT 5")]
+    db.close()
+    assert keys and all(" png" in k and " webp" in k for k in keys), keys
