@@ -21,7 +21,9 @@ threads for S seconds, each picking at random:
   unlink     delete an original
 
 Only stress-made originals ("s-N.ext") are changed; the seeds never are.
-An operation may fail with ENOENT, or see a size or bytes that changed, only
+An operation may fail with ENOENT (or ESTALE: libfuse's high-level API
+answers so when the name it resolved was renamed over between the
+kernel's lookup and the open), or see a size or bytes that changed, only
 if a change of the same original overlapped it (each original has a change
 counter and a busy count): that is a counted race, anything else is an
 error. EINVAL is never acceptable: everything written is a valid image.
@@ -82,6 +84,9 @@ MiB = 1 << 20
 RSS_BOUND_MIB = {"plain": 160, "asan": 640, "tsan": 768}
 
 # Weights of the operations.
+# What a name changed by another thread can answer (see the top).
+RACE_ERRNOS = (errno.ENOENT, errno.ESTALE)
+
 OPS = (("read", 40), ("stat", 12), ("readdir", 10), ("imread", 6),
        ("cp", 10), ("overwrite", 8), ("rename", 7), ("unlink", 7))
 
@@ -264,7 +269,7 @@ class Stress:
         return self.m.path("Images", s, v, "%s.%s" % (base, fmt))
 
     def check_errno(self, op, e, s, snap, path):
-        if e.errno == errno.ENOENT and self.ch.raced(s, snap):
+        if e.errno in RACE_ERRNOS and self.ch.raced(s, snap):
             self.count(op, "race")
         else:
             self.error(op, "%s: %s" % (path, os.strerror(e.errno or 0)))
@@ -435,7 +440,7 @@ class Stress:
                             os.O_WRONLY | os.O_TRUNC)
             ok = True
         except OSError as e:
-            if e.errno == errno.ENOENT and self.ch.raced(stem(n), snap):
+            if e.errno in RACE_ERRNOS and self.ch.raced(stem(n), snap):
                 self.count("overwrite", "race")
             else:
                 self.error("overwrite", "%s: %s"
@@ -469,7 +474,7 @@ class Stress:
             os.rename(os.path.join(self.m.im, a), os.path.join(self.m.im, b))
             ok = True
         except OSError as e:
-            if e.errno == errno.ENOENT and self.ch.raced(stem(a), snap):
+            if e.errno in RACE_ERRNOS and self.ch.raced(stem(a), snap):
                 self.count("rename", "race")
             else:
                 self.error("rename", "%s -> %s: %s"
@@ -496,7 +501,7 @@ class Stress:
             os.unlink(os.path.join(self.m.im, n))
             ok = True
         except OSError as e:
-            if e.errno == errno.ENOENT and self.ch.raced(stem(n), snap):
+            if e.errno in RACE_ERRNOS and self.ch.raced(stem(n), snap):
                 self.count("unlink", "race")
             else:
                 self.error("unlink", "%s: %s"
