@@ -26,11 +26,13 @@ struct mint_limits {
 	uint64_t max_pixels;	/* width * height, default 100 megapixels */
 	uint64_t max_text;	/* bytes of a text original */
 	uint64_t max_handles;	/* bytes all per-open contents may own */
+	uint64_t max_file;	/* bytes of one original in Image Manager */
 };
 
 #define MINT_DEFAULT_MAX_PIXELS (100ULL * 1000 * 1000)
 #define MINT_DEFAULT_MAX_TEXT (64ULL * 1024 * 1024)
 #define MINT_DEFAULT_MAX_HANDLES (1024ULL * 1024 * 1024)
+#define MINT_DEFAULT_MAX_FILE (4ULL * 1024 * 1024 * 1024)
 #define MINT_MAX_SIDE 65535u
 
 /*

@@ -34,6 +34,7 @@ struct options {
 	char *max_pixels;
 	char *max_handles;
 	char *max_text;
+	char *max_file;
 	int help;
 	int version;
 	int debug;		/* -d: our one-line request log */
@@ -49,6 +50,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("cache_size=%s", cache_size),
 	OPT("--max-pixels=%s", max_pixels),
 	OPT("max_pixels=%s", max_pixels),
+	OPT("--max-file-size=%s", max_file),
+	OPT("max_file_size=%s", max_file),
 	OPT("--max-text=%s", max_text),
 	OPT("max_text=%s", max_text),
 	OPT("--max-handle-memory=%s", max_handles),
@@ -77,6 +80,9 @@ static void usage(const char *prog)
 	       "    --max-pixels=N       largest original accepted, in pixels\n"
 	       "                         (default 100000000)\n"
 	       "    --max-text=BYTES     largest text original (default 64M)\n"
+	       "    --max-file-size=BYTES\n"
+	       "                         largest file in Image Manager; writes\n"
+	       "                         past it fail (EFBIG) (default 4G)\n"
 	       "    --max-handle-memory=BYTES\n"
 	       "                         memory all open always_random files\n"
 	       "                         may own; opens past it fail (EMFILE)\n"
@@ -125,7 +131,7 @@ static int copy_args(int argc, char *argv[], struct fuse_args *args)
 {
 	static const char *const joined[] = {
 		"--store", "--cache-size", "--max-pixels",
-		"--max-handle-memory", "--max-text", NULL
+		"--max-handle-memory", "--max-text", "--max-file-size", NULL
 	};
 	const char *const *name;
 	char *arg;
@@ -280,6 +286,7 @@ int main(int argc, char *argv[])
 	ctx.limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
 	ctx.limits.max_text = MINT_DEFAULT_MAX_TEXT;
 	ctx.limits.max_handles = MINT_DEFAULT_MAX_HANDLES;
+	ctx.limits.max_file = MINT_DEFAULT_MAX_FILE;
 	if (copy_args(argc, argv, &args)) {
 		fprintf(stderr, "mintfs: out of memory\n");
 		return 1;
@@ -310,6 +317,16 @@ int main(int argc, char *argv[])
 			goto out;
 		}
 		ctx.limits.max_text = v;
+	}
+	if (o.max_file) {
+		unsigned long long v;
+
+		if (mint_parse_size(o.max_file, &v) || !v) {
+			fprintf(stderr, "mintfs: --max-file-size: not a size: "
+				"%s\n", o.max_file);
+			goto out;
+		}
+		ctx.limits.max_file = v;
 	}
 	if (o.max_handles) {
 		if (mint_parse_size(o.max_handles, &max_handles)) {
@@ -352,6 +369,7 @@ out:
 	free(o.max_pixels);
 	free(o.max_handles);
 	free(o.max_text);
+	free(o.max_file);
 	for (i = 0; i < 3; i++)
 		free(o.pos[i]);
 	fuse_opt_free_args(&args);

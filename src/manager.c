@@ -50,6 +50,19 @@ static int im_read(struct mint_handle *h, char *buf, size_t size,
 	return rc;
 }
 
+/* A file may not grow past --max-file-size: EFBIG, as at RLIMIT_FSIZE. */
+static int over_max_file(struct mint_tree *t, struct pending *p,
+			 uint64_t end)
+{
+	uint64_t max = t->ctx->limits.max_file;
+
+	if (!max || end <= max)
+		return 0;
+	mint_log("%s: refused: larger than --max-file-size (%llu MiB)",
+		 p->name, (unsigned long long)(max >> 20));
+	return 1;
+}
+
 static int im_write(struct mint_handle *h, const char *buf, size_t size,
 		    uint64_t off)
 {
@@ -61,6 +74,10 @@ static int im_write(struct mint_handle *h, const char *buf, size_t size,
 	if (!p || !ih->writer)
 		return -EBADF;
 	pthread_mutex_lock(&p->lock);
+	if (over_max_file(ih->tree, p, off + size)) {
+		rc = p->werr = -EFBIG;	/* a cut-short file is not kept */
+		goto out;
+	}
 	rc = mint_pending_stage(ih->tree, p);
 	if (rc)
 		goto out;

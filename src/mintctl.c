@@ -526,6 +526,7 @@ int main(int argc, char **argv)
 	c.ctx.limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
 	c.ctx.limits.max_text = MINT_DEFAULT_MAX_TEXT;
 	c.ctx.limits.max_handles = MINT_DEFAULT_MAX_HANDLES;
+	c.ctx.limits.max_file = MINT_DEFAULT_MAX_FILE;
 	rc = parse(&c, argc, argv);
 	if (rc < 0)
 		rc = dispatch(&c, argc - optind, argv + optind);

@@ -233,7 +233,11 @@ int mint_pending_fd(struct mint_tree *t, struct pending *p, int *fd)
 
 int mint_pending_set_size(struct mint_tree *t, struct pending *p, uint64_t size)
 {
+	uint64_t max = t->ctx->limits.max_file;
 	int rc;
+
+	if (max && size > max)
+		return -EFBIG;
 
 	/* Emptied (O_TRUNC, a rewrite): no need to copy the blob first. */
 	if (!size && p->stage.fd < 0 && p->hash[0]) {

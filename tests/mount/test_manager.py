@@ -333,3 +333,18 @@ def test_limits_from_the_command_line(mount_factory, originals):
                        capture_output=True, text=True)
     assert r.returncode != 0 and "too large" in r.stderr.lower()
     assert sorted(os.listdir(m.im)) == ["short 20x20.txt"]
+
+
+def test_max_file_size(mount_factory, tmp_path):
+    m = mount_factory("--max-file-size=64K")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (200 << 10))
+    r = subprocess.run(["cp", str(big), m.im], capture_output=True,
+                       text=True)
+    assert r.returncode != 0 and "too large" in r.stderr.lower()
+    assert os.listdir(m.im) == []
+    assert "max-file-size" in m.log()
+    with open(os.path.join(m.im, "t.txt"), "w") as f:
+        with pytest.raises(OSError) as e:
+            f.truncate(1 << 20)
+        assert e.value.errno == errno.EFBIG
