@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int check_case_failed;
 
@@ -46,6 +47,22 @@ static int check_case_failed;
 			check_case_failed = 1;				\
 		}							\
 	} while (0)
+
+/* For the figures some tests print (never assert): seconds, monotonic. */
+static inline double check_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline int check_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 struct check_case {
 	const char *name;

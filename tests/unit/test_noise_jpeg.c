@@ -423,21 +423,6 @@ static void bad_input(void)
 	mint_image_release(&img);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Print prepare time, median make time and the size against
  * mint_encode_jpeg for the chosen design (restart every MCU), and for the
@@ -456,19 +441,19 @@ static void bench(const struct mint_image *src, const char *what)
 	double t0, prep_s, enc_s;
 	size_t i;
 
-	t0 = now();
+	t0 = check_now();
 	REQUIRE(mint_encode_jpeg(src, &orig) == 0);
-	enc_s = now() - t0;
-	t0 = now();
+	enc_s = check_now() - t0;
+	t0 = check_now();
 	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, src, &prep) == 0);
-	prep_s = now() - t0;
+	prep_s = check_now() - t0;
 	for (i = 0; i < 1000; i++) {
-		t0 = now();
+		t0 = check_now();
 		REQUIRE(mint_noise_make(prep, &c) == 0);
-		t[i] = now() - t0;
+		t[i] = check_now() - t0;
 		mint_content_unref(c);
 	}
-	qsort(t, 1000, sizeof(t[0]), cmp_double);
+	qsort(t, 1000, sizeof(t[0]), check_cmp_double);
 	fprintf(stderr, "  # %ux%u %s: mint_encode_jpeg %.1f ms, %zu bytes\n"
 		"  #   every MCU: prepare %.1f ms, make median %.1f us, "
 		"%llu bytes (%+.2f%%)\n", src->width, src->height, what,
@@ -480,12 +465,12 @@ static void bench(const struct mint_image *src, const char *what)
 	strip = *src;
 	strip.height = SQ;
 	for (i = 0; i < 1000; i++) {
-		t0 = now();
+		t0 = check_now();
 		encode_rst(&strip, 0, 1, &sbytes, &strip_len);
-		t[i] = now() - t0;
+		t[i] = check_now() - t0;
 		free(sbytes);
 	}
-	qsort(t, 1000, sizeof(t[0]), cmp_double);
+	qsort(t, 1000, sizeof(t[0]), check_cmp_double);
 	fprintf(stderr, "  #   every MCU row: strip encode median %.1f us, "
 		"%lu bytes (%+.2f%%)\n", t[500] * 1e6, rows_len,
 		100.0 * ((double)rows_len - orig.len) / orig.len);

@@ -282,21 +282,6 @@ static void bad_input(void)
 	mint_image_release(&img);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Print prepare time, median make time and the size against
  * mint_encode_png (the original variant, run only with MINT_BENCH set: it
@@ -313,24 +298,24 @@ static void bench(uint32_t w, uint32_t h)
 	size_t i;
 
 	REQUIRE(make_image(&src, w, h, 3) == 0);
-	t0 = now();
+	t0 = check_now();
 	REQUIRE(mint_noise_prepare(MINT_FMT_PNG, &src, &prep) == 0);
-	prep_s = now() - t0;
+	prep_s = check_now() - t0;
 	for (i = 0; i < 1000; i++) {
-		t0 = now();
+		t0 = check_now();
 		REQUIRE(mint_noise_make(prep, &c) == 0);
-		t[i] = now() - t0;
+		t[i] = check_now() - t0;
 		mint_content_unref(c);
 	}
-	qsort(t, 1000, sizeof(t[0]), cmp_double);
+	qsort(t, 1000, sizeof(t[0]), check_cmp_double);
 	fprintf(stderr, "  # %ux%u: prepare %.0f ms, make median %.2f us, "
 		"%llu bytes", w, h, prep_s * 1e3, t[500] * 1e6,
 		(unsigned long long)prep->size);
 	if (getenv("MINT_BENCH")) {
-		t0 = now();
+		t0 = check_now();
 		EXPECT_EQ(mint_encode_png(&src, &png), 0);
 		fprintf(stderr, ", mint_encode_png %.0f ms %zu bytes "
-			"(%+.3f%%)", (now() - t0) * 1e3, png.len,
+			"(%+.3f%%)", (check_now() - t0) * 1e3, png.len,
 			100.0 * ((double)prep->size - png.len) / png.len);
 		mint_buf_release(&png);
 	}

@@ -33,14 +33,6 @@ static const struct mint_limits lim = {
 	.max_text = MINT_DEFAULT_MAX_TEXT,
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static uint32_t le32(const uint8_t *p)
 {
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
@@ -58,13 +50,6 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -455,9 +440,9 @@ static void test_destroy_mid_encode(void)
 		REQUIRE(!mint_noise_make(prep, &c));
 		mint_content_unref(c);
 		usleep(wait_us[i]);
-		t = now_ms();
+		t = (check_now() * 1e3);
 		mint_obj_unref(&prep->obj);
-		t = now_ms() - t;
+		t = (check_now() * 1e3) - t;
 		worst = t > worst ? t : worst;
 	}
 	/* An aborted encode stops at its next progress report. */
@@ -481,23 +466,23 @@ static void test_timing(void)
 	int i, nhit = 0, nmiss = 0;
 
 	photo(&img, 1680, 1050);
-	prep_ms = now_ms();
+	prep_ms = (check_now() * 1e3);
 	REQUIRE(!mint_noise_prepare(MINT_FMT_WEBP, &img, &prep));
-	prep_ms = now_ms() - prep_ms;
+	prep_ms = (check_now() * 1e3) - prep_ms;
 	for (i = 0; i < 2 * N; i++) {
 		if (i >= N)
 			usleep(250000);	/* the worker refills */
-		t = now_ms();
+		t = (check_now() * 1e3);
 		REQUIRE(!mint_noise_make(prep, &c));
-		t = now_ms() - t;
+		t = (check_now() * 1e3) - t;
 		mint_content_unref(c);
 		if (t < 1)
 			hit[nhit++] = t;
 		else
 			miss[nmiss++] = t;
 	}
-	qsort(hit, nhit, sizeof(double), cmp_double);
-	qsort(miss, nmiss, sizeof(double), cmp_double);
+	qsort(hit, nhit, sizeof(double), check_cmp_double);
+	qsort(miss, nmiss, sizeof(double), check_cmp_double);
 	fprintf(stderr, "  1680x1050: prepare %.0f ms, size %llu; make median"
 		" %.2f ms without the pool (%d), %.3f ms from the pool (%d)\n",
 		prep_ms, (unsigned long long)prep->size,
