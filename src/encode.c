@@ -81,7 +81,8 @@ static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
 static void versions_make(void)
 {
 	snprintf(versions, sizeof(versions),
-		 "z%s png%u jpeg%d webp%d cairo%d", zlibVersion(),
+		 "r%d z%s png%u jpeg%d webp%d cairo%d", MINT_OUTPUT_REV,
+		 zlibVersion(),
 		 (unsigned)png_access_version_number(),
 #ifdef LIBJPEG_TURBO_VERSION_NUMBER
 		 LIBJPEG_TURBO_VERSION_NUMBER,
@@ -287,8 +288,7 @@ static void jpeg_set_params(j_compress_ptr cinfo,
 static int jpeg_write_all(struct jpeg_wctx *ctx,
 			    struct jpeg_compress_struct *cinfo,
 			    const struct mint_image *img, uint8_t *rgb,
-			    unsigned restart, mint_jpeg_hook_fn hook,
-			    void *arg)
+			    unsigned restart)
 {
 	JSAMPROW row;
 
@@ -305,8 +305,6 @@ static int jpeg_write_all(struct jpeg_wctx *ctx,
 	jpeg_create_compress(cinfo);
 	cinfo->dest = &ctx->dest;
 	jpeg_set_params(cinfo, img, restart);
-	if (hook)
-		hook(cinfo, arg);
 	jpeg_start_compress(cinfo, TRUE);
 	while (cinfo->next_scanline < cinfo->image_height) {
 		row = img->pixels + cinfo->next_scanline * img->stride;
@@ -323,11 +321,10 @@ static int jpeg_write_all(struct jpeg_wctx *ctx,
 
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out)
 {
-	return mint_encode_jpeg_restart(img, 0, NULL, NULL, out);
+	return mint_encode_jpeg_restart(img, 0, out);
 }
 
 int mint_encode_jpeg_restart(const struct mint_image *img, unsigned restart,
-			     mint_jpeg_hook_fn hook, void *arg,
 			     struct mint_buf *out)
 {
 	struct jpeg_compress_struct cinfo;
@@ -348,7 +345,7 @@ int mint_encode_jpeg_restart(const struct mint_image *img, unsigned restart,
 	memset(&cinfo, 0, sizeof(cinfo));
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.out = out;
-	rc = jpeg_write_all(&ctx, &cinfo, img, rgb, restart, hook, arg);
+	rc = jpeg_write_all(&ctx, &cinfo, img, rgb, restart);
 	free(rgb);
 	if (rc)
 		out->len = start;

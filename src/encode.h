@@ -18,10 +18,18 @@ enum mint_format {
 };
 
 /*
- * The versions of the libraries whose output bytes the Images files are
- * ("z1.2.13 png10639 jpeg2.1.5 webp10204 cairo11600"): sizes remembered
- * across remounts are keyed by it, so a library upgrade that changes the
- * bytes never leaves a stat() that lies. Static storage; thread-safe.
+ * Revision of our own encodings: bumped when a change of mintfs changes
+ * the bytes or the length of an Images file (2: always_random JPEGs
+ * restart every 16 MCUs).
+ */
+#define MINT_OUTPUT_REV 2
+
+/*
+ * What the bytes of the Images files depend on: MINT_OUTPUT_REV and the
+ * versions of the encoding libraries ("r2 z1.2.13 png10639 jpeg2001005
+ * webp66052 cairo11600"). Sizes remembered across remounts are keyed by
+ * it, so neither a library upgrade nor a new mintfs that changes the
+ * bytes ever leaves a stat() that lies. Static storage; thread-safe.
  */
 const char *mint_encode_versions(void);
 
@@ -47,13 +55,9 @@ int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);
 /*
  * mint_encode_jpeg with a restart marker every `restart` MCUs (0: none):
  * the same quality, sampling, DCT and standard Huffman tables, so pixels
- * decode exactly as mint_encode_jpeg's do. `hook`, if not NULL, is called
- * with libjpeg's j_compress_ptr once every parameter is set, just before
- * compression starts (always_random reads the Huffman tables there).
+ * decode exactly as mint_encode_jpeg's do.
  */
-typedef void (*mint_jpeg_hook_fn)(void *cinfo, void *arg);
 int mint_encode_jpeg_restart(const struct mint_image *img, unsigned restart,
-			     mint_jpeg_hook_fn hook, void *arg,
 			     struct mint_buf *out);
 
 #endif
