@@ -97,8 +97,10 @@ static void bench_format(const char *name, const struct mint_image *img,
 
 int main(int argc, char *argv[])
 {
-	struct mint_limits lim = { MINT_DEFAULT_MAX_PIXELS,
-				   MINT_DEFAULT_MAX_TEXT };
+	struct mint_limits lim = {
+		.max_pixels = MINT_DEFAULT_MAX_PIXELS,
+		.max_text = MINT_DEFAULT_MAX_TEXT,
+	};
 	const struct mint_generator *gen;
 	struct mint_image img;
 	uint8_t *data;

@@ -247,6 +247,9 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch, int photo)
 	if (check_case_failed)
 		goto out;
 	EXPECT_EQ(prep->fmt, MINT_FMT_JPEG);
+	/* Restarts every 16 MCUs (or every row of a narrow image) and ~100
+	 * bytes of padding: about the size of the original variant's file. */
+	EXPECT(prep->size <= orig.len + orig.len / 50 + 512);
 	for (i = 0; i < MAKES && !check_case_failed; i++) {
 		REQUIRE(mint_noise_make(prep, &c) == 0);
 		EXPECT_EQ(c->size, prep->size);
