@@ -750,6 +750,30 @@ int mint_store_stage_from_fd(struct mint_store *st, int fd,
 	return rc;
 }
 
+static int damaged(struct mint_store *st, const char *hash, const char *got)
+{
+	mint_log("store %s: blob %s is damaged (its bytes hash to %s)",
+		 st->dir, hash, got);
+	return -EIO;
+}
+
+int mint_store_blob_check(struct mint_store *st, const char *hash, int fd)
+{
+	char got[MINT_HASH_HEX + 1];
+	uint64_t size;
+	int rc;
+
+	rc = mint_hash_fd(fd, got, &size);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc) {
+		mint_log("store %s: cannot read blob %s: %s", st->dir, hash,
+			 strerror(-rc));
+		return -EIO;
+	}
+	return strcmp(got, hash) ? damaged(st, hash, got) : 0;
+}
+
 int mint_store_blob_load(struct mint_store *st, const char *hash,
 			 size_t max, uint8_t **data, size_t *len)
 {
@@ -767,12 +791,10 @@ int mint_store_blob_load(struct mint_store *st, const char *hash,
 		return rc;
 	mint_sha256_hex(*data, *len, got);
 	if (strcmp(got, hash)) {
-		mint_log("store %s: blob %s is damaged (its bytes hash to %s)",
-			 st->dir, hash, got);
 		free(*data);
 		*data = NULL;
 		*len = 0;
-		return -EIO;
+		return damaged(st, hash, got);
 	}
 	return 0;
 }

@@ -164,6 +164,13 @@ int mint_store_blob_load(struct mint_store *st, const char *hash,
 			 size_t max, uint8_t **data, size_t *len);
 
 /*
+ * Check that the blob open at `fd` still holds the bytes named `hash`: the
+ * SHA-256 of the whole file. 0; -EIO, logged like mint_store_blob_load,
+ * if they no longer match (bit rot) or cannot be read; -ENOMEM.
+ */
+int mint_store_blob_check(struct mint_store *st, const char *hash, int fd);
+
+/*
  * Remembered sizes of derived files, keyed by blob hash and a short key
  * such as "original.png". get: 0 or -ENOENT. put: 0 or -errno. Rows for a
  * hash go when its blob goes.

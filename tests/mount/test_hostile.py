@@ -329,9 +329,18 @@ def test_bit_rot(mount1, made):
     m.start()
     assert_eio(m, "rot")
     assert "damaged" in m.log()
+    # Image Manager refuses the damaged bytes too, at open
+    with pytest.raises(OSError) as e:
+        read(os.path.join(m.im, "rot.png"))
+    assert e.value.errno == errno.EIO
+    assert os.stat(os.path.join(m.im, "rot.png")).st_size == \
+        len(made["plasma.png"])
     # while mounted, on a blob this mount has not read yet
     flip(blob_of(m, "later.webp"), 60)
     assert_eio(m, "later")
+    with pytest.raises(OSError) as e:
+        read(os.path.join(m.im, "later.webp"))
+    assert e.value.errno == errno.EIO
     # the others still read fine, and the filesystem answers
     for fmt in FORMATS:
         p = os.path.join(m.images, "fine", "original", "fine." + fmt)

@@ -447,6 +447,7 @@ static void blob_load_detects_rot(void)
 	free(data);
 
 	REQUIRE(mint_store_blob_open(st, o.hash, &fd) == 0);
+	EXPECT_EQ(mint_store_blob_check(st, o.hash, fd), 0);
 	close(fd);
 	fd = open(blob_path(o.hash), O_WRONLY);
 	REQUIRE(fd >= 0);
@@ -455,6 +456,9 @@ static void blob_load_detects_rot(void)
 	data = NULL;
 	EXPECT_EQ(mint_store_blob_load(st, o.hash, 0, &data, &len), -EIO);
 	EXPECT(data == NULL);
+	REQUIRE(mint_store_blob_open(st, o.hash, &fd) == 0);
+	EXPECT_EQ(mint_store_blob_check(st, o.hash, fd), -EIO);
+	close(fd);
 	REQUIRE(unlink(blob_path(o.hash)) == 0);
 	EXPECT_EQ(mint_store_blob_open(st, o.hash, &fd), -EIO);
 	mint_store_close(st);
