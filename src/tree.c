@@ -756,6 +756,36 @@ int mint_tree_truncate(struct mint_tree *t, const char *path, uint64_t size)
 	return n.type->truncate ? n.type->truncate(&n, size) : -EROFS;
 }
 
+/* Keep the new handle on the tree's list; pass rc through. */
+static int track(struct mint_tree *t, int rc, struct mint_handle *h)
+{
+	if (rc)
+		return rc;
+	h->tree = t;
+	h->prev = NULL;
+	pthread_mutex_lock(&t->handles_lock);
+	h->next = t->handles;
+	if (h->next)
+		h->next->prev = h;
+	t->handles = h;
+	pthread_mutex_unlock(&t->handles_lock);
+	return 0;
+}
+
+static void untrack(struct mint_handle *h)
+{
+	struct mint_tree *t = h->tree;
+
+	pthread_mutex_lock(&t->handles_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		t->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&t->handles_lock);
+}
+
 int mint_tree_open(struct mint_tree *t, const char *path, int flags,
 		   struct mint_handle **h, int *direct_io)
 {
@@ -767,7 +797,8 @@ int mint_tree_open(struct mint_tree *t, const char *path, int flags,
 		return rc;
 	if (!n.type->open)
 		return n.type->readdir ? -EISDIR : -EACCES;
-	return n.type->open(&n, flags, h, direct_io);
+	rc = n.type->open(&n, flags, h, direct_io);
+	return track(t, rc, *h);
 }
 
 int mint_tree_create(struct mint_tree *t, const char *path, mode_t mode,
@@ -781,7 +812,8 @@ int mint_tree_create(struct mint_tree *t, const char *path, mode_t mode,
 		return rc == -EBUSY ? -EISDIR : rc;
 	if (!dir.type->create)
 		return -EROFS;
-	return dir.type->create(&dir, leaf, mode, flags, h);
+	rc = dir.type->create(&dir, leaf, mode, flags, h);
+	return track(t, rc, *h);
 }
 
 int mint_tree_statfs(struct mint_tree *t, struct statvfs *sv)
@@ -828,6 +860,7 @@ int mint_handle_fsync(struct mint_handle *h)
 
 void mint_handle_release(struct mint_handle *h)
 {
+	untrack(h);
 	h->type->release(h);
 }
 
@@ -841,6 +874,7 @@ struct mint_tree *mint_tree_new(struct mint_ctx *ctx)
 		return NULL;
 	t->ctx = ctx;
 	pthread_mutex_init(&t->lock, NULL);
+	pthread_mutex_init(&t->handles_lock, NULL);
 	clock_gettime(CLOCK_REALTIME, &t->mounted);
 	t->changed = t->mounted;
 	atomic_init(&t->next_ino, 1);
@@ -849,11 +883,26 @@ struct mint_tree *mint_tree_new(struct mint_ctx *ctx)
 
 void mint_tree_free(struct mint_tree *t)
 {
+	size_t n = 0;
+
 	if (!t)
 		return;
+	/*
+	 * The kernel sends RELEASE after close() returns, in the background,
+	 * and drops what is still queued at unmount: release those handles
+	 * here as it would have.
+	 */
+	while (t->handles) {
+		mint_handle_release(t->handles);
+		n++;
+	}
+	if (n)
+		mint_debug("unmount: released %zu handles the kernel did not",
+			   n);
 	mint_manager_release_all(t);
 	if (t->folders)
 		mint_obj_unref(&t->folders->obj);
+	pthread_mutex_destroy(&t->handles_lock);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }

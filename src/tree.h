@@ -65,7 +65,7 @@ int mint_tree_truncate(struct mint_tree *t, const char *path, uint64_t size);
 int mint_tree_statfs(struct mint_tree *t, struct statvfs *sv);
 
 /*
- * Open or create a file; *h is the tree's until mint_tree_release.
+ * Open or create a file; *h is the tree's until mint_handle_release.
  * *direct_io is set nonzero when every open yields new bytes.
  */
 int mint_tree_open(struct mint_tree *t, const char *path, int flags,
@@ -83,7 +83,8 @@ int mint_handle_truncate(struct mint_handle *h, uint64_t size);
 /* close() of one descriptor: commits what this handle wrote. */
 int mint_handle_flush(struct mint_handle *h);
 int mint_handle_fsync(struct mint_handle *h);
-/* The one release per open: frees the handle. */
+/* The one release per open: frees the handle. mint_tree_free releases
+ * the handles still open (the kernel may drop releases at unmount). */
 void mint_handle_release(struct mint_handle *h);
 
 #endif

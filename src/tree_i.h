@@ -79,6 +79,8 @@ struct handle_type {
 
 struct mint_handle {
 	const struct handle_type *type;
+	struct mint_tree *tree;		/* set by the tree once opened */
+	struct mint_handle *prev, *next;	/* the tree's open handles */
 };
 
 struct mint_tree {
@@ -91,6 +93,8 @@ struct mint_tree {
 	struct timespec changed;	/* last change in Image Manager */
 	atomic_uint_fast64_t next_ino;
 	atomic_uint_fast64_t handle_bytes;	/* owned by per-open contents */
+	pthread_mutex_t handles_lock;	/* the list below, nothing else */
+	struct mint_handle *handles;	/* open, not yet released */
 };
 
 extern const struct node_type mint_node_manager;
