@@ -2,7 +2,8 @@
  * fs.c - the FUSE layer: libfuse's high-level path operations, each a
  * thin call into the tree (tree.h), whose -errno is passed on as is.
  *
- * Open files keep their tree handle in fi->fh. Per-open files (every open
+ * Open files and directories keep their tree handle in fi->fh (a
+ * directory's lists afresh on every readdir). Per-open files (every open
  * yields new bytes) are read with direct I/O, so the page cache can never
  * mix two handles; everything else may use the page cache but is never
  * kept across opens, and attributes and entries are not cached at all, so
@@ -82,21 +83,14 @@ static int fill(void *arg, const char *name, const struct stat *st)
 	return fc->filler(fc->buf, name, st, 0, 0);
 }
 
-/* A directory handle is its path: listings are made fresh by readdir. */
 static int fs_opendir(const char *path, struct fuse_file_info *fi)
 {
-	struct stat st;
-	char *copy;
+	struct mint_handle *h;
 	int rc;
 
-	rc = mint_tree_getattr(tree(), path, &st);
-	if (!rc && !S_ISDIR(st.st_mode))
-		rc = -ENOTDIR;
-	copy = rc ? NULL : strdup(path);
-	if (!rc && !copy)
-		rc = -ENOMEM;
+	rc = mint_tree_opendir(tree(), path, &h);
 	if (!rc)
-		fi->fh = (uintptr_t)copy;
+		fi->fh = (uintptr_t)h;
 	return trace("opendir", path, fi, 0, 0, rc);
 }
 
@@ -109,14 +103,13 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 	(void)off;
 	(void)flags;
 	return trace("readdir", path, fi, 0, 0,
-		     mint_tree_readdir(tree(), (const char *)(uintptr_t)fi->fh,
-				       fill, &fc));
+		     mint_handle_readdir(handle(fi), fill, &fc));
 }
 
 static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	free((char *)(uintptr_t)fi->fh);
+	mint_handle_release(handle(fi));
 	return 0;
 }
 

@@ -801,6 +801,70 @@ int mint_tree_open(struct mint_tree *t, const char *path, int flags,
 	return track(t, rc, *h);
 }
 
+/* A directory handle is its path: every readdir lists afresh. */
+struct dir_handle {
+	struct mint_handle h;
+	char path[];
+};
+
+static int dir_read(struct mint_handle *h, char *buf, size_t size,
+		    uint64_t off)
+{
+	(void)h;
+	(void)buf;
+	(void)size;
+	(void)off;
+	return -EISDIR;
+}
+
+static int dir_getattr(struct mint_handle *h, struct stat *st)
+{
+	struct dir_handle *d = mint_container_of(h, struct dir_handle, h);
+
+	return mint_tree_getattr(h->tree, d->path, st);
+}
+
+static void dir_release(struct mint_handle *h)
+{
+	free(mint_container_of(h, struct dir_handle, h));
+}
+
+static const struct handle_type dir_handle_type = {
+	.read = dir_read,
+	.getattr = dir_getattr,
+	.release = dir_release,
+};
+
+int mint_tree_opendir(struct mint_tree *t, const char *path,
+		      struct mint_handle **h)
+{
+	size_t len = strlen(path) + 1;
+	struct dir_handle *d;
+	struct mint_node n;
+	int rc = resolve(t, path, &n, NULL);
+
+	if (rc)
+		return rc;
+	if (!n.type->readdir)
+		return -ENOTDIR;
+	d = malloc(sizeof(*d) + len);
+	if (!d)
+		return -ENOMEM;
+	d->h.type = &dir_handle_type;
+	memcpy(d->path, path, len);
+	*h = &d->h;
+	return track(t, 0, *h);
+}
+
+int mint_handle_readdir(struct mint_handle *h, mint_fill_fn fill, void *ctx)
+{
+	struct dir_handle *d = mint_container_of(h, struct dir_handle, h);
+
+	if (h->type != &dir_handle_type)
+		return -ENOTDIR;
+	return mint_tree_readdir(h->tree, d->path, fill, ctx);
+}
+
 int mint_tree_create(struct mint_tree *t, const char *path, mode_t mode,
 		     int flags, struct mint_handle **h)
 {

@@ -73,6 +73,14 @@ int mint_tree_open(struct mint_tree *t, const char *path, int flags,
 int mint_tree_create(struct mint_tree *t, const char *path, mode_t mode,
 		     int flags, struct mint_handle **h);
 
+/*
+ * Open a directory: *h is the tree's until mint_handle_release; each
+ * mint_handle_readdir lists it afresh, as mint_tree_readdir does.
+ */
+int mint_tree_opendir(struct mint_tree *t, const char *path,
+		      struct mint_handle **h);
+int mint_handle_readdir(struct mint_handle *h, mint_fill_fn fill, void *ctx);
+
 /* Handle operations: bytes read or written, or -errno. */
 int mint_handle_read(struct mint_handle *h, char *buf, size_t size,
 		     uint64_t off);

@@ -288,6 +288,38 @@ static void test_name_too_long(void)
 	teardown(&f);
 }
 
+/* A directory handle lists afresh on every readdir; files have none. */
+static void test_dir_handles(void)
+{
+	struct mint_handle *d, *h;
+	struct mint_buf png;
+	struct fixture f;
+	struct stat st;
+	int n = 0, dio;
+
+	REQUIRE(!setup(&f));
+	REQUIRE(!make_png(40, 30, &png));
+	EXPECT_EQ(mint_tree_opendir(f.t, "/Image Manager", &d), 0);
+	EXPECT_EQ(mint_handle_readdir(d, count_fill, &n), 0);
+	EXPECT_EQ(n, 0);
+	EXPECT_EQ(put(&f, "/Image Manager/cat.png", png.data, png.len), 0);
+	n = 0;
+	EXPECT_EQ(mint_handle_readdir(d, count_fill, &n), 0);
+	EXPECT_EQ(n, 1);
+	EXPECT_EQ(mint_handle_getattr(d, &st), 0);
+	EXPECT(S_ISDIR(st.st_mode));
+	mint_handle_release(d);
+	EXPECT_EQ(mint_tree_opendir(f.t, "/Image Manager/cat.png", &d),
+		  -ENOTDIR);
+	EXPECT_EQ(mint_tree_opendir(f.t, "/nope", &d), -ENOENT);
+	EXPECT_EQ(mint_tree_open(f.t, "/Image Manager/cat.png", O_RDONLY,
+				 &h, &dio), 0);
+	EXPECT_EQ(mint_handle_readdir(h, count_fill, &n), -ENOTDIR);
+	mint_handle_release(h);
+	mint_buf_release(&png);
+	teardown(&f);
+}
+
 static void keep_line(void *ctx, const char *line)
 {
 	char *out = ctx;
@@ -297,13 +329,14 @@ static void keep_line(void *ctx, const char *line)
 }
 
 /*
- * The kernel may drop the RELEASE of files closed just before unmount:
+ * The kernel may drop the RELEASE of files (and directories) closed just
+ * before unmount:
  * freeing the tree releases what is still open (a leak under ASan
  * otherwise), and an unflushed new file leaves no staging file.
  */
 static void test_free_releases_open_handles(void)
 {
-	struct mint_handle *h[3];
+	struct mint_handle *h[4];
 	struct mint_buf png;
 	struct fixture f;
 	char line[128] = "", staging[80];
@@ -321,13 +354,14 @@ static void test_free_releases_open_handles(void)
 	EXPECT_EQ(mint_handle_write(h[2], (const char *)png.data, png.len,
 				    0),
 		  (int)png.len);
+	EXPECT_EQ(mint_tree_opendir(f.t, "/Images/cat", &h[3]), 0);
 	mint_log_set_sink(keep_line, line);
 	mint_log_debug_enabled = 1;
 	mint_tree_free(f.t);
 	f.t = NULL;
 	mint_log_debug_enabled = 0;
 	mint_log_set_sink(NULL, NULL);
-	EXPECT(strstr(line, "released 3 handles") != NULL);
+	EXPECT(strstr(line, "released 4 handles") != NULL);
 	snprintf(staging, sizeof(staging), "%s/staging", f.dir);
 	EXPECT_EQ(count_dir(staging), 0);
 	mint_buf_release(&png);
@@ -341,4 +375,5 @@ CHECK_MAIN(CHECK_CASE(test_root_and_unknown),
 	   CHECK_CASE(test_folder_names),
 	   CHECK_CASE(test_rename_keeps_inode),
 	   CHECK_CASE(test_name_too_long),
+	   CHECK_CASE(test_dir_handles),
 	   CHECK_CASE(test_free_releases_open_handles))
