@@ -19,7 +19,6 @@
 
 struct im_handle {
 	struct mint_handle h;
-	struct mint_tree *tree;
 	struct pending *p;		/* NULL: read-only on a blob */
 	int fd;				/* that blob, when p is NULL */
 	int writer;
@@ -41,7 +40,7 @@ static int im_read(struct mint_handle *h, char *buf, size_t size,
 		return n < 0 ? -errno : (int)n;
 	}
 	pthread_mutex_lock(&p->lock);
-	rc = mint_pending_fd(ih->tree, p, &fd);
+	rc = mint_pending_fd(ih->h.tree, p, &fd);
 	if (!rc && fd >= 0) {
 		n = pread(fd, buf, size, (off_t)off);
 		rc = n < 0 ? -errno : (int)n;
@@ -74,11 +73,11 @@ static int im_write(struct mint_handle *h, const char *buf, size_t size,
 	if (!p || !ih->writer)
 		return -EBADF;
 	pthread_mutex_lock(&p->lock);
-	if (over_max_file(ih->tree, p, off + size)) {
+	if (over_max_file(ih->h.tree, p, off + size)) {
 		rc = p->werr = -EFBIG;	/* a cut-short file is not kept */
 		goto out;
 	}
-	rc = mint_pending_stage(ih->tree, p);
+	rc = mint_pending_stage(ih->h.tree, p);
 	if (rc)
 		goto out;
 	n = pwrite(p->stage.fd, buf, size, (off_t)off);
@@ -120,7 +119,7 @@ static int im_ftruncate(struct mint_handle *h, uint64_t size)
 	if (!ih->p || !ih->writer)
 		return -EBADF;
 	pthread_mutex_lock(&ih->p->lock);
-	rc = mint_pending_set_size(ih->tree, ih->p, size);
+	rc = mint_pending_set_size(ih->h.tree, ih->p, size);
 	pthread_mutex_unlock(&ih->p->lock);
 	return rc;
 }
@@ -133,7 +132,7 @@ static int im_flush(struct mint_handle *h)
 	if (!ih->p || !ih->writer)
 		return 0;
 	pthread_mutex_lock(&ih->p->lock);
-	rc = mint_pending_commit(ih->tree, ih->p);
+	rc = mint_pending_commit(ih->h.tree, ih->p);
 	pthread_mutex_unlock(&ih->p->lock);
 	return rc;
 }
@@ -143,7 +142,7 @@ static void im_release(struct mint_handle *h)
 	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
 
 	if (ih->p)
-		mint_pending_put(ih->tree, ih->p);
+		mint_pending_put(ih->h.tree, ih->p);
 	else if (ih->fd >= 0)
 		close(ih->fd);
 	free(ih);
@@ -166,7 +165,7 @@ static struct im_handle *handle_new(struct mint_tree *t, int flags)
 	if (!ih)
 		return NULL;
 	ih->h.type = &im_handle_type;
-	ih->tree = t;
+	ih->h.tree = t;
 	ih->fd = -1;
 	ih->writer = (flags & O_ACCMODE) != O_RDONLY;
 	return ih;

@@ -287,7 +287,6 @@ static int vfile_getattr(struct mint_node *n, struct stat *st)
 /* An open Images file: the content fixed at open, read without locks. */
 struct vfile_handle {
 	struct mint_handle h;
-	struct mint_tree *tree;
 	struct mint_content *content;
 	uint64_t charged;	/* bytes counted in tree->handle_bytes */
 	struct stat st;
@@ -313,7 +312,7 @@ static void vfile_release(struct mint_handle *h)
 {
 	struct vfile_handle *vh = mint_container_of(h, struct vfile_handle, h);
 
-	atomic_fetch_sub(&vh->tree->handle_bytes, vh->charged);
+	atomic_fetch_sub(&vh->h.tree->handle_bytes, vh->charged);
 	mint_content_unref(vh->content);
 	free(vh);
 }
@@ -359,7 +358,7 @@ static int vfile_open(struct mint_node *n, int flags, struct mint_handle **h,
 	if (!vh)
 		return -ENOMEM;
 	vh->h.type = &vfile_handle_type;
-	vh->tree = n->tree;
+	vh->h.tree = n->tree;
 	rc = n->variant->make(n->variant, &src, n->fmt, n->copy,
 			      &vh->content);
 	if (rc) {
@@ -756,12 +755,11 @@ int mint_tree_truncate(struct mint_tree *t, const char *path, uint64_t size)
 	return n.type->truncate ? n.type->truncate(&n, size) : -EROFS;
 }
 
-/* Keep the new handle on the tree's list; pass rc through. */
-static int track(struct mint_tree *t, int rc, struct mint_handle *h)
+/* Keep a new handle on its tree's list. */
+static void track(struct mint_handle *h)
 {
-	if (rc)
-		return rc;
-	h->tree = t;
+	struct mint_tree *t = h->tree;
+
 	h->prev = NULL;
 	pthread_mutex_lock(&t->handles_lock);
 	h->next = t->handles;
@@ -769,7 +767,6 @@ static int track(struct mint_tree *t, int rc, struct mint_handle *h)
 		h->next->prev = h;
 	t->handles = h;
 	pthread_mutex_unlock(&t->handles_lock);
-	return 0;
 }
 
 static void untrack(struct mint_handle *h)
@@ -798,7 +795,9 @@ int mint_tree_open(struct mint_tree *t, const char *path, int flags,
 	if (!n.type->open)
 		return n.type->readdir ? -EISDIR : -EACCES;
 	rc = n.type->open(&n, flags, h, direct_io);
-	return track(t, rc, *h);
+	if (!rc)
+		track(*h);
+	return rc;
 }
 
 /* A directory handle is its path: every readdir lists afresh. */
@@ -851,9 +850,11 @@ int mint_tree_opendir(struct mint_tree *t, const char *path,
 	if (!d)
 		return -ENOMEM;
 	d->h.type = &dir_handle_type;
+	d->h.tree = t;
 	memcpy(d->path, path, len);
 	*h = &d->h;
-	return track(t, 0, *h);
+	track(*h);
+	return 0;
 }
 
 int mint_handle_readdir(struct mint_handle *h, mint_fill_fn fill, void *ctx)
@@ -877,7 +878,9 @@ int mint_tree_create(struct mint_tree *t, const char *path, mode_t mode,
 	if (!dir.type->create)
 		return -EROFS;
 	rc = dir.type->create(&dir, leaf, mode, flags, h);
-	return track(t, rc, *h);
+	if (!rc)
+		track(*h);
+	return rc;
 }
 
 int mint_tree_statfs(struct mint_tree *t, struct statvfs *sv)

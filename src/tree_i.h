@@ -79,7 +79,7 @@ struct handle_type {
 
 struct mint_handle {
 	const struct handle_type *type;
-	struct mint_tree *tree;		/* set by the tree once opened */
+	struct mint_tree *tree;		/* set by the handle's maker */
 	struct mint_handle *prev, *next;	/* the tree's open handles */
 };
 
