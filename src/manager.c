@@ -22,6 +22,8 @@ struct im_handle {
 	struct pending *p;		/* NULL: read-only on a blob */
 	int fd;				/* that blob, when p is NULL */
 	int writer;
+	int changed;			/* wrote or truncated since the open
+					 * or its last commit; under p->lock */
 	struct stat st;			/* when p is NULL */
 };
 
@@ -73,6 +75,7 @@ static int im_write(struct mint_handle *h, const char *buf, size_t size,
 	if (!p || !ih->writer)
 		return -EBADF;
 	pthread_mutex_lock(&p->lock);
+	ih->changed = 1;	/* a failed write too: close must say so */
 	if (over_max_file(ih->h.tree, p, off + size)) {
 		rc = p->werr = -EFBIG;	/* a cut-short file is not kept */
 		goto out;
@@ -119,22 +122,44 @@ static int im_ftruncate(struct mint_handle *h, uint64_t size)
 	if (!ih->p || !ih->writer)
 		return -EBADF;
 	pthread_mutex_lock(&ih->p->lock);
+	ih->changed = 1;
 	rc = mint_pending_set_size(ih->h.tree, ih->p, size);
+	pthread_mutex_unlock(&ih->p->lock);
+	return rc;
+}
+
+/*
+ * close() of a descriptor (flush) commits what this handle changed since
+ * it was opened or last committed; fsync() commits whatever the file
+ * holds. A close with nothing written commits nothing: a shell redirect
+ * or dd opens with O_TRUNC, dup2()s the descriptor and closes the first
+ * one before writing a byte, and a commit then would store the emptied
+ * file as the name's content. An O_TRUNC that nothing follows is
+ * committed at the last release (mint_pending_put).
+ */
+static int im_commit(struct mint_handle *h, int only_changed)
+{
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+	int rc = 0;
+
+	if (!ih->p || !ih->writer)
+		return 0;
+	pthread_mutex_lock(&ih->p->lock);
+	if (ih->changed || !only_changed)
+		rc = mint_pending_commit(ih->h.tree, ih->p);
+	ih->changed = 0;
 	pthread_mutex_unlock(&ih->p->lock);
 	return rc;
 }
 
 static int im_flush(struct mint_handle *h)
 {
-	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
-	int rc;
+	return im_commit(h, 1);
+}
 
-	if (!ih->p || !ih->writer)
-		return 0;
-	pthread_mutex_lock(&ih->p->lock);
-	rc = mint_pending_commit(ih->h.tree, ih->p);
-	pthread_mutex_unlock(&ih->p->lock);
-	return rc;
+static int im_fsync(struct mint_handle *h)
+{
+	return im_commit(h, 0);
 }
 
 static void im_release(struct mint_handle *h)
@@ -154,7 +179,7 @@ static const struct handle_type im_handle_type = {
 	.getattr = im_fgetattr,
 	.truncate = im_ftruncate,
 	.flush = im_flush,
-	.fsync = im_flush,
+	.fsync = im_fsync,
 	.release = im_release,
 };
 
