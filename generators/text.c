@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,10 +113,11 @@ static int is_digit(char c)
 }
 
 /*
- * Page size from the first `WxH` token of the file name (x or X), or the
- * default; a token out of range is logged once and ignored.
+ * The first `WxH` token of the file name (x or X): 1 and *w, *h; 0 if
+ * there is none; -1 if it is out of range (*w, *h: the default).
  */
-static void page_size(const char *name, uint32_t *w, uint32_t *h)
+static int name_size(const char *name, uint32_t *w, uint32_t *h,
+		     const char **tok, int *toklen)
 {
 	const char *p = name;
 	unsigned long tw = 0, th;
@@ -134,18 +136,39 @@ static void page_size(const char *name, uint32_t *w, uint32_t *h)
 		p = end;
 	}
 	if (!p || !*p)
-		return;
+		return 0;
 	th = strtoul(end + 1, &end, 10);
+	*tok = p;
+	*toklen = (int)(end - p > 40 ? 40 : end - p);
 	if (tw < TEXT_MIN_SIDE || tw > TEXT_MAX_SIDE ||
-	    th < TEXT_MIN_SIDE || th > TEXT_MAX_SIDE) {
-		mint_log("%s: size %.*s out of range %u..%u, using %ux%u",
-			 name, (int)(end - p > 40 ? 40 : end - p), p,
-			 TEXT_MIN_SIDE, TEXT_MAX_SIDE, TEXT_DEFAULT_W,
-			 TEXT_DEFAULT_H);
-		return;
-	}
+	    th < TEXT_MIN_SIDE || th > TEXT_MAX_SIDE)
+		return -1;
 	*w = (uint32_t)tw;
 	*h = (uint32_t)th;
+	return 1;
+}
+
+/* Page size from the name, or the default; out of range is logged. */
+static void page_size(const char *name, uint32_t *w, uint32_t *h)
+{
+	const char *tok = NULL;
+	int toklen = 0;
+
+	if (name_size(name, w, h, &tok, &toklen) < 0)
+		mint_log("%s: size %.*s out of range %u..%u, using %ux%u",
+			 name, toklen, tok, TEXT_MIN_SIDE, TEXT_MAX_SIDE,
+			 TEXT_DEFAULT_W, TEXT_DEFAULT_H);
+}
+
+/* The picture depends on the name through its page size alone. */
+static void text_name_key(const char *name, char *buf, size_t len)
+{
+	const char *tok = NULL;
+	int toklen = 0;
+	uint32_t w, h;
+
+	name_size(name, &w, &h, &tok, &toklen);
+	snprintf(buf, len, "%ux%u", w, h);
 }
 
 static int cairo_to_errno(cairo_status_t st)
@@ -451,6 +474,7 @@ static void text_cleanup(void)
 const struct mint_generator mint_generator_text = {
 	.name = "text",
 	.accepts = text_accepts,
+	.name_key = text_name_key,
 	.render = text_render,
 	.cleanup = text_cleanup,
 };

@@ -37,10 +37,10 @@ int mint_variant_cached_make(const struct mint_variant *self,
 		mint_container_of(self, struct mint_variant_cached, variant);
 	struct make_args a = { w->inner, src, fmt, index };
 	struct mint_obj *obj;
-	char key[MINT_HASH_HEX + 64];
+	char key[MINT_SOURCE_KEY_MAX + 64];
 	int rc;
 
-	snprintf(key, sizeof(key), "%s:%s:%s:%u", src->hash, self->name,
+	snprintf(key, sizeof(key), "%s:%s:%s:%u", src->key, self->name,
 		 mint_format_ext(fmt), index);
 	rc = mint_cache_get(src->ctx->cache, key, compute, &a, &obj);
 	*out = rc ? NULL : mint_container_of(obj, struct mint_content, obj);

@@ -1,8 +1,8 @@
 /*
  * catalog.c - the SQLite half of the store (private to store.c, see
  * store_i.h): the version 1 schema, the prepared statements, the one
- * mapping of SQLite result codes to errnos, row decoding, and the catalog
- * side of recovery. Nothing here takes the store's mutex: store.c calls
+ * mapping of SQLite result codes to errnos, row decoding, Images folder
+ * names, and the catalog side of recovery. Nothing here takes the store's mutex: store.c calls
  * these with it held (or, during mint_store_open(), before any other
  * thread can see the store). Only constant SQL is ever prepared; values
  * are always bound.
@@ -14,12 +14,16 @@
 
 #include "blobs_i.h"
 #include "log.h"
+#include "names.h"
 #include "store_i.h"
 
-#define CATALOG_VERSION 1
+#define CATALOG_VERSION 2
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define BUSY_TIMEOUT_MS 5000
 
-#define ROW_COLUMNS "id, name, hash, size, mode, atime_ns, mtime_ns, ctime_ns"
+#define ROW_COLUMNS \
+	"id, name, hash, size, mode, atime_ns, mtime_ns, ctime_ns, folder"
 
 static const char *const query_sql[Q_N] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -46,10 +50,27 @@ static const char *const query_sql[Q_N] = {
 	[Q_SIZE_GET] = "SELECT size FROM sizes WHERE hash = ?1 AND key = ?2",
 	[Q_SIZE_PUT] = "INSERT OR REPLACE INTO sizes (hash, key, size) "
 		"VALUES (?1, ?2, ?3)",
+	[Q_GET_FOLDER] = "SELECT " ROW_COLUMNS " FROM originals "
+		"WHERE folder = ?1",
+	[Q_LIST_FOLDERS] = "SELECT " ROW_COLUMNS " FROM originals "
+		"WHERE folder IS NOT NULL ORDER BY folder",
+	[Q_COUNT_FOLDERS] = "SELECT count(folder) FROM originals",
+	[Q_NO_FOLDER] = "SELECT " ROW_COLUMNS " FROM originals "
+		"WHERE folder IS NULL ORDER BY id",
+	[Q_SET_FOLDER] = "UPDATE originals SET folder = ?2 WHERE id = ?1",
+	[Q_DIR_GET] = "SELECT mode, atime_ns, mtime_ns, ctime_ns FROM dirs "
+		"WHERE path = ?1",
+	[Q_DIR_SET] = "UPDATE dirs SET mode = coalesce(?2, mode), "
+		"atime_ns = coalesce(?3, atime_ns), "
+		"mtime_ns = coalesce(?4, mtime_ns), ctime_ns = ?5 "
+		"WHERE path = ?1",
 };
 
-/* Version 1 of the catalog; docs/STORE.md quotes these statements. */
-static const char *const schema_sql[] = {
+/*
+ * The catalog's versions, each the statements that make it from the one
+ * before; a new store runs them all. docs/STORE.md quotes them.
+ */
+static const char *const schema_v1[] = {
 	"CREATE TABLE originals (\n"
 	"  id       INTEGER PRIMARY KEY,\n"
 	"  name     TEXT UNIQUE NOT NULL COLLATE BINARY,\n"
@@ -65,7 +86,32 @@ static const char *const schema_sql[] = {
 	"  key  TEXT NOT NULL,\n"
 	"  size INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (hash, key))",
-	"PRAGMA user_version = 1",
+	NULL
+};
+
+/*
+ * Version 2: each original's Images folder, chosen once (names.h; NULL
+ * for none, filled in by recovery for rows from version 1), and Image
+ * Manager's own mode and times (path '').
+ */
+static const char *const schema_v2[] = {
+	"ALTER TABLE originals ADD COLUMN folder TEXT COLLATE BINARY",
+	"CREATE UNIQUE INDEX originals_folder ON originals (folder)",
+	"CREATE TABLE dirs (\n"
+	"  path     TEXT PRIMARY KEY COLLATE BINARY,\n"
+	"  mode     INTEGER NOT NULL,\n"
+	"  atime_ns INTEGER NOT NULL,\n"
+	"  mtime_ns INTEGER NOT NULL,\n"
+	"  ctime_ns INTEGER NOT NULL)",
+	"INSERT INTO dirs VALUES ('', 493, "
+	"  CAST(strftime('%s', 'now') AS INTEGER) * 1000000000, "
+	"  CAST(strftime('%s', 'now') AS INTEGER) * 1000000000, "
+	"  CAST(strftime('%s', 'now') AS INTEGER) * 1000000000)",
+	NULL
+};
+
+static const char *const *const schema[CATALOG_VERSION] = {
+	schema_v1, schema_v2,
 };
 
 /* The one place SQLite result codes become errnos. */
@@ -212,15 +258,16 @@ void mint_cat_row_fill(sqlite3_stmt *s, struct mint_original *o)
 	mint_ns_to_ts(sqlite3_column_int64(s, 5), &o->atime);
 	mint_ns_to_ts(sqlite3_column_int64(s, 6), &o->mtime);
 	mint_ns_to_ts(sqlite3_column_int64(s, 7), &o->ctime);
+	copy_col(s, 8, o->folder, sizeof(o->folder));
 }
 
-int mint_cat_get(struct mint_store *st, const char *name,
-		      struct mint_original *out)
+int mint_cat_get_by(struct mint_store *st, enum query q, const char *key,
+		    struct mint_original *out)
 {
-	sqlite3_stmt *s = st->q[Q_GET];
+	sqlite3_stmt *s = st->q[q];
 	int rc;
 
-	mint_cat_bind_text(s, 1, name);
+	mint_cat_bind_text(s, 1, key);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		mint_cat_row_fill(s, out);
@@ -231,6 +278,50 @@ int mint_cat_get(struct mint_store *st, const char *name,
 		rc = mint_cat_fail(st, rc, "lookup");
 	}
 	mint_cat_reset(s);
+	return rc;
+}
+
+int mint_cat_get(struct mint_store *st, const char *name,
+		 struct mint_original *out)
+{
+	return mint_cat_get_by(st, Q_GET, name, out);
+}
+
+int mint_cat_rows(struct mint_store *st, enum query q,
+		  struct mint_original **out, size_t *count)
+{
+	sqlite3_stmt *s = st->q[q];
+	struct mint_original *rows = NULL, *p;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			p = reallocarray(rows, cap, sizeof(*rows));
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			rows = p;
+		}
+		mint_cat_row_fill(s, &rows[n++]);
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = mint_cat_fail(st, rc, "list");
+	mint_cat_reset(s);
+	if (rc) {
+		free(rows);
+		rows = NULL;
+		n = 0;
+	}
+	*out = rows;
+	*count = n;
 	return rc;
 }
 
@@ -268,11 +359,121 @@ int mint_cat_delete(struct mint_store *st, int64_t id)
 	return mint_cat_step(st, Q_DELETE, "delete");
 }
 
+/* The id of the row whose folder is `folder`: 0 and *id, or -ENOENT. */
+static int folder_owner(struct mint_store *st, const char *folder,
+			int64_t *id)
+{
+	struct mint_original o;
+	int rc = mint_cat_get_by(st, Q_GET_FOLDER, folder, &o);
+
+	if (!rc)
+		*id = o.id;
+	return rc;
+}
+
+int mint_cat_folder_assign(struct mint_store *st, struct mint_original *o,
+			   int keep)
+{
+	char want[MINT_NAME_MAX + 1] = "";
+	sqlite3_stmt *s = st->q[Q_SET_FOLDER];
+	int64_t id = 0;
+	unsigned k;
+	int rc;
+
+	if (mint_name_has_folder(o->name, o->size)) {
+		if (keep && o->folder[0])
+			return 0;
+		for (k = 0;; k++) {
+			mint_name_folder_choice(o->name, k, want);
+			rc = folder_owner(st, want, &id);
+			if (rc == -ENOENT || (!rc && id == o->id))
+				break;
+			if (rc)
+				return rc;
+		}
+	}
+	if (!strcmp(want, o->folder))
+		return 0;
+	sqlite3_bind_int64(s, 1, o->id);
+	if (want[0])
+		mint_cat_bind_text(s, 2, want);
+	rc = mint_cat_step(st, Q_SET_FOLDER, "set folder");
+	if (!rc)
+		memcpy(o->folder, want, sizeof(o->folder));
+	return rc;
+}
+
+/*
+ * Give every row that should have a folder and has none (rows from
+ * catalog version 1) its folder, oldest first, in one transaction.
+ */
+static int assign_missing_folders(struct mint_store *st)
+{
+	struct mint_original *rows;
+	size_t n, i;
+	int rc, begun = 0;
+
+	rc = mint_cat_rows(st, Q_NO_FOLDER, &rows, &n);
+	for (i = 0; !rc && i < n; i++) {
+		if (!mint_name_has_folder(rows[i].name, rows[i].size))
+			continue;
+		if (!begun) {
+			rc = mint_cat_begin(st);
+			begun = !rc;
+		}
+		if (!rc)
+			rc = mint_cat_folder_assign(st, &rows[i], 0);
+	}
+	if (begun && !rc)
+		rc = mint_cat_commit(st);
+	else if (begun)
+		mint_cat_rollback(st);
+	free(rows);
+	return rc;
+}
+
+int mint_cat_dir_get(struct mint_store *st, struct mint_dir_attr *out)
+{
+	sqlite3_stmt *s = st->q[Q_DIR_GET];
+	int rc;
+
+	mint_cat_bind_text(s, 1, "");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->mode = (mode_t)sqlite3_column_int64(s, 0) & 07777;
+		mint_ns_to_ts(sqlite3_column_int64(s, 1), &out->atime);
+		mint_ns_to_ts(sqlite3_column_int64(s, 2), &out->mtime);
+		mint_ns_to_ts(sqlite3_column_int64(s, 3), &out->ctime);
+		rc = 0;
+	} else {
+		rc = mint_cat_fail(st, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
+				   "Image Manager's attributes");
+	}
+	mint_cat_reset(s);
+	return rc;
+}
+
+int mint_cat_dir_set(struct mint_store *st, const int64_t *mode,
+		     const int64_t *atime, const int64_t *mtime, int64_t ctime)
+{
+	sqlite3_stmt *s = st->q[Q_DIR_SET];
+
+	mint_cat_bind_text(s, 1, "");
+	if (mode)
+		sqlite3_bind_int64(s, 2, *mode);
+	if (atime)
+		sqlite3_bind_int64(s, 3, *atime);
+	if (mtime)
+		sqlite3_bind_int64(s, 4, *mtime);
+	sqlite3_bind_int64(s, 5, ctime);
+	return mint_cat_step(st, Q_DIR_SET, "set Image Manager's attributes");
+}
+
 int mint_cat_open(struct mint_store *st)
 {
 	char *path = NULL, txt[32];
+	int rc, version, v;
 	size_t i;
-	int rc;
 
 	if (asprintf(&path, "%s/catalog.db", st->dir) < 0)
 		return -ENOMEM;
@@ -299,11 +500,15 @@ int mint_cat_open(struct mint_store *st)
 			 "mintfs", st->dir, txt);
 		return -EIO;
 	}
-	if (atoi(txt) < CATALOG_VERSION) {
+	version = atoi(txt);
+	if (version < CATALOG_VERSION) {
 		rc = run_sql(st, "BEGIN IMMEDIATE", NULL, 0);
-		for (i = 0; !rc && i < sizeof(schema_sql) /
-		     sizeof(schema_sql[0]); i++)
-			rc = run_sql(st, schema_sql[i], NULL, 0);
+		for (v = version; !rc && v < CATALOG_VERSION; v++)
+			for (i = 0; !rc && schema[v][i]; i++)
+				rc = run_sql(st, schema[v][i], NULL, 0);
+		if (!rc)
+			rc = run_sql(st, "PRAGMA user_version = "
+				     STR(CATALOG_VERSION), NULL, 0);
 		if (!rc)
 			rc = run_sql(st, "COMMIT", NULL, 0);
 		if (rc)
@@ -321,58 +526,40 @@ int mint_cat_open(struct mint_store *st)
 
 /*
  * Recovery: drop (and log) every row whose blob is missing, then the sizes
- * of hashes no row names.
+ * of hashes no row names; give folders to rows that have none yet.
  */
 int mint_cat_recover_rows(struct mint_store *st)
 {
-	sqlite3_stmt *s = st->q[Q_LIST];
-	struct mint_original o;
-	int64_t *ids = NULL, *p;
-	size_t n = 0, cap = 0, i;
-	int rc;
+	struct mint_original *rows;
+	size_t n, i;
+	int rc, begun = 0;
 
-	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW)
-			break;
-		mint_cat_row_fill(s, &o);
-		rc = mint_blob_present(st->blobs_fd, o.hash);
-		if (rc < 0)
-			break;
-		if (rc)
+	rc = mint_cat_rows(st, Q_LIST, &rows, &n);
+	for (i = 0; !rc && i < n; i++) {
+		rc = mint_blob_present(st->blobs_fd, rows[i].hash);
+		if (rc) {
+			rc = rc < 0 ? rc : 0;
 			continue;
-		mint_log("store %s: %s lost its blob %s, dropping it",
-			 st->dir, o.name, o.hash);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			p = reallocarray(ids, cap, sizeof(*ids));
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			ids = p;
 		}
-		ids[n++] = o.id;
+		mint_log("store %s: %s lost its blob %s, dropping it",
+			 st->dir, rows[i].name, rows[i].hash);
+		if (!begun) {
+			rc = mint_cat_begin(st);
+			begun = !rc;
+		}
+		if (!rc)
+			rc = mint_cat_delete(st, rows[i].id);
 	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = mint_cat_fail(st, rc, "recovery scan");
-	mint_cat_reset(s);
-	if (rc || !n)
-		goto out;
-	rc = mint_cat_begin(st);
-	for (i = 0; !rc && i < n; i++)
-		rc = mint_cat_delete(st, ids[i]);
-	if (!rc)
+	if (begun && !rc)
 		rc = mint_cat_commit(st);
-	else
+	else if (begun)
 		mint_cat_rollback(st);
-out:
-	free(ids);
+	free(rows);
 	if (!rc)
 		rc = run_sql(st, "DELETE FROM sizes WHERE hash NOT IN "
 				  "(SELECT hash FROM originals)", NULL, 0);
+	if (!rc)
+		rc = assign_missing_folders(st);
 	return rc;
 }
 

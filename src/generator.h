@@ -28,6 +28,14 @@ struct mint_generator {
 	int (*accepts)(const char *name, const uint8_t *data, size_t len);
 
 	/*
+	 * MAY: what of the file name the picture depends on, as a short
+	 * string into buf (text: the page size, "300x200"), so that cached
+	 * pixels and sizes are kept apart for two names with the same bytes.
+	 * NULL: the picture depends on the bytes alone.
+	 */
+	void (*name_key)(const char *name, char *buf, size_t len);
+
+	/*
 	 * MUST: decode or render all of `data` into `img` (RGB or RGBA, see
 	 * image.h). 0 on success, the caller releases `img`; on failure `img`
 	 * is left zeroed and the result is -EINVAL (malformed), -EFBIG (over
@@ -50,6 +58,12 @@ extern const struct mint_generator *const mint_generators[];
 const struct mint_generator *mint_generator_find(const char *name,
 						  const uint8_t *data,
 						  size_t len);
+
+/*
+ * What of `name` any generator's picture may depend on (each name_key,
+ * joined by '@'), into buf; "" when none reads the name.
+ */
+void mint_generator_name_key(const char *name, char *buf, size_t len);
 
 /* Run every generator's cleanup; at exit, after the last render. */
 void mint_generators_cleanup(void);

@@ -386,14 +386,42 @@ static int name_ok(const char *name)
 	return strlen(name) > MINT_NAME_MAX ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * Image Manager's own mode and times live in the catalog, so that what
+ * rsync -a, cp -a and tar set on the folder survives a remount.
+ */
 static int manager_getattr(struct mint_node *n, struct stat *st)
 {
-	struct mint_tree *t = n->tree;
+	struct mint_dir_attr a;
 
-	pthread_mutex_lock(&t->lock);
-	mint_stat_dir(st, INO_MANAGER, 0755, 2, &t->changed);
-	pthread_mutex_unlock(&t->lock);
+	mint_store_manager_attr(n->tree->ctx->store, &a);
+	mint_stat_dir(st, INO_MANAGER, a.mode, 2, &a.mtime);
+	st->st_atim = a.atime;
+	st->st_ctim = a.ctime;
 	return 0;
+}
+
+/* Any permission bits that leave the owner rwx: it is the owner's folder
+ * of originals, and mintfs writes it as the owner. */
+static int manager_chmod(struct mint_node *n, mode_t mode)
+{
+	if ((mode & 0700) != 0700) {
+		mint_log("%s: refused: chmod %04o would take the owner's "
+			 "rwx away", MINT_DIR_MANAGER,
+			 (unsigned)(mode & 07777));
+		return -EPERM;
+	}
+	return mint_store_manager_set(n->tree->ctx->store,
+				      (int)(mode & 0777), NULL, NULL);
+}
+
+static int manager_utimens(struct mint_node *n, const struct timespec tv[2])
+{
+	struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+
+	return mint_store_manager_set(n->tree->ctx->store, -1,
+				      tv ? &tv[0] : &now[0],
+				      tv ? &tv[1] : &now[1]);
 }
 
 static int manager_lookup(struct mint_node *dir, const char *name,
@@ -594,6 +622,8 @@ const struct node_type mint_node_manager = {
 	.mkdir = manager_mkdir,
 	.unlink = manager_unlink,
 	.rename = manager_rename,
+	.chmod = manager_chmod,
+	.utimens = manager_utimens,
 };
 
 void mint_manager_release_all(struct mint_tree *t)

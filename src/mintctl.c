@@ -388,7 +388,9 @@ static int cmd_add(struct ctl *c, int argc, char **argv)
 		mint_handle_release(h);
 		goto out;
 	}
-	rc = mint_handle_flush(h);	/* close(): validate and commit */
+	/* validate and commit, also an empty file (a close would leave
+	 * that to the release, which could not report an error) */
+	rc = mint_handle_fsync(h);
 	mint_handle_release(h);
 	if (rc == -EINVAL || rc == -EFBIG)
 		rc = refused(name, rc);

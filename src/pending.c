@@ -288,8 +288,12 @@ static int validate(struct mint_tree *t, struct pending *p, const char *name,
 	}
 	gen = mint_generator_find(name, data, len);
 	if (!gen) {
-		mint_log("%s: refused: not a PNG, JPEG, WebP or UTF-8 text "
-			 "file", name);
+		if (memchr(data, 0, len))
+			mint_log("%s: refused: not a PNG, JPEG or WebP image, "
+				 "and not text: it holds NUL bytes", name);
+		else
+			mint_log("%s: refused: not a PNG, JPEG or WebP image, "
+				 "and not text: it is not valid UTF-8", name);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -320,6 +324,7 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 {
 	struct mint_image img = { 0 };
 	struct mint_original row;
+	struct mint_source src;
 	char name[MINT_NAME_MAX + 1];
 	int rc, linked;
 
@@ -389,7 +394,8 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 	p->mtime = row.mtime;
 	p->ctime = row.ctime;
 	mint_tree_changed(t);
-	mint_source_seed_pixels(t->ctx, row.hash, &img);
+	mint_source_init(&src, t->ctx, name, row.hash);
+	mint_source_seed_pixels(&src, &img);
 	return 0;
 }
 

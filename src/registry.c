@@ -40,6 +40,22 @@ const struct mint_generator *mint_generator_find(const char *name,
 	return NULL;
 }
 
+void mint_generator_name_key(const char *name, char *buf, size_t len)
+{
+	const struct mint_generator *const *g;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (g = mint_generators; *g; g++) {
+		if (!(*g)->name_key || used + 1 >= len)
+			continue;
+		buf[used++] = '@';
+		buf[used] = '\0';
+		(*g)->name_key(name, buf + used, len - used);
+		used += strlen(buf + used);
+	}
+}
+
 void mint_generators_cleanup(void)
 {
 	const struct mint_generator *const *g;

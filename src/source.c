@@ -10,6 +10,20 @@
 #include "log.h"
 #include "variant.h"
 
+void mint_source_init(struct mint_source *src, struct mint_ctx *ctx,
+		      const char *name, const char *hash)
+{
+	size_t n;
+
+	src->ctx = ctx;
+	src->name = name;
+	src->hash = hash;
+	n = (size_t)snprintf(src->key, sizeof(src->key), "%s", hash);
+	if (n < sizeof(src->key))
+		mint_generator_name_key(name, src->key + n,
+					sizeof(src->key) - n);
+}
+
 static void pixels_destroy(struct mint_obj *obj)
 {
 	struct mint_pixels *p = mint_container_of(obj, struct mint_pixels,
@@ -62,10 +76,10 @@ out:
 int mint_source_pixels(struct mint_source *src, struct mint_pixels **out)
 {
 	struct mint_obj *obj;
-	char key[MINT_HASH_HEX + 16];
+	char key[MINT_SOURCE_KEY_MAX + 16];
 	int rc;
 
-	snprintf(key, sizeof(key), "%s:pixels", src->hash);
+	snprintf(key, sizeof(key), "%s:pixels", src->key);
 	rc = mint_cache_get(src->ctx->cache, key, pixels_compute, src, &obj);
 	*out = rc ? NULL : mint_container_of(obj, struct mint_pixels, obj);
 	return rc;
@@ -90,15 +104,14 @@ static int seed_compute(void *arg, struct mint_obj **out)
 	return 0;
 }
 
-void mint_source_seed_pixels(struct mint_ctx *ctx, const char *hash,
-			     struct mint_image *img)
+void mint_source_seed_pixels(struct mint_source *src, struct mint_image *img)
 {
 	struct seed s = { img };
 	struct mint_obj *obj;
-	char key[MINT_HASH_HEX + 16];
+	char key[MINT_SOURCE_KEY_MAX + 16];
 
-	snprintf(key, sizeof(key), "%s:pixels", hash);
-	if (!mint_cache_get(ctx->cache, key, seed_compute, &s, &obj))
+	snprintf(key, sizeof(key), "%s:pixels", src->key);
+	if (!mint_cache_get(src->ctx->cache, key, seed_compute, &s, &obj))
 		mint_obj_unref(obj);
 	mint_image_release(img);	/* still ours if the key was cached */
 }

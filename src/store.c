@@ -270,6 +270,8 @@ int mint_store_open(const char *dir, struct mint_store **out)
 		rc = mint_cat_open(st);
 	if (!rc)
 		rc = recover(st);
+	if (!rc)
+		rc = mint_cat_dir_get(st, &st->manager);
 	if (rc)
 		goto fail;
 	*out = st;
@@ -318,45 +320,50 @@ int mint_store_get(struct mint_store *st, const char *name,
 	return rc;
 }
 
-int mint_store_list(struct mint_store *st, mint_store_each_fn fn, void *ctx)
+/* Read every row query q selects, then call fn on each without the lock. */
+static int list_rows(struct mint_store *st, enum query q,
+		     mint_store_each_fn fn, void *ctx)
 {
-	sqlite3_stmt *s = st->q[Q_LIST];
-	struct mint_original *rows = NULL, *p;
-	size_t n = 0, cap = 0, i;
+	struct mint_original *rows;
+	size_t n, i;
 	int rc;
 
 	store_lock(st);
-	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW)
-			break;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			p = reallocarray(rows, cap, sizeof(*rows));
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			rows = p;
-		}
-		mint_cat_row_fill(s, &rows[n++]);
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = mint_cat_fail(st, rc, "list");
-	mint_cat_reset(s);
+	rc = mint_cat_rows(st, q, &rows, &n);
 	store_unlock(st);
-
 	for (i = 0; !rc && i < n; i++)
 		rc = fn(&rows[i], ctx);
 	free(rows);
 	return rc;
 }
 
-int mint_store_count(struct mint_store *st, uint64_t *count)
+int mint_store_list(struct mint_store *st, mint_store_each_fn fn, void *ctx)
 {
-	sqlite3_stmt *s = st->q[Q_COUNT];
+	return list_rows(st, Q_LIST, fn, ctx);
+}
+
+int mint_store_list_folders(struct mint_store *st, mint_store_each_fn fn,
+			    void *ctx)
+{
+	return list_rows(st, Q_LIST_FOLDERS, fn, ctx);
+}
+
+int mint_store_get_folder(struct mint_store *st, const char *folder,
+			  struct mint_original *out)
+{
+	int rc = name_check(folder);
+
+	if (rc)
+		return rc == -EINVAL ? -ENOENT : rc;
+	store_lock(st);
+	rc = mint_cat_get_by(st, Q_GET_FOLDER, folder, out);
+	store_unlock(st);
+	return rc;
+}
+
+static int count_rows(struct mint_store *st, enum query q, uint64_t *count)
+{
+	sqlite3_stmt *s = st->q[q];
 	int rc;
 
 	store_lock(st);
@@ -368,6 +375,66 @@ int mint_store_count(struct mint_store *st, uint64_t *count)
 		rc = mint_cat_fail(st, rc, "count");
 	}
 	mint_cat_reset(s);
+	store_unlock(st);
+	return rc;
+}
+
+int mint_store_count(struct mint_store *st, uint64_t *count)
+{
+	return count_rows(st, Q_COUNT, count);
+}
+
+int mint_store_count_folders(struct mint_store *st, uint64_t *count)
+{
+	return count_rows(st, Q_COUNT_FOLDERS, count);
+}
+
+/*
+ * Inside a transaction: a name came, went or was renamed, so Image
+ * Manager's mtime and ctime move to `now` (st->manager follows once the
+ * transaction is committed: manager_moved).
+ */
+static int manager_touch_locked(struct mint_store *st, int64_t now)
+{
+	return mint_cat_dir_set(st, NULL, NULL, &now, now);
+}
+
+static void manager_moved(struct mint_store *st, int64_t now)
+{
+	mint_ns_to_ts(now, &st->manager.mtime);
+	st->manager.ctime = st->manager.mtime;
+}
+
+void mint_store_manager_attr(struct mint_store *st, struct mint_dir_attr *out)
+{
+	store_lock(st);
+	*out = st->manager;
+	store_unlock(st);
+}
+
+int mint_store_manager_set(struct mint_store *st, int mode,
+			   const struct timespec *atime,
+			   const struct timespec *mtime)
+{
+	int64_t now = now_ns(), at, mt, m = mode & 07777;
+	int rc, has_at, has_mt;
+
+	has_at = ts_pick(atime, now, &at);
+	has_mt = ts_pick(mtime, now, &mt);
+	if (has_at < 0 || has_mt < 0)
+		return -EINVAL;
+	store_lock(st);
+	rc = mint_cat_dir_set(st, mode >= 0 ? &m : NULL, has_at ? &at : NULL,
+			      has_mt ? &mt : NULL, now);
+	if (!rc) {
+		if (mode >= 0)
+			st->manager.mode = (mode_t)m;
+		if (has_at)
+			mint_ns_to_ts(at, &st->manager.atime);
+		if (has_mt)
+			mint_ns_to_ts(mt, &st->manager.mtime);
+		mint_ns_to_ts(now, &st->manager.ctime);
+	}
 	store_unlock(st);
 	return rc;
 }
@@ -429,7 +496,7 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 	char old[MINT_HASH_HEX + 1] = "";
 	int64_t now = now_ns(), mt, at = now;
 	sqlite3_stmt *s;
-	int rc, gc = 0;
+	int rc, gc = 0, fresh = 1;
 
 	rc = ts_pick(mtime, now, &mt);
 	if (rc < 0)
@@ -441,6 +508,7 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 		return rc;
 	rc = mint_cat_get(st, name, &o);
 	if (!rc) {
+		fresh = 0;
 		memcpy(old, o.hash, sizeof(old));
 		at = (int64_t)o.atime.tv_sec * NSEC + o.atime.tv_nsec;
 		mode = o.mode;
@@ -462,7 +530,15 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 		sqlite3_bind_int64(s, 6, mt);
 		sqlite3_bind_int64(s, 7, now);
 		rc = mint_cat_step(st, Q_INSERT, "insert");
+		memset(&o, 0, sizeof(o));
 		o.id = sqlite3_last_insert_rowid(st->db);
+		snprintf(o.name, sizeof(o.name), "%s", name);
+		if (!rc)
+			rc = manager_touch_locked(st, now);
+	}
+	if (!rc) {
+		o.size = size;
+		rc = mint_cat_folder_assign(st, &o, 1);
 	}
 	if (!rc && old[0]) {
 		rc = mint_cat_forget_if_unused(st, old);
@@ -478,6 +554,8 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 	if (rc)
 		return rc;
 	fault_point("after-commit");
+	if (fresh)
+		manager_moved(st, now);
 	if (gc)
 		blob_gc_locked(st, old);
 	if (out) {
@@ -490,6 +568,7 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 		mint_ns_to_ts(at, &out->atime);
 		mint_ns_to_ts(mt, &out->mtime);
 		mint_ns_to_ts(now, &out->ctime);
+		memcpy(out->folder, o.folder, sizeof(out->folder));
 	}
 	return 0;
 }
@@ -591,6 +670,7 @@ out:
 int mint_store_rename(struct mint_store *st, const char *from, const char *to)
 {
 	struct mint_original src, dst;
+	int64_t now = now_ns();
 	int rc, gc = 0;
 
 	if (name_check(from) || name_check(to))
@@ -619,11 +699,19 @@ int mint_store_rename(struct mint_store *st, const char *from, const char *to)
 	}
 	sqlite3_bind_int64(st->q[Q_RENAME], 1, src.id);
 	mint_cat_bind_text(st->q[Q_RENAME], 2, to);
-	sqlite3_bind_int64(st->q[Q_RENAME], 3, now_ns());
+	sqlite3_bind_int64(st->q[Q_RENAME], 3, now);
 	rc = mint_cat_step(st, Q_RENAME, "rename");
+	if (!rc) {
+		snprintf(src.name, sizeof(src.name), "%s", to);
+		rc = mint_cat_folder_assign(st, &src, 0);
+	}
+	if (!rc)
+		rc = manager_touch_locked(st, now);
 	if (rc)
 		goto fail;
 	rc = mint_cat_commit(st);
+	if (!rc)
+		manager_moved(st, now);
 	if (!rc && gc)
 		blob_gc_locked(st, dst.hash);
 	goto out;
@@ -637,6 +725,7 @@ out:
 int mint_store_unlink(struct mint_store *st, const char *name)
 {
 	struct mint_original o;
+	int64_t now = now_ns();
 	int rc, gc;
 
 	rc = name_check(name);
@@ -650,6 +739,8 @@ int mint_store_unlink(struct mint_store *st, const char *name)
 	if (!rc)
 		rc = mint_cat_delete(st, o.id);
 	if (!rc)
+		rc = manager_touch_locked(st, now);
+	if (!rc)
 		rc = mint_cat_forget_if_unused(st, o.hash);
 	if (rc < 0) {
 		mint_cat_rollback(st);
@@ -657,6 +748,8 @@ int mint_store_unlink(struct mint_store *st, const char *name)
 	}
 	gc = rc;
 	rc = mint_cat_commit(st);
+	if (!rc)
+		manager_moved(st, now);
 	if (!rc && gc)
 		blob_gc_locked(st, o.hash);
 out:

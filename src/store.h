@@ -47,6 +47,15 @@ struct mint_original {
 	struct timespec atime;
 	struct timespec mtime;
 	struct timespec ctime;
+	char folder[MINT_NAME_MAX + 1];	/* under Images (names.h), "" none */
+};
+
+/* A folder's own attributes (Image Manager's). */
+struct mint_dir_attr {
+	mode_t mode;			/* permission bits only */
+	struct timespec atime;
+	struct timespec mtime;
+	struct timespec ctime;
 };
 
 /* A staging file: a private on-disk file being written. */
@@ -85,6 +94,31 @@ int mint_store_list(struct mint_store *st, mint_store_each_fn fn, void *ctx);
 
 /* Number of originals. */
 int mint_store_count(struct mint_store *st, uint64_t *count);
+
+/* Copy the row whose Images folder is `folder` into *out. 0 or -ENOENT. */
+int mint_store_get_folder(struct mint_store *st, const char *folder,
+			  struct mint_original *out);
+
+/* As mint_store_list, for the originals that have an Images folder, in
+ * folder order (bytewise). */
+int mint_store_list_folders(struct mint_store *st, mint_store_each_fn fn,
+			    void *ctx);
+
+/* Number of originals that have an Images folder. */
+int mint_store_count_folders(struct mint_store *st, uint64_t *count);
+
+/*
+ * Image Manager's own attributes, kept in the catalog: its mode, set by
+ * chmod; its atime and mtime, set by utimens; its mtime and ctime, moved
+ * to now by every name that comes, goes or is renamed.
+ */
+void mint_store_manager_attr(struct mint_store *st, struct mint_dir_attr *out);
+
+/* chmod (mode >= 0, permission bits) and/or utimens (non-NULL times,
+ * UTIME_NOW and UTIME_OMIT as utimensat takes them). 0 or -errno. */
+int mint_store_manager_set(struct mint_store *st, int mode,
+			   const struct timespec *atime,
+			   const struct timespec *mtime);
 
 /*
  * Create a new empty staging file in *sg. 0 or -errno. The caller ends it

@@ -22,7 +22,9 @@
 enum query {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_GET, Q_LIST, Q_COUNT, Q_INSERT,
 	Q_UPDATE_CONTENT, Q_DELETE, Q_RENAME, Q_SET_MODE, Q_SET_TIMES,
-	Q_HASH_USED, Q_SIZES_DROP, Q_SIZE_GET, Q_SIZE_PUT, Q_N
+	Q_HASH_USED, Q_SIZES_DROP, Q_SIZE_GET, Q_SIZE_PUT, Q_GET_FOLDER,
+	Q_LIST_FOLDERS, Q_COUNT_FOLDERS, Q_NO_FOLDER, Q_SET_FOLDER, Q_DIR_GET,
+	Q_DIR_SET, Q_N
 };
 
 /* A commit in flight holds its blob's hash here. */
@@ -42,6 +44,7 @@ struct mint_store {
 	struct pin *pins;
 	size_t npins, pins_cap;
 	atomic_ulong stage_seq;
+	struct mint_dir_attr manager;	/* Image Manager's row in dirs */
 };
 
 /* Open STORE/catalog.db, set the pragmas, create the schema, prepare. */
@@ -72,6 +75,15 @@ void mint_cat_row_fill(sqlite3_stmt *s, struct mint_original *o);
 int mint_cat_get(struct mint_store *st, const char *name,
 		 struct mint_original *out);
 
+/* The row query q (a ROW_COLUMNS select of one bound key) finds. 0 or
+ * -ENOENT. */
+int mint_cat_get_by(struct mint_store *st, enum query q, const char *key,
+		    struct mint_original *out);
+
+/* Every row query q selects, into *out (caller frees) and *count. */
+int mint_cat_rows(struct mint_store *st, enum query q,
+		  struct mint_original **out, size_t *count);
+
 /* 1 if some row names hash, 0 if none, or -errno. */
 int mint_cat_hash_used(struct mint_store *st, const char *hash);
 
@@ -83,6 +95,21 @@ int mint_cat_forget_if_unused(struct mint_store *st, const char *hash);
 
 /* Delete the row with this id. */
 int mint_cat_delete(struct mint_store *st, int64_t id);
+
+/*
+ * Inside a transaction: set o's folder to the one it should have
+ * (names.h), o->folder too. With `keep`, a row that has a folder and
+ * should keep one keeps it (its content changed, not its name).
+ */
+int mint_cat_folder_assign(struct mint_store *st, struct mint_original *o,
+			   int keep);
+
+/* Image Manager's attributes from the dirs table. */
+int mint_cat_dir_get(struct mint_store *st, struct mint_dir_attr *out);
+
+/* Change them: NULL keeps a value; ctime is always set. */
+int mint_cat_dir_set(struct mint_store *st, const int64_t *mode,
+		     const int64_t *atime, const int64_t *mtime, int64_t ctime);
 
 /* Int64 nanoseconds since the epoch to a timespec. */
 void mint_ns_to_ts(int64_t ns, struct timespec *t);

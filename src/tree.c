@@ -2,10 +2,9 @@
  * tree.c - path resolution, the read-only part of the tree (root, Images
  * and below), and the dispatch of path operations to node types.
  *
- * Images/<folder> names follow SPEC.md: the original's name without its
- * extension; when two originals share a stem, both use their full names;
- * names beginning with '.' get no folder. The mapping is computed from the
- * whole catalog, so it is kept (struct folders) until the catalog changes.
+ * Images/<folder> is the folder the catalog gives an original, chosen once
+ * when its name is committed (names.h), so a lookup is one indexed query
+ * and no change rebuilds anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,157 +15,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "names.h"
 #include "tree_i.h"
-
-/* ---- Images folder names ---------------------------------------------- */
-
-struct folder {
-	char name[MINT_NAME_MAX + 1];
-	struct mint_original orig;
-};
-
-struct folders {
-	struct mint_obj obj;
-	uint64_t gen;
-	size_t n, cap;
-	struct folder *v;
-};
-
-static void folders_destroy(struct mint_obj *obj)
-{
-	struct folders *f = mint_container_of(obj, struct folders, obj);
-
-	free(f->v);
-	free(f);
-}
-
-/*
- * Names that get no folder: temporary and backup files of editors, file
- * managers and rsync (".name", "name~"), and an empty file whose name says
- * it is an image: programs create one before writing it (or leave one
- * behind when a copy fails), and an empty "cat.jpg" is no picture of text.
- */
-static int folder_hidden(const struct mint_original *o)
-{
-	static const char *const image_ext[] = {
-		".png", ".jpg", ".jpeg", ".jpe", ".webp", NULL
-	};
-	const char *const *ext;
-	size_t len = strlen(o->name), n;
-
-	if (o->name[0] == '.' || o->name[len - 1] == '~')
-		return 1;
-	if (o->size)
-		return 0;
-	for (ext = image_ext; *ext; ext++) {
-		n = strlen(*ext);
-		if (len > n && !strcasecmp(o->name + len - n, *ext))
-			return 1;
-	}
-	return 0;
-}
-
-static int folders_add(const struct mint_original *o, void *arg)
-{
-	struct folders *f = arg;
-	struct folder *v;
-
-	if (folder_hidden(o))
-		return 0;
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 16;
-		v = realloc(f->v, f->cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		f->v = v;
-	}
-	f->v[f->n].orig = *o;
-	snprintf(f->v[f->n].name, sizeof(f->v[f->n].name), "%s", o->name);
-	f->n++;
-	return 0;
-}
-
-static int folder_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct folder *)a)->name,
-		      ((const struct folder *)b)->name);
-}
-
-/* Use stems, then full names wherever a folder name is taken twice. */
-static void folders_name(struct folders *f)
-{
-	size_t i, j;
-	int again = 1;
-	char *dot;
-
-	for (i = 0; i < f->n; i++) {
-		dot = strrchr(f->v[i].name, '.');
-		if (dot && dot != f->v[i].name)
-			*dot = '\0';
-	}
-	while (again && f->n > 1) {
-		again = 0;
-		qsort(f->v, f->n, sizeof(*f->v), folder_cmp);
-		for (i = 0; i + 1 < f->n; i = j) {
-			for (j = i + 1; j < f->n; j++)
-				if (strcmp(f->v[i].name, f->v[j].name))
-					break;
-			if (j - i < 2)
-				continue;
-			for (; i < j; i++) {
-				if (strcmp(f->v[i].name, f->v[i].orig.name)) {
-					strcpy(f->v[i].name,
-					       f->v[i].orig.name);
-					again = 1;
-				}
-			}
-		}
-	}
-}
-
-/* The current folder list, with a reference (caller unrefs). */
-static int folders_get(struct mint_tree *t, struct folders **out)
-{
-	struct folders *f, *old;
-	uint64_t gen;
-	int rc;
-
-	pthread_mutex_lock(&t->lock);
-	f = t->folders;
-	gen = t->gen;
-	if (f && f->gen == gen) {
-		mint_obj_ref(&f->obj);
-		pthread_mutex_unlock(&t->lock);
-		*out = f;
-		return 0;
-	}
-	pthread_mutex_unlock(&t->lock);
-
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	mint_obj_init(&f->obj, 0, folders_destroy);
-	f->gen = gen;
-	rc = mint_store_list(t->ctx->store, folders_add, f);
-	if (rc) {
-		mint_obj_unref(&f->obj);
-		return rc;
-	}
-	folders_name(f);
-
-	pthread_mutex_lock(&t->lock);
-	old = NULL;
-	if (t->gen == gen) {
-		old = t->folders;
-		t->folders = f;
-		mint_obj_ref(&f->obj);
-	}
-	pthread_mutex_unlock(&t->lock);
-	if (old)
-		mint_obj_unref(&old->obj);
-	*out = f;
-	return 0;
-}
 
 void mint_tree_changed(struct mint_tree *t)
 {
@@ -178,10 +28,8 @@ void mint_tree_changed(struct mint_tree *t)
 
 void mint_tree_forget(struct mint_tree *t, const char *hash)
 {
-	char prefix[MINT_HASH_HEX + 2];
-
-	snprintf(prefix, sizeof(prefix), "%s:", hash);
-	mint_cache_drop_prefix(t->ctx->cache, prefix);
+	/* every key made from this content starts with its hash */
+	mint_cache_drop_prefix(t->ctx->cache, hash);
 }
 
 /* ---- stat helpers ------------------------------------------------------ */
@@ -235,11 +83,13 @@ static unsigned variant_count(void)
 static void file_name(const struct mint_node *n, char *buf, size_t len)
 {
 	const char *ext = mint_format_ext(n->fmt);
+	char stem[MINT_FILE_STEM_MAX + 1];
 
+	mint_name_file_stem(n->name, stem);
 	if (n->variant->copies > 1)
-		snprintf(buf, len, "%s_%u.%s", n->name, n->copy, ext);
+		snprintf(buf, len, "%s_%u.%s", stem, n->copy, ext);
 	else
-		snprintf(buf, len, "%s.%s", n->name, ext);
+		snprintf(buf, len, "%s.%s", stem, ext);
 }
 
 /*
@@ -248,13 +98,16 @@ static void file_name(const struct mint_node *n, char *buf, size_t len)
  */
 static int vfile_size(struct mint_node *n, uint64_t *size)
 {
-	struct mint_source src = { n->tree->ctx, n->orig.name, n->orig.hash };
+	struct mint_source src;
 	struct mint_content *c;
-	char key[192];
+	char key[256];
 	int rc;
 
-	snprintf(key, sizeof(key), "%s/%u.%s %s", n->variant->name, n->copy,
-		 mint_format_ext(n->fmt), mint_encode_versions());
+	mint_source_init(&src, n->tree->ctx, n->orig.name, n->orig.hash);
+	/* by hash in the catalog; the rest of the source key goes here */
+	snprintf(key, sizeof(key), "%s/%u.%s%s %s", n->variant->name, n->copy,
+		 mint_format_ext(n->fmt), src.key + MINT_HASH_HEX,
+		 mint_encode_versions());
 	if (!mint_store_size_get(n->tree->ctx->store, n->orig.hash, key, size))
 		return 0;
 	rc = n->variant->make(n->variant, &src, n->fmt, n->copy, &c);
@@ -348,10 +201,11 @@ static int charge(struct mint_node *n, struct vfile_handle *vh)
 static int vfile_open(struct mint_node *n, int flags, struct mint_handle **h,
 		      int *direct_io)
 {
-	struct mint_source src = { n->tree->ctx, n->orig.name, n->orig.hash };
+	struct mint_source src;
 	struct vfile_handle *vh;
 	int rc;
 
+	mint_source_init(&src, n->tree->ctx, n->orig.name, n->orig.hash);
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
 		return -EROFS;
 	vh = calloc(1, sizeof(*vh));
@@ -485,59 +339,73 @@ static const struct node_type folder_type = {
 
 /* ---- Images ------------------------------------------------------------- */
 
+/*
+ * Images' nlink counts its folders. Counting is a pass over an index, and
+ * every path below Images asks for it, so the count is kept until the
+ * next change (a count made across a change is kept for the older gen
+ * only, and so made again).
+ */
 static int images_getattr(struct mint_node *n, struct stat *st)
 {
-	struct folders *f;
-	int rc;
+	struct mint_tree *t = n->tree;
+	uint64_t count, gen;
+	int rc, have;
 
-	rc = folders_get(n->tree, &f);
-	if (rc)
-		return rc;
-	pthread_mutex_lock(&n->tree->lock);
-	mint_stat_dir(st, INO_IMAGES, 0555, 2 + f->n, &n->tree->changed);
-	pthread_mutex_unlock(&n->tree->lock);
-	mint_obj_unref(&f->obj);
+	pthread_mutex_lock(&t->lock);
+	gen = t->gen;
+	have = t->folders_gen == gen + 1;
+	count = t->folders;
+	pthread_mutex_unlock(&t->lock);
+	if (!have) {
+		rc = mint_store_count_folders(t->ctx->store, &count);
+		if (rc)
+			return rc;
+	}
+	pthread_mutex_lock(&t->lock);
+	if (!have && t->gen == gen) {
+		t->folders = count;
+		t->folders_gen = gen + 1;	/* 0: never counted */
+	}
+	mint_stat_dir(st, INO_IMAGES, 0555, 2 + count, &t->changed);
+	pthread_mutex_unlock(&t->lock);
 	return 0;
 }
 
 static int images_lookup(struct mint_node *dir, const char *name,
 			 struct mint_node *child)
 {
-	struct folder key, *hit;
-	struct folders *f;
 	int rc;
 
-	rc = folders_get(dir->tree, &f);
+	*child = *dir;
+	rc = mint_store_get_folder(dir->tree->ctx->store, name, &child->orig);
 	if (rc)
 		return rc;
-	snprintf(key.name, sizeof(key.name), "%s", name);
-	hit = f->n ? bsearch(&key, f->v, f->n, sizeof(*f->v), folder_cmp)
-		   : NULL;
-	if (hit) {
-		*child = *dir;
-		child->type = &folder_type;
-		child->orig = hit->orig;
-		child->has_orig = 1;
-		snprintf(child->name, sizeof(child->name), "%s", hit->name);
-	}
-	mint_obj_unref(&f->obj);
-	return hit ? 0 : -ENOENT;
+	child->type = &folder_type;
+	child->has_orig = 1;
+	snprintf(child->name, sizeof(child->name), "%s", child->orig.folder);
+	return 0;
+}
+
+struct images_fill {
+	mint_fill_fn fill;
+	void *ctx;
+};
+
+static int images_fill_one(const struct mint_original *o, void *arg)
+{
+	struct images_fill *f = arg;
+
+	return f->fill(f->ctx, o->folder, NULL);
 }
 
 static int images_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
 {
-	struct folders *f;
-	size_t i;
+	struct images_fill f = { fill, ctx };
 	int rc;
 
-	rc = folders_get(dir->tree, &f);
-	if (rc)
-		return rc;
-	for (i = 0; i < f->n; i++)
-		if (fill(ctx, f->v[i].name, NULL))
-			break;
-	mint_obj_unref(&f->obj);
-	return 0;
+	rc = mint_store_list_folders(dir->tree->ctx->store, images_fill_one,
+				     &f);
+	return rc < 0 ? rc : 0;		/* > 0: the listing was full */
 }
 
 static const struct node_type images_type = {
@@ -967,8 +835,6 @@ void mint_tree_free(struct mint_tree *t)
 		mint_debug("unmount: released %zu handles the kernel did not",
 			   n);
 	mint_manager_release_all(t);
-	if (t->folders)
-		mint_obj_unref(&t->folders->obj);
 	pthread_mutex_destroy(&t->handles_lock);
 	pthread_mutex_destroy(&t->lock);
 	free(t);

@@ -85,10 +85,11 @@ struct mint_handle {
 
 struct mint_tree {
 	struct mint_ctx *ctx;
-	pthread_mutex_t lock;		/* pending list, folders, times */
+	pthread_mutex_t lock;		/* pending list, times, counts */
 	struct pending *pending;	/* files open for writing */
-	uint64_t gen;			/* bumped by every catalog change */
-	struct folders *folders;	/* Images listing for `gen` */
+	uint64_t gen;			/* bumped by every change of names */
+	uint64_t folders_gen;		/* `folders` counted at this gen */
+	uint64_t folders;		/* Images folders, for its nlink */
 	struct timespec mounted;
 	struct timespec changed;	/* last change in Image Manager */
 	atomic_uint_fast64_t next_ino;
@@ -99,7 +100,7 @@ struct mint_tree {
 
 extern const struct node_type mint_node_manager;
 
-/* Note a catalog change: Images is rebuilt from it on next use. */
+/* Note a change of names in Image Manager (Images' mtime). */
 void mint_tree_changed(struct mint_tree *t);
 
 /*

@@ -41,11 +41,11 @@ static int always_random_make(const struct mint_variant *self,
 {
 	struct prep_args a = { src, fmt };
 	struct mint_obj *obj;
-	char key[MINT_HASH_HEX + 64];
+	char key[MINT_SOURCE_KEY_MAX + 64];
 	int rc;
 
 	(void)index;
-	snprintf(key, sizeof(key), "%s:%s:%s:prep", src->hash, self->name,
+	snprintf(key, sizeof(key), "%s:%s:%s:prep", src->key, self->name,
 		 mint_format_ext(fmt));
 	rc = mint_cache_get(src->ctx->cache, key, prep_compute, &a, &obj);
 	if (rc)

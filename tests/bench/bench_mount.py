@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mount"))
 from conftest import Mount  # noqa: E402
+from manystore import fill_store, tiny_png  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 
@@ -202,6 +203,50 @@ def unique_per_second(m, name, seconds=3.0):
               % (readers, n / dt, len(sums), n))
 
 
+def many_originals(sizes=(10, 10000), runs=21):
+    """Per-operation cost with 10 and with 10,000 originals: a change or a
+    lookup must not grow with the catalog (a listing grows by its own
+    length, so it is shown per entry too)."""
+    print("\nmany originals: median of %d, ratio = 10,000 / 10" % runs)
+    got = {}
+    for n in sizes:
+        base = tempfile.mkdtemp(prefix="mintfs-bench-many-")
+        m = Mount(base)
+        try:
+            m.start()
+            m.stop()
+            fill_store(m.store, n)
+            m.start()
+            src = os.path.join(base, "new.png")
+            with open(src, "wb") as f:
+                f.write(tiny_png(rgb=(0, 90, 200)))
+            f5 = m.path("Images", "p00005", "original", "p00005.png")
+            os.stat(f5)                      # its size is remembered now
+            cp, ls_after, ls, st = [], [], [], []
+            for i in range(runs):
+                dst = os.path.join(m.im, "new%d.png" % i)
+                cp.append(timed(lambda: shutil.copy(src, dst)))
+                ls_after.append(timed(lambda: os.listdir(m.images)))
+                ls.append(timed(lambda: os.listdir(m.images)))
+                st.append(timed(lambda: os.stat(f5)))
+            med = statistics.median
+            got[n] = {"cp into Image Manager": med(cp),
+                      "ls Images after a cp": med(ls_after),
+                      "ls Images": med(ls),
+                      "ls Images, per entry": med(ls) / (n + runs),
+                      "stat of an Images file": med(st)}
+        finally:
+            m.stop()
+            shutil.rmtree(base, ignore_errors=True)
+    lo, hi = sizes
+    print("  %-26s %12s %12s %7s" % ("operation", "%d" % lo, "%d" % hi,
+                                     "ratio"))
+    for what in got[lo]:
+        a, b = got[lo][what], got[hi][what]
+        print("  %-26s %9.1f us %9.1f us %6.2fx" % (what, a * 1e6, b * 1e6,
+                                                   b / a))
+
+
 def main():
     images = [p for p in sys.argv[1:] if os.path.exists(p)]
     if not images:
@@ -224,6 +269,7 @@ def main():
         shutil.rmtree(base, ignore_errors=True)
     handles_memory(images[-1])
     listing()
+    many_originals()
 
 
 if __name__ == "__main__":

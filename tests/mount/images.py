@@ -86,3 +86,27 @@ def put(path, data, step=1 << 16):
     except OSError as e:
         return e.errno
     return 0
+
+
+def file_stem(folder):
+    """The part of an Images folder name its files are named after: at
+    most 223 bytes, cut before a character (names.h)."""
+    b = folder.encode("utf-8", "surrogateescape")
+    if len(b) <= 223:
+        return folder
+    cut = 223
+    while cut > 220 and b[cut] & 0xC0 == 0x80:
+        cut -= 1
+    if b[cut] & 0xC0 != 0xC0:
+        cut = 223
+    return b[:cut].decode("utf-8", "surrogateescape")
+
+
+def wait_until(cond, what, timeout=10):
+    """Poll cond() until true: for what the kernel does after close()
+    returns (the RELEASE that commits a file nothing was written to)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)

@@ -16,7 +16,7 @@ import zlib
 
 import pytest
 
-from images import dims, put
+from images import dims, file_stem, put
 from rawpix import rgb
 
 FORMATS = ("png", "jpeg", "webp")
@@ -278,7 +278,7 @@ def test_odd_names(mount1, made):
     for name in ODD_NAMES:
         stem = name[:-4]
         assert dims(os.path.join(m.images, stem, "original",
-                                 stem + ".png")) == (160, 120)
+                                 file_stem(stem) + ".png")) == (160, 120)
     assert put(os.path.join(m.im, "y" * 256), made["plasma.png"]) \
         == errno.ENAMETOOLONG
     m.restart()
@@ -347,3 +347,16 @@ def test_bit_rot(mount1, made):
         assert dims(p) == (160, 120)
     assert read(os.path.join(m.im, "fine.jpg")) == made["plasma.jpg"]
     answers(m)
+
+
+def test_refusals_say_what_is_wrong(mount1):
+    """A text with NUL bytes is not called "not UTF-8": the log says what
+    is wrong with each refused file."""
+    m = mount1
+    assert put(os.path.join(m.im, "nul.txt"), b"two\0words") == errno.EINVAL
+    assert put(os.path.join(m.im, "latin1.txt"), b"caf\xe9") == errno.EINVAL
+    (nul,) = log_lines(m, "nul.txt")
+    assert "NUL bytes" in nul and "UTF-8" not in nul, nul
+    (latin1,) = log_lines(m, "latin1.txt")
+    assert "not valid UTF-8" in latin1, latin1
+    assert os.listdir(m.im) == []

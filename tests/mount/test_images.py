@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from images import dims, make_all, stem
+from images import dims, make_all, stem, wait_until
 
 FORMATS = ("png", "jpeg", "webp")
 
@@ -84,21 +84,37 @@ def test_formats_are_what_they_say(mount, originals):
     assert r.returncode == 0, r.stdout
 
 
-def test_stem_collision_uses_full_names(mount1, originals):
+@pytest.mark.parametrize("first", ["cat.jpg", "cat.png"])
+def test_paths_never_move_for_another_original(mount1, originals, first):
+    """The first original with a stem is Images/<stem>; one that comes
+    later uses its full name; neither path changes while it exists, in
+    either order, across a remount, and when the other goes."""
     src, _ = originals
-    shutil.copy(os.path.join(src, "plasma.jpg"),
-                os.path.join(mount1.im, "cat.jpg"))
+    second = "cat.png" if first == "cat.jpg" else "cat.jpg"
+    bytes_of = {"cat.jpg": "plasma.jpg", "cat.png": "rgba.png"}
+    dims_of = {"cat.jpg": (320, 200), "cat.png": (120, 90)}
+    shutil.copy(os.path.join(src, bytes_of[first]),
+                os.path.join(mount1.im, first))
     assert os.listdir(mount1.images) == ["cat"]
-    shutil.copy(os.path.join(src, "rgba.png"),
-                os.path.join(mount1.im, "cat.png"))
-    assert sorted(os.listdir(mount1.images)) == ["cat.jpg", "cat.png"]
-    assert sorted(os.listdir(os.path.join(mount1.images, "cat.png",
+    held = os.path.join(mount1.images, "cat", "original", "cat.png")
+    assert dims(held) == dims_of[first]
+    shutil.copy(os.path.join(src, bytes_of[second]),
+                os.path.join(mount1.im, second))
+    assert sorted(os.listdir(mount1.images)) == ["cat", second]
+    assert dims(held) == dims_of[first]
+    assert sorted(os.listdir(os.path.join(mount1.images, second,
                                           "original"))) \
-        == ["cat.png.jpeg", "cat.png.png", "cat.png.webp"]
-    assert dims(os.path.join(mount1.images, "cat.png", "original",
-                             "cat.png.png")) == (120, 90)
-    os.unlink(os.path.join(mount1.im, "cat.png"))
-    assert os.listdir(mount1.images) == ["cat"]
+        == ["%s.%s" % (second, f) for f in ("jpeg", "png", "webp")]
+    assert dims(os.path.join(mount1.images, second, "original",
+                             second + ".png")) == dims_of[second]
+    mount1.restart()
+    assert sorted(os.listdir(mount1.images)) == ["cat", second]
+    assert dims(held) == dims_of[first]
+    # the first goes: the second keeps its path
+    os.unlink(os.path.join(mount1.im, first))
+    assert os.listdir(mount1.images) == [second]
+    assert dims(os.path.join(mount1.images, second, "original",
+                             second + ".png")) == dims_of[second]
 
 
 def test_dotfiles_get_no_folder(mount1, originals):
@@ -117,13 +133,15 @@ def test_backups_and_empty_images_get_no_folder(mount1, originals):
                 os.path.join(mount1.im, "cat.png~"))
     open(os.path.join(mount1.im, "empty.jpg"), "wb").close()
     open(os.path.join(mount1.im, "empty.txt"), "wb").close()
-    assert sorted(os.listdir(mount1.images)) == ["cat", "empty"]
+    # nothing written: committed at the release, just after close()
+    wait_until(lambda: sorted(os.listdir(mount1.images)) ==
+               ["cat", "empty"], "empty.txt has a folder")
     assert dims(os.path.join(mount1.images, "empty", "original",
                              "empty.png")) == (800, 600)
     with open(os.path.join(mount1.im, "empty.jpg"), "wb") as f:
         f.write(open(os.path.join(src, "plasma.jpg"), "rb").read())
-    assert sorted(os.listdir(mount1.images)) == ["cat", "empty.jpg",
-                                                 "empty.txt"]
+    assert sorted(os.listdir(mount1.images)) == ["cat", "empty",
+                                                 "empty.jpg"]
 
 
 def test_unknown_names(mount1, originals):
@@ -186,3 +204,34 @@ def test_replace_is_seen_at_once(mount1, originals):
     assert dims(p) == (320, 200)
     assert os.stat(p).st_size != old_size
     assert os.stat(p).st_size == len(open(p, "rb").read())
+
+
+@pytest.mark.parametrize("order", ["sized-first", "plain-first"])
+def test_same_text_two_sizes(mount1, order):
+    """Two text originals with the same bytes are two pictures when their
+    names ask for two sizes: pixels, files and remembered sizes are kept
+    apart, also after a remount."""
+    names = ["banner 300x200.txt", "plain.txt"]
+    if order == "plain-first":
+        names.reverse()
+    for n in names:
+        with open(os.path.join(mount1.im, n), "wb") as f:
+            f.write(b"The same words in two files\n")
+    want = {"banner 300x200": (300, 200), "plain": (800, 600)}
+
+    def check():
+        for folder, wh in want.items():
+            for fmt in ("png", "jpeg", "webp"):
+                p = os.path.join(mount1.images, folder, "original",
+                                 "%s.%s" % (folder, fmt))
+                assert dims(p) == wh, p
+                with open(p, "rb") as f:
+                    assert len(f.read()) == os.stat(p).st_size, p
+            p = os.path.join(mount1.images, folder, "always_random",
+                             folder + ".png")
+            assert dims(p) == wh
+            with open(p, "rb") as f:
+                assert len(f.read()) == os.stat(p).st_size, p
+    check()
+    mount1.restart()
+    check()

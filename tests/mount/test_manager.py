@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from images import dims, make_all
+from images import dims, file_stem, make_all, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +265,8 @@ def test_text_original(mount1):
         assert dims(os.path.join(folder, f)) == (300, 200)
     q = os.path.join(mount1.im, "plain.txt")
     open(q, "w").close()                      # empty text: a black image
+    # nothing written: committed at the release, just after close()
+    wait_until(lambda: "plain" in os.listdir(mount1.images), "plain")
     assert dims(mount1.path("Images", "plain", "original",
                             "plain.png")) == (800, 600)
 
@@ -278,7 +280,7 @@ def test_odd_names(mount1, originals):
     for n in names:
         stem = n[:-4]
         assert dims(os.path.join(mount1.images, stem, "original",
-                                 stem + ".png")) == (120, 90)
+                                 file_stem(stem) + ".png")) == (120, 90)
     with pytest.raises(OSError) as e:
         open(os.path.join(mount1.im, "y" * 256), "wb")
     assert e.value.errno == errno.ENAMETOOLONG
@@ -348,3 +350,68 @@ def test_max_file_size(mount_factory, tmp_path):
         with pytest.raises(OSError) as e:
             f.truncate(1 << 20)
         assert e.value.errno == errno.EFBIG
+
+
+FOLDER_TIME = 1643760000        # 2022-02-02, the source folder's mtime
+
+
+@pytest.mark.parametrize("tool", ["rsync", "cp", "tar"])
+def test_copy_a_folder_sets_image_managers_times(mount1, originals,
+                                                 tmp_path, tool):
+    """rsync -a, cp -a and tar set the times (and mode) of the folder they
+    copy into; Image Manager keeps them, across a remount."""
+    d = tmp_path / "d"
+    d.mkdir()
+    os.chmod(d, 0o750)
+    shutil.copy(src(originals, "plasma.jpg"), d / "Aqua.jpg")
+    os.utime(d / "Aqua.jpg", (FOLDER_TIME, FOLDER_TIME))
+    os.utime(d, (FOLDER_TIME, FOLDER_TIME))
+    if tool == "rsync":
+        cmd = ["rsync", "-a", str(d) + "/", mount1.im + "/"]
+    elif tool == "cp":
+        cmd = ["cp", "-a", str(d) + "/.", mount1.im + "/"]
+    else:
+        subprocess.run(["tar", "-c", "-f", str(tmp_path / "d.tar"), "-C",
+                        str(d), "."], check=True)
+        cmd = ["tar", "-x", "-f", str(tmp_path / "d.tar"), "-C", mount1.im]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert same(src(originals, "plasma.jpg"),
+                os.path.join(mount1.im, "Aqua.jpg"))
+    st = os.stat(mount1.im)
+    assert st.st_mtime == FOLDER_TIME
+    assert stat.S_IMODE(st.st_mode) == 0o750
+    assert os.stat(os.path.join(mount1.im, "Aqua.jpg")).st_mtime \
+        == FOLDER_TIME
+    mount1.restart()
+    st = os.stat(mount1.im)
+    assert st.st_mtime == FOLDER_TIME
+    assert stat.S_IMODE(st.st_mode) == 0o750
+
+
+def test_image_manager_times_follow_its_names(mount1, originals):
+    """Like any directory: a new name, a rename and an unlink move its
+    mtime; utimens and chmod set it; the owner keeps rwx."""
+    im = mount1.im
+    os.utime(im, (FOLDER_TIME, FOLDER_TIME))
+    assert os.stat(im).st_mtime == FOLDER_TIME
+    shutil.copy(src(originals, "rgba.png"), os.path.join(im, "a.png"))
+    t1 = os.stat(im).st_mtime
+    assert t1 > FOLDER_TIME
+    os.utime(im, (FOLDER_TIME, FOLDER_TIME))
+    os.rename(os.path.join(im, "a.png"), os.path.join(im, "b.png"))
+    assert os.stat(im).st_mtime > FOLDER_TIME
+    os.utime(im, (FOLDER_TIME, FOLDER_TIME))
+    # a new content under the same name is no change of the folder
+    shutil.copy(src(originals, "palette.png"), os.path.join(im, "b.png"))
+    assert os.stat(im).st_mtime == FOLDER_TIME
+    os.unlink(os.path.join(im, "b.png"))
+    assert os.stat(im).st_mtime > FOLDER_TIME
+    os.chmod(im, 0o700)
+    assert stat.S_IMODE(os.stat(im).st_mode) == 0o700
+    with pytest.raises(PermissionError):
+        os.chmod(im, 0o555)
+    assert stat.S_IMODE(os.stat(im).st_mode) == 0o700
+    with pytest.raises(OSError) as e:
+        os.utime(mount1.images, (FOLDER_TIME, FOLDER_TIME))
+    assert e.value.errno == errno.EROFS

@@ -121,6 +121,56 @@ static int count(struct fixture *f, const char *path)
 	return n;
 }
 
+struct names {
+	char v[64][MINT_NAME_MAX + 2];
+	int n;
+};
+
+static int names_fill(void *ctx, const char *name, const struct stat *st)
+{
+	struct names *ns = ctx;
+
+	(void)st;
+	if (strcmp(name, ".") && strcmp(name, "..") && ns->n < 64)
+		snprintf(ns->v[ns->n++], sizeof(ns->v[0]), "%s", name);
+	return 0;
+}
+
+/*
+ * Visit everything below `path` as find(1) would: every name listed must
+ * fit NAME_MAX, stat, and (files) open. The number of failures.
+ */
+static int walk_opens(struct fixture *f, const char *path)
+{
+	struct names *ns = calloc(1, sizeof(*ns));
+	struct mint_handle *h;
+	char child[4096];
+	int i, bad = 0, io;
+	struct stat st;
+
+	if (!ns || mint_tree_readdir(f->t, path, names_fill, ns)) {
+		free(ns);
+		return 1;
+	}
+	for (i = 0; i < ns->n; i++) {
+		snprintf(child, sizeof(child), "%s/%s", path, ns->v[i]);
+		if (strlen(ns->v[i]) > MINT_NAME_MAX ||
+		    mint_tree_getattr(f->t, child, &st)) {
+			fprintf(stderr, "# cannot stat %s\n", child);
+			bad++;
+		} else if (S_ISDIR(st.st_mode)) {
+			bad += walk_opens(f, child);
+		} else if (mint_tree_open(f->t, child, O_RDONLY, &h, &io)) {
+			fprintf(stderr, "# cannot open %s\n", child);
+			bad++;
+		} else {
+			mint_handle_release(h);
+		}
+	}
+	free(ns);
+	return bad;
+}
+
 static void test_root_and_unknown(void)
 {
 	struct fixture f;
@@ -224,6 +274,7 @@ static void test_read_only_places(void)
 	teardown(&f);
 }
 
+/* An Images path never changes because another original came or went. */
 static void test_folder_names(void)
 {
 	struct mint_buf png;
@@ -232,23 +283,70 @@ static void test_folder_names(void)
 
 	REQUIRE(!setup(&f));
 	REQUIRE(!make_png(8, 8, &png));
+	/* cat.png first: it is "cat", and stays so when cat.jpg comes */
 	REQUIRE(!put(&f, "/Image Manager/cat.png", png.data, png.len));
 	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat", &st), 0);
 	REQUIRE(!put(&f, "/Image Manager/cat.jpg", png.data, png.len));
-	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat", &st), -ENOENT);
-	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.png", &st), 0);
-	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.jpg", &st), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.png",
+				    &st), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.png", &st), -ENOENT);
 	EXPECT_EQ(mint_tree_getattr(f.t,
 				    "/Images/cat.jpg/original/cat.jpg.jpeg",
 				    &st), 0);
+	/* a third: its full name; "cat" has no other: "cat (2)" */
+	REQUIRE(!put(&f, "/Image Manager/cat.webp", png.data, png.len));
+	REQUIRE(!put(&f, "/Image Manager/cat", png.data, png.len));
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.webp", &st), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat (2)/counter/"
+				    "cat (2)_3.webp", &st), 0);
 	REQUIRE(!put(&f, "/Image Manager/.tmp.png", png.data, png.len));
 	REQUIRE(!put(&f, "/Image Manager/noext", png.data, png.len));
-	EXPECT_EQ(count(&f, "/Images"), 3);
-	EXPECT_EQ(count(&f, "/Image Manager"), 4);
+	EXPECT_EQ(count(&f, "/Images"), 5);
+	EXPECT_EQ(count(&f, "/Image Manager"), 6);
 	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/noext/original/noext.png",
 				    &st), 0);
-	EXPECT_EQ(mint_tree_unlink(f.t, "/Image Manager/cat.jpg"), 0);
+	/* cat.png goes: cat.jpg keeps its path; a new cat.gif takes "cat" */
+	EXPECT_EQ(mint_tree_unlink(f.t, "/Image Manager/cat.png"), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat", &st), -ENOENT);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.jpg", &st), 0);
+	REQUIRE(!put(&f, "/Image Manager/cat.gif", png.data, png.len));
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.webp",
+				    &st), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.jpg", &st), 0);
+	/* a replace through a rename keeps the folder it replaces */
+	REQUIRE(!put(&f, "/Image Manager/.cat.jpg.tmp", png.data, png.len));
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/.cat.jpg.tmp",
+				   "/Image Manager/cat.jpg", 0), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat.jpg", &st), 0);
 	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat", &st), 0);
+	mint_buf_release(&png);
+	teardown(&f);
+}
+
+/* Every name Images lists opens, however long the original's name. */
+static void test_long_names_open(void)
+{
+	static const char *const tails[] = { "a", "\xc3\xa9", "\xe6\x97\xa5",
+					     "\xf0\x9f\x98\x80" };
+	char name[MINT_NAME_MAX + 1], path[1024];
+	struct mint_buf png;
+	struct fixture f;
+	size_t i, n;
+
+	REQUIRE(!setup(&f));
+	REQUIRE(!make_png(8, 8, &png));
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		/* 255 bytes in all: fill, one multi-byte character at the
+		 * cut, ".jpg" */
+		n = MINT_NAME_MAX - 4 - strlen(tails[i]);
+		memset(name, 'a' + (int)i, n);
+		snprintf(name + n, sizeof(name) - n, "%s.jpg", tails[i]);
+		EXPECT_EQ(strlen(name), MINT_NAME_MAX);
+		snprintf(path, sizeof(path), "/Image Manager/%s", name);
+		REQUIRE(!put(&f, path, png.data, png.len));
+	}
+	EXPECT_EQ(count(&f, "/Images"), 4);
+	EXPECT_EQ(walk_opens(&f, "/Images"), 0);
 	mint_buf_release(&png);
 	teardown(&f);
 }
@@ -373,6 +471,7 @@ CHECK_MAIN(CHECK_CASE(test_root_and_unknown),
 	   CHECK_CASE(test_refused_content_leaves_nothing),
 	   CHECK_CASE(test_read_only_places),
 	   CHECK_CASE(test_folder_names),
+	   CHECK_CASE(test_long_names_open),
 	   CHECK_CASE(test_rename_keeps_inode),
 	   CHECK_CASE(test_name_too_long),
 	   CHECK_CASE(test_dir_handles),
