@@ -22,8 +22,8 @@ struct im_handle {
 	struct pending *p;		/* NULL: read-only on a blob */
 	int fd;				/* that blob, when p is NULL */
 	int writer;
-	int changed;			/* wrote or truncated since the open
-					 * or its last commit; under p->lock */
+	atomic_int changed;		/* wrote or truncated since the open
+					 * or its last commit */
 	struct stat st;			/* when p is NULL */
 };
 
@@ -33,74 +33,23 @@ static int im_read(struct mint_handle *h, char *buf, size_t size,
 		   uint64_t off)
 {
 	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
-	struct pending *p = ih->p;
 	ssize_t n;
-	int fd, rc;
 
-	if (!p) {
-		n = pread(ih->fd, buf, size, (off_t)off);
-		return n < 0 ? -errno : (int)n;
-	}
-	pthread_mutex_lock(&p->lock);
-	rc = mint_pending_fd(ih->h.tree, p, &fd);
-	if (!rc && fd >= 0) {
-		n = pread(fd, buf, size, (off_t)off);
-		rc = n < 0 ? -errno : (int)n;
-	}
-	pthread_mutex_unlock(&p->lock);
-	return rc;
-}
-
-/* A file may not grow past --max-file-size: EFBIG, as at RLIMIT_FSIZE. */
-static int over_max_file(struct mint_tree *t, struct pending *p,
-			 uint64_t end)
-{
-	uint64_t max = t->ctx->limits.max_file;
-
-	if (!max || end <= max)
-		return 0;
-	mint_log("%s: refused: larger than --max-file-size (%llu MiB)",
-		 p->name, (unsigned long long)(max >> 20));
-	return 1;
+	if (ih->p)
+		return mint_pending_read(h->tree, ih->p, buf, size, off);
+	n = pread(ih->fd, buf, size, (off_t)off);
+	return n < 0 ? -errno : (int)n;
 }
 
 static int im_write(struct mint_handle *h, const char *buf, size_t size,
 		    uint64_t off)
 {
 	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
-	struct pending *p = ih->p;
-	ssize_t n;
-	int rc;
 
-	if (!p || !ih->writer)
+	if (!ih->p || !ih->writer)
 		return -EBADF;
-	pthread_mutex_lock(&p->lock);
-	ih->changed = 1;	/* a failed write too: close must say so */
-	if (over_max_file(ih->h.tree, p, off + size)) {
-		rc = p->werr = -EFBIG;	/* a cut-short file is not kept */
-		goto out;
-	}
-	rc = mint_pending_stage(ih->h.tree, p);
-	if (rc)
-		goto out;
-	n = pwrite(p->stage.fd, buf, size, (off_t)off);
-	if (n < 0) {
-		/* ENOSPC, EIO: the bytes are no longer what the program
-		 * wrote, so the commit must not store them */
-		rc = -errno;
-		p->werr = rc;
-		goto out;
-	}
-	rc = (int)n;
-	if (off + (uint64_t)n > p->size)
-		p->size = off + (uint64_t)n;
-	p->dirty = 1;
-	p->mtime_set = 0;
-	mint_now(&p->mtime);
-	p->ctime = p->mtime;
-out:
-	pthread_mutex_unlock(&p->lock);
-	return rc;
+	atomic_store(&ih->changed, 1);	/* a failed write too: close says so */
+	return mint_pending_write(h->tree, ih->p, buf, size, off);
 }
 
 static int im_fgetattr(struct mint_handle *h, struct stat *st)
@@ -117,15 +66,11 @@ static int im_fgetattr(struct mint_handle *h, struct stat *st)
 static int im_ftruncate(struct mint_handle *h, uint64_t size)
 {
 	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
-	int rc;
 
 	if (!ih->p || !ih->writer)
 		return -EBADF;
-	pthread_mutex_lock(&ih->p->lock);
-	ih->changed = 1;
-	rc = mint_pending_set_size(ih->h.tree, ih->p, size);
-	pthread_mutex_unlock(&ih->p->lock);
-	return rc;
+	atomic_store(&ih->changed, 1);
+	return mint_pending_truncate(h->tree, ih->p, size);
 }
 
 /*
@@ -137,29 +82,23 @@ static int im_ftruncate(struct mint_handle *h, uint64_t size)
  * file as the name's content. An O_TRUNC that nothing follows is
  * committed at the last release (mint_pending_put).
  */
-static int im_commit(struct mint_handle *h, int only_changed)
-{
-	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
-	int rc = 0;
-
-	if (!ih->p || !ih->writer)
-		return 0;
-	pthread_mutex_lock(&ih->p->lock);
-	if (ih->changed || !only_changed)
-		rc = mint_pending_commit(ih->h.tree, ih->p);
-	ih->changed = 0;
-	pthread_mutex_unlock(&ih->p->lock);
-	return rc;
-}
-
 static int im_flush(struct mint_handle *h)
 {
-	return im_commit(h, 1);
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+
+	if (!ih->p || !ih->writer || !atomic_exchange(&ih->changed, 0))
+		return 0;
+	return mint_pending_commit(h->tree, ih->p);
 }
 
 static int im_fsync(struct mint_handle *h)
 {
-	return im_commit(h, 0);
+	struct im_handle *ih = mint_container_of(h, struct im_handle, h);
+
+	if (!ih->p || !ih->writer)
+		return 0;
+	atomic_store(&ih->changed, 0);
+	return mint_pending_commit(h->tree, ih->p);
 }
 
 static void im_release(struct mint_handle *h)
@@ -203,11 +142,8 @@ static int attach(struct mint_tree *t, struct im_handle *ih,
 	int rc = 0;
 
 	ih->p = p;
-	if ((flags & O_TRUNC) && ih->writer) {
-		pthread_mutex_lock(&p->lock);
-		rc = mint_pending_set_size(t, p, 0);
-		pthread_mutex_unlock(&p->lock);
-	}
+	if ((flags & O_TRUNC) && ih->writer)
+		rc = mint_pending_truncate(t, p, 0);
 	return rc;
 }
 
@@ -294,11 +230,9 @@ static int file_truncate(struct mint_node *n, uint64_t size)
 	rc = mint_pending_get(t, n->name, 0, 0, 0, &p);
 	if (rc)
 		return rc;
-	pthread_mutex_lock(&p->lock);
-	rc = mint_pending_set_size(t, p, size);
+	rc = mint_pending_truncate(t, p, size);
 	if (!rc)
 		rc = mint_pending_commit(t, p);	/* a path truncate is a whole change */
-	pthread_mutex_unlock(&p->lock);
 	mint_pending_put(t, p);
 	return rc;
 }
@@ -312,10 +246,7 @@ static int file_chmod(struct mint_node *n, mode_t mode)
 	p = mint_pending_find(t, n->name);
 	rc = mint_store_set_mode(t->ctx->store, n->name, mode & 07777);
 	if (p) {
-		pthread_mutex_lock(&p->lock);
-		p->mode = mode & 07777;
-		mint_now(&p->ctime);
-		pthread_mutex_unlock(&p->lock);
+		mint_pending_set_mode(p, mode);
 		mint_pending_put(t, p);
 		if (rc == -ENOENT)
 			rc = 0;		/* not committed yet */
@@ -352,15 +283,8 @@ static int file_utimens(struct mint_node *n, const struct timespec tv[2])
 				  at.tv_nsec == UTIME_OMIT ? NULL : &at,
 				  mt.tv_nsec == UTIME_OMIT ? NULL : &mt);
 	if (p) {
-		pthread_mutex_lock(&p->lock);
-		if (at.tv_nsec != UTIME_OMIT)
-			p->atime = at;
-		if (mt.tv_nsec != UTIME_OMIT) {
-			p->mtime = mt;
-			p->mtime_set = 1;
-		}
-		mint_now(&p->ctime);
-		pthread_mutex_unlock(&p->lock);
+		mint_pending_set_times(p, at.tv_nsec == UTIME_OMIT ? NULL : &at,
+				       mt.tv_nsec == UTIME_OMIT ? NULL : &mt);
 		mint_pending_put(t, p);
 		if (rc == -ENOENT)
 			rc = 0;
@@ -430,9 +354,7 @@ static int manager_lookup(struct mint_node *dir, const char *name,
 	struct mint_tree *t = dir->tree;
 	int found, rc;
 
-	pthread_mutex_lock(&t->lock);
-	found = mint_pending_find_locked(t, name) != NULL;
-	pthread_mutex_unlock(&t->lock);
+	found = mint_pending_exists(t, name);
 	*child = *dir;
 	child->type = &file_type;
 	if (!found) {
@@ -474,19 +396,12 @@ static int manager_readdir(struct mint_node *dir, mint_fill_fn fill,
 {
 	struct mint_tree *t = dir->tree;
 	struct list_ctx lc = { fill, ctx, NULL, 0 };
-	struct pending *p;
-	size_t i, n = 0;
+	size_t i;
 	int rc;
 
-	pthread_mutex_lock(&t->lock);
-	for (p = t->pending; p; p = p->next)
-		n++;
-	lc.extra = calloc(n ? n : 1, sizeof(*lc.extra));
-	for (p = t->pending; p && lc.extra; p = p->next)
-		lc.extra[lc.nextra++] = strdup(p->name);
-	pthread_mutex_unlock(&t->lock);
-	if (!lc.extra)
-		return -ENOMEM;
+	rc = mint_pending_names(t, &lc.extra, &lc.nextra);
+	if (rc)
+		return rc;
 	rc = mint_store_list(t->ctx->store, list_one, &lc);
 	if (rc > 0)
 		rc = 0;		/* the listing was full */
@@ -536,19 +451,15 @@ static int manager_unlink(struct mint_node *dir, const char *name)
 {
 	struct mint_tree *t = dir->tree;
 	struct mint_original row;
-	struct pending *p;
-	int rc, had;
+	int rc, had, open;
 
 	pthread_mutex_lock(&mint_ns_lock);
-	pthread_mutex_lock(&t->lock);
-	p = mint_pending_find_locked(t, name);
-	if (p)		/* open handles now write to nowhere */
-		mint_pending_unlink_locked(t, p);
-	pthread_mutex_unlock(&t->lock);
+	open = mint_pending_exists(t, name);
+	mint_pending_unlinked(t, name);	/* its handles write to nowhere */
 	had = !mint_store_get(t->ctx->store, name, &row);
 	rc = mint_store_unlink(t->ctx->store, name);
 	pthread_mutex_unlock(&mint_ns_lock);
-	if (rc == -ENOENT && p)
+	if (rc == -ENOENT && open)
 		rc = 0;
 	if (rc)
 		return rc;
@@ -563,8 +474,7 @@ static int manager_rename(struct mint_node *dir, const char *from,
 {
 	struct mint_tree *t = dir->tree;
 	struct mint_original row;
-	struct pending *pf, *pt;
-	int rc, replaced;
+	int rc, replaced, pf, pt;
 
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL;
@@ -574,15 +484,8 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	if (!strcmp(from, to))
 		return 0;
 	pthread_mutex_lock(&mint_ns_lock);
-	pthread_mutex_lock(&t->lock);
-	pf = mint_pending_find_locked(t, from);
-	pt = mint_pending_find_locked(t, to);
-	pthread_mutex_unlock(&t->lock);
-	/*
-	 * Only whether they exist is used until the t->lock section below:
-	 * the last handle may free them meanwhile (the names cannot change,
-	 * mint_ns_lock is held, but the structs can go).
-	 */
+	pf = mint_pending_exists(t, from);
+	pt = mint_pending_exists(t, to);
 	replaced = !mint_store_get(t->ctx->store, to, &row);
 	if ((flags & RENAME_NOREPLACE) && (pt || replaced)) {
 		rc = -EEXIST;
@@ -597,14 +500,7 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	}
 	if (rc)
 		goto out;
-	pthread_mutex_lock(&t->lock);
-	pt = mint_pending_find_locked(t, to);
-	if (pt)
-		mint_pending_unlink_locked(t, pt);
-	pf = mint_pending_find_locked(t, from);
-	if (pf)
-		snprintf(pf->name, sizeof(pf->name), "%s", to);
-	pthread_mutex_unlock(&t->lock);
+	mint_pending_renamed(t, from, to);
 	if (replaced)
 		mint_tree_forget(t, row.hash);
 	mint_tree_changed(t);
@@ -628,11 +524,5 @@ const struct node_type mint_node_manager = {
 
 void mint_manager_release_all(struct mint_tree *t)
 {
-	struct pending *p;
-
-	while (t->pending) {
-		p = t->pending;
-		t->pending = p->next;
-		mint_pending_free(t, p);
-	}
+	mint_pending_release_all(t);
 }

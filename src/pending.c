@@ -32,11 +32,31 @@
 #include "log.h"
 #include "pending_i.h"
 
+struct pending {
+	struct pending *next;
+	char name[MINT_NAME_MAX + 1];	/* under t->lock */
+	unsigned refs;			/* handles; under t->lock */
+	int closing;			/* last put running; under t->lock */
+	int linked;			/* on t->pending; under t->lock */
+	pthread_mutex_t lock;		/* everything below */
+	struct mint_stage stage;	/* fd -1: the bytes are `hash` */
+	int blob_fd;			/* open blob `hash`, or -1 */
+	char hash[MINT_HASH_HEX + 1];	/* committed content, "" if none */
+	uint64_t hash_size;		/* its length */
+	int dirty;			/* stage differs from `hash` */
+	int werr;			/* a write failed: commit refuses */
+	uint64_t size;
+	uint64_t ino;
+	mode_t mode;
+	struct timespec atime, mtime, ctime;
+	int mtime_set;			/* utimens after the last write */
+};
+
 pthread_mutex_t mint_ns_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- the pending list ---------------------------------------------------- */
 
-struct pending *mint_pending_find_locked(struct mint_tree *t, const char *name)
+static struct pending *find_locked(struct mint_tree *t, const char *name)
 {
 	struct pending *p;
 
@@ -46,19 +66,30 @@ struct pending *mint_pending_find_locked(struct mint_tree *t, const char *name)
 	return NULL;
 }
 
+int mint_pending_exists(struct mint_tree *t, const char *name)
+{
+	int found;
+
+	pthread_mutex_lock(&t->lock);
+	found = find_locked(t, name) != NULL;
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
 struct pending *mint_pending_find(struct mint_tree *t, const char *name)
 {
 	struct pending *p;
 
 	pthread_mutex_lock(&t->lock);
-	p = mint_pending_find_locked(t, name);
+	p = find_locked(t, name);
 	if (p)
 		p->refs++;
 	pthread_mutex_unlock(&t->lock);
 	return p;
 }
 
-void mint_pending_unlink_locked(struct mint_tree *t, struct pending *p)
+/* Take p off the list: its name is free (t->lock held). */
+static void unlink_locked(struct mint_tree *t, struct pending *p)
 {
 	struct pending **pp = &t->pending;
 
@@ -70,7 +101,7 @@ void mint_pending_unlink_locked(struct mint_tree *t, struct pending *p)
 	p->linked = 0;
 }
 
-void mint_pending_free(struct mint_tree *t, struct pending *p)
+static void pending_free(struct mint_tree *t, struct pending *p)
 {
 	mint_store_stage_discard(t->ctx->store, &p->stage);
 	if (p->blob_fd >= 0)
@@ -123,7 +154,7 @@ int mint_pending_get(struct mint_tree *t, const char *name, int create,
 
 	pthread_mutex_lock(&mint_ns_lock);
 	pthread_mutex_lock(&t->lock);
-	p = mint_pending_find_locked(t, name);
+	p = find_locked(t, name);
 	if (p && !excl)
 		p->refs++;
 	pthread_mutex_unlock(&t->lock);
@@ -157,7 +188,7 @@ int mint_pending_get(struct mint_tree *t, const char *name, int create,
 		rc = mint_store_blob_open(t->ctx->store, row.hash,
 					  &p->blob_fd);
 		if (rc) {
-			mint_pending_free(t, p);
+			pending_free(t, p);
 			p = NULL;
 			goto out;
 		}
@@ -186,7 +217,7 @@ void mint_pending_stat(struct pending *p, struct stat *st)
 /* ---- bytes of a pending file (p->lock held) ------------------------------- */
 
 /* Make sure writes have a staging file: a copy of the blob, or empty. */
-int mint_pending_stage(struct mint_tree *t, struct pending *p)
+static int stage(struct mint_tree *t, struct pending *p)
 {
 	int rc;
 
@@ -212,7 +243,7 @@ int mint_pending_stage(struct mint_tree *t, struct pending *p)
 }
 
 /* The fd holding the current bytes, or -1 for an empty new file. */
-int mint_pending_fd(struct mint_tree *t, struct pending *p, int *fd)
+static int current_fd(struct mint_tree *t, struct pending *p, int *fd)
 {
 	int rc;
 
@@ -231,7 +262,16 @@ int mint_pending_fd(struct mint_tree *t, struct pending *p, int *fd)
 	return 0;
 }
 
-int mint_pending_set_size(struct mint_tree *t, struct pending *p, uint64_t size)
+/* The bytes changed now: they are what the next commit stores. */
+static void touched(struct pending *p)
+{
+	p->dirty = 1;
+	p->mtime_set = 0;
+	mint_now(&p->mtime);
+	p->ctime = p->mtime;
+}
+
+static int set_size(struct mint_tree *t, struct pending *p, uint64_t size)
 {
 	uint64_t max = t->ctx->limits.max_file;
 	int rc;
@@ -247,7 +287,7 @@ int mint_pending_set_size(struct mint_tree *t, struct pending *p, uint64_t size)
 			p->blob_fd = -1;
 		}
 	} else {
-		rc = mint_pending_stage(t, p);
+		rc = stage(t, p);
 	}
 	if (rc)
 		return rc;
@@ -256,11 +296,101 @@ int mint_pending_set_size(struct mint_tree *t, struct pending *p, uint64_t size)
 	if (!size)
 		p->werr = 0;	/* whatever failed before is gone */
 	p->size = size;
-	p->dirty = 1;
-	p->mtime_set = 0;
-	mint_now(&p->mtime);
-	p->ctime = p->mtime;
+	touched(p);
 	return 0;
+}
+
+int mint_pending_truncate(struct mint_tree *t, struct pending *p,
+			  uint64_t size)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = set_size(t, p, size);
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+int mint_pending_read(struct mint_tree *t, struct pending *p, char *buf,
+		      size_t size, uint64_t off)
+{
+	ssize_t n;
+	int fd, rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = current_fd(t, p, &fd);
+	if (!rc && fd >= 0) {
+		n = pread(fd, buf, size, (off_t)off);
+		rc = n < 0 ? -errno : (int)n;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+/* A file may not grow past --max-file-size: EFBIG, as at RLIMIT_FSIZE. */
+static int over_max_file(struct mint_tree *t, struct pending *p,
+			 uint64_t end)
+{
+	uint64_t max = t->ctx->limits.max_file;
+
+	if (!max || end <= max)
+		return 0;
+	mint_log("%s: refused: larger than --max-file-size (%llu MiB)",
+		 p->name, (unsigned long long)(max >> 20));
+	return 1;
+}
+
+int mint_pending_write(struct mint_tree *t, struct pending *p,
+		       const char *buf, size_t size, uint64_t off)
+{
+	ssize_t n;
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	if (over_max_file(t, p, off + size)) {
+		rc = p->werr = -EFBIG;	/* a cut-short file is not kept */
+		goto out;
+	}
+	rc = stage(t, p);
+	if (rc)
+		goto out;
+	n = pwrite(p->stage.fd, buf, size, (off_t)off);
+	if (n < 0) {
+		/* ENOSPC, EIO: the bytes are no longer what the program
+		 * wrote, so the commit must not store them */
+		rc = -errno;
+		p->werr = rc;
+		goto out;
+	}
+	rc = (int)n;
+	if (off + (uint64_t)n > p->size)
+		p->size = off + (uint64_t)n;
+	touched(p);
+out:
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+void mint_pending_set_mode(struct pending *p, mode_t mode)
+{
+	pthread_mutex_lock(&p->lock);
+	p->mode = mode & 07777;
+	mint_now(&p->ctime);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void mint_pending_set_times(struct pending *p, const struct timespec *atime,
+			    const struct timespec *mtime)
+{
+	pthread_mutex_lock(&p->lock);
+	if (atime)
+		p->atime = *atime;
+	if (mtime) {
+		p->mtime = *mtime;
+		p->mtime_set = 1;
+	}
+	mint_now(&p->ctime);
+	pthread_mutex_unlock(&p->lock);
 }
 
 /*
@@ -315,12 +445,12 @@ static void refuse(struct mint_tree *t, struct pending *p)
 	if (p->hash[0])
 		return;
 	pthread_mutex_lock(&t->lock);
-	mint_pending_unlink_locked(t, p);
+	unlink_locked(t, p);
 	pthread_mutex_unlock(&t->lock);
 }
 
 /* Commit a dirty pending file (p->lock held). */
-int mint_pending_commit(struct mint_tree *t, struct pending *p)
+static int commit_locked(struct mint_tree *t, struct pending *p)
 {
 	struct mint_image img = { 0 };
 	struct mint_original row;
@@ -352,7 +482,7 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 	 * Whatever fails from here on, close() reports it and nothing of the
 	 * new bytes stays: the name keeps its old content or disappears.
 	 */
-	rc = mint_pending_stage(t, p);
+	rc = stage(t, p);
 	if (!rc)
 		rc = validate(t, p, name, &img);
 	if (rc) {
@@ -378,7 +508,7 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 	if (!linked) {
 		/* renamed or unlinked while validating: start again */
 		mint_image_release(&img);
-		return mint_pending_commit(t, p);
+		return commit_locked(t, p);
 	}
 	if (rc) {			/* the store logged it */
 		mint_image_release(&img);
@@ -418,14 +548,89 @@ void mint_pending_put(struct mint_tree *t, struct pending *p)
 		return;
 	pthread_mutex_lock(&p->lock);
 	if (p->dirty)
-		mint_pending_commit(t, p);
+		commit_locked(t, p);
 	pthread_mutex_unlock(&p->lock);
 	pthread_mutex_lock(&t->lock);
 	p->closing = 0;
 	last = !p->refs;
 	if (last)
-		mint_pending_unlink_locked(t, p);
+		unlink_locked(t, p);
 	pthread_mutex_unlock(&t->lock);
 	if (last)
-		mint_pending_free(t, p);
+		pending_free(t, p);
+}
+
+int mint_pending_commit(struct mint_tree *t, struct pending *p)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = commit_locked(t, p);
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+void mint_pending_unlinked(struct mint_tree *t, const char *name)
+{
+	struct pending *p;
+
+	pthread_mutex_lock(&t->lock);
+	p = find_locked(t, name);
+	if (p)
+		unlink_locked(t, p);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void mint_pending_renamed(struct mint_tree *t, const char *from,
+			  const char *to)
+{
+	struct pending *p;
+
+	pthread_mutex_lock(&t->lock);
+	p = find_locked(t, to);
+	if (p)
+		unlink_locked(t, p);
+	p = find_locked(t, from);
+	if (p)
+		snprintf(p->name, sizeof(p->name), "%s", to);
+	pthread_mutex_unlock(&t->lock);
+}
+
+int mint_pending_names(struct mint_tree *t, char ***names, size_t *count)
+{
+	struct pending *p;
+	size_t n = 0, i = 0;
+	char **v;
+
+	pthread_mutex_lock(&t->lock);
+	for (p = t->pending; p; p = p->next)
+		n++;
+	v = calloc(n ? n : 1, sizeof(*v));
+	for (p = t->pending; p && v; p = p->next) {
+		v[i] = strdup(p->name);
+		if (!v[i])
+			break;
+		i++;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (!v || i < n) {
+		while (v && i)
+			free(v[--i]);
+		free(v);
+		return -ENOMEM;
+	}
+	*names = v;
+	*count = n;
+	return 0;
+}
+
+void mint_pending_release_all(struct mint_tree *t)
+{
+	struct pending *p;
+
+	while (t->pending) {
+		p = t->pending;
+		t->pending = p->next;
+		pending_free(t, p);
+	}
 }

@@ -1,52 +1,29 @@
 /*
  * pending_i.h - files open for writing in Image Manager (pending.c), as
- * manager.c uses them. See pending.c for the lock order.
+ * manager.c uses them.
+ *
+ * A pending file is the bytes of one name while some program has it open
+ * for writing: its struct is private to pending.c, and every function
+ * here takes the locks it needs (pending.c gives their order), so callers
+ * hold none. Functions return 0 (or a byte count) or -errno.
  */
 #ifndef MINT_PENDING_I_H
 #define MINT_PENDING_I_H
 
-#include <pthread.h>
 #include <time.h>
 
 #include "tree_i.h"
 
-struct pending {
-	struct pending *next;
-	char name[MINT_NAME_MAX + 1];	/* under t->lock */
-	unsigned refs;			/* handles; under t->lock */
-	int closing;			/* last put running; under t->lock */
-	int linked;			/* on t->pending; under t->lock */
-	pthread_mutex_t lock;		/* everything below */
-	struct mint_stage stage;	/* fd -1: the bytes are `hash` */
-	int blob_fd;			/* open blob `hash`, or -1 */
-	char hash[MINT_HASH_HEX + 1];	/* committed content, "" if none */
-	uint64_t hash_size;		/* its length */
-	int dirty;			/* stage differs from `hash` */
-	int werr;			/* a write failed: commit refuses */
-	uint64_t size;
-	uint64_t ino;
-	mode_t mode;
-	struct timespec atime, mtime, ctime;
-	int mtime_set;			/* utimens after the last write */
-};
+struct pending;
 
 /* Serialises changes of names: create, rename, unlink, commit. */
 extern pthread_mutex_t mint_ns_lock;
 
-static inline void mint_now(struct timespec *ts)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-}
-
-/* The pending file named `name`, or NULL (t->lock held). */
-struct pending *mint_pending_find_locked(struct mint_tree *t,
-					 const char *name);
+/* Whether `name` has a pending file. */
+int mint_pending_exists(struct mint_tree *t, const char *name);
 
 /* The pending file named `name` with a reference (put it), or NULL. */
 struct pending *mint_pending_find(struct mint_tree *t, const char *name);
-
-/* Take p off the list: its name is free (t->lock held). */
-void mint_pending_unlink_locked(struct mint_tree *t, struct pending *p);
 
 /*
  * The pending file for `name`, with a reference: the one already open, or
@@ -56,26 +33,53 @@ void mint_pending_unlink_locked(struct mint_tree *t, struct pending *p);
 int mint_pending_get(struct mint_tree *t, const char *name, int create,
 		     int excl, mode_t mode, struct pending **out);
 
-/* Drop a reference; the last one commits what is dirty and frees. */
+/* Drop a reference; the last one commits what is changed and frees. */
 void mint_pending_put(struct mint_tree *t, struct pending *p);
 
-/* Free without committing (unmount). */
-void mint_pending_free(struct mint_tree *t, struct pending *p);
-
-/* Attributes of p (takes p->lock). */
+/* Attributes of p. */
 void mint_pending_stat(struct pending *p, struct stat *st);
 
+/* Read, as pread() does: bytes read, 0 at the end, or -errno. */
+int mint_pending_read(struct mint_tree *t, struct pending *p, char *buf,
+		      size_t size, uint64_t off);
+
 /*
- * The rest need p->lock held. stage: make sure writes have a staging file
- * (a copy of the committed blob, or empty); fd: the fd holding the
- * current bytes, -1 for a new empty file; set_size: truncate or extend;
- * commit: validate and store what is dirty (0, -EINVAL/-EFBIG refused,
- * or the store's error).
+ * Write, as pwrite() does. Past --max-file-size: -EFBIG. A failed write
+ * makes the next commit fail with its error (the staged bytes are not
+ * what the program wrote), until the file is emptied.
  */
-int mint_pending_stage(struct mint_tree *t, struct pending *p);
-int mint_pending_fd(struct mint_tree *t, struct pending *p, int *fd);
-int mint_pending_set_size(struct mint_tree *t, struct pending *p,
+int mint_pending_write(struct mint_tree *t, struct pending *p,
+		       const char *buf, size_t size, uint64_t off);
+
+/* Truncate or extend to `size`. */
+int mint_pending_truncate(struct mint_tree *t, struct pending *p,
 			  uint64_t size);
+
+/* chmod and utimens of a file being written (times already resolved:
+ * NULL keeps one). */
+void mint_pending_set_mode(struct pending *p, mode_t mode);
+void mint_pending_set_times(struct pending *p, const struct timespec *atime,
+			    const struct timespec *mtime);
+
+/*
+ * Validate and store what is changed: 0 (also when nothing is), -EINVAL
+ * or -EFBIG refused (the name keeps its older content, or disappears), or
+ * the store's error.
+ */
 int mint_pending_commit(struct mint_tree *t, struct pending *p);
+
+/* The namespace changed (mint_ns_lock held): `name` was unlinked, or
+ * `from` renamed to `to` (over whatever `to` was). Open handles on an
+ * unlinked or replaced name now write to nowhere. */
+void mint_pending_unlinked(struct mint_tree *t, const char *name);
+void mint_pending_renamed(struct mint_tree *t, const char *from,
+			  const char *to);
+
+/* The names of pending files: a malloc'd array of malloc'd names (caller
+ * frees each and the array), *count of them. -ENOMEM. */
+int mint_pending_names(struct mint_tree *t, char ***names, size_t *count);
+
+/* Free every pending file without committing (unmount). */
+void mint_pending_release_all(struct mint_tree *t);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "tree.h"
 
@@ -99,6 +100,11 @@ struct mint_tree {
 };
 
 extern const struct node_type mint_node_manager;
+
+static inline void mint_now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
 
 /* Note a change of names in Image Manager (Images' mtime). */
 void mint_tree_changed(struct mint_tree *t);
