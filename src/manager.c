@@ -293,7 +293,6 @@ static int file_utimens(struct mint_node *n, const struct timespec tv[2])
 }
 
 static const struct node_type file_type = {
-	.what = "original",
 	.getattr = file_getattr,
 	.open = file_open,
 	.truncate = file_truncate,
@@ -510,7 +509,6 @@ out:
 }
 
 const struct node_type mint_node_manager = {
-	.what = "Image Manager",
 	.getattr = manager_getattr,
 	.lookup = manager_lookup,
 	.readdir = manager_readdir,
@@ -520,9 +518,5 @@ const struct node_type mint_node_manager = {
 	.rename = manager_rename,
 	.chmod = manager_chmod,
 	.utimens = manager_utimens,
+	.unmount = mint_pending_release_all,
 };
-
-void mint_manager_release_all(struct mint_tree *t)
-{
-	mint_pending_release_all(t);
-}

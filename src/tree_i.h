@@ -1,6 +1,7 @@
 /*
  * tree_i.h - private to the tree: nodes, node types, handles, and the
- * pieces tree.c (resolution, Images) and manager.c (Image Manager) share.
+ * pieces tree.c (resolution, dispatch, handles) shares with the node
+ * types' files, manager.c (Image Manager) and images.c (Images).
  */
 #ifndef MINT_TREE_I_H
 #define MINT_TREE_I_H
@@ -47,7 +48,6 @@ struct mint_node {
  * -EISDIR for opening a directory, -ENOTDIR for lookups in a file.
  */
 struct node_type {
-	const char *what;
 	int (*getattr)(struct mint_node *n, struct stat *st);
 	int (*lookup)(struct mint_node *dir, const char *name,
 		      struct mint_node *child);
@@ -63,6 +63,9 @@ struct node_type {
 	int (*truncate)(struct mint_node *n, uint64_t size);
 	int (*chmod)(struct mint_node *n, mode_t mode);
 	int (*utimens)(struct mint_node *n, const struct timespec tv[2]);
+	/* free what this type keeps in the tree, at unmount, once every
+	 * handle is released */
+	void (*unmount)(struct mint_tree *t);
 };
 
 /* What an open file does. read, getattr and release MUST be set. */
@@ -99,7 +102,9 @@ struct mint_tree {
 	struct mint_handle *handles;	/* open, not yet released */
 };
 
+/* The root's folders (manager.c, images.c), listed in tree.c. */
 extern const struct node_type mint_node_manager;
+extern const struct node_type mint_node_images;
 
 static inline void mint_now(struct timespec *ts)
 {
@@ -123,7 +128,5 @@ void mint_stat_file(struct stat *st, uint64_t ino, mode_t perm, uint64_t size,
 		    const struct timespec *atime, const struct timespec *mtime,
 		    const struct timespec *ctime);
 
-/* Manager side: free what is left of the pending list at unmount. */
-void mint_manager_release_all(struct mint_tree *t);
 
 #endif

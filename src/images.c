@@ -1,0 +1,362 @@
+/*
+ * images.c - Images/, the read-only half of the tree: one folder per
+ * original (named by the catalog, names.h), a folder per variant in it,
+ * and the files each variant makes, open as handles whose content is
+ * fixed at open.
+ *
+ *   Images/                      mint_node_images
+ *   Images/<folder>/             folder_type: one entry per variant
+ *   Images/<folder>/<variant>/   vdir_type: copies x formats
+ *   Images/<folder>/<variant>/<file>   vfile_type
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "names.h"
+#include "tree_i.h"
+
+static unsigned variant_count(void)
+{
+	unsigned n = 0;
+
+	while (mint_variants[n])
+		n++;
+	return n;
+}
+
+/* ---- Images/<folder>/<variant>/<file> ----------------------------------- */
+
+static void file_name(const struct mint_node *n, char *buf, size_t len)
+{
+	const char *ext = mint_format_ext(n->fmt);
+	char stem[MINT_FILE_STEM_MAX + 1];
+
+	mint_name_file_stem(n->name, stem);
+	if (n->variant->copies > 1)
+		snprintf(buf, len, "%s_%u.%s", stem, n->copy, ext);
+	else
+		snprintf(buf, len, "%s.%s", stem, ext);
+}
+
+/*
+ * Size of one Images file: remembered in the catalog, or made once and
+ * remembered. Per-open variants have one length for every generation.
+ */
+static int vfile_size(struct mint_node *n, uint64_t *size)
+{
+	struct mint_source src;
+	struct mint_content *c;
+	char key[256];
+	int rc;
+
+	mint_source_init(&src, n->tree->ctx, n->orig.name, n->orig.hash);
+	/* by hash in the catalog; the rest of the source key goes here */
+	snprintf(key, sizeof(key), "%s/%u.%s%s %s", n->variant->name, n->copy,
+		 mint_format_ext(n->fmt), src.key + MINT_HASH_HEX,
+		 mint_encode_versions());
+	if (!mint_store_size_get(n->tree->ctx->store, n->orig.hash, key, size))
+		return 0;
+	rc = n->variant->make(n->variant, &src, n->fmt, n->copy, &c);
+	if (rc)
+		return rc;
+	*size = c->size;
+	mint_content_unref(c);
+	rc = mint_store_size_put(n->tree->ctx->store, n->orig.hash, key,
+				 *size);
+	if (rc)
+		mint_log("%s: cannot remember size of %s (%s)", n->orig.name,
+			 key, strerror(-rc));
+	return 0;
+}
+
+static int vfile_getattr(struct mint_node *n, struct stat *st)
+{
+	uint64_t size;
+	int rc;
+
+	rc = vfile_size(n, &size);
+	if (rc)
+		return rc;
+	mint_stat_file(st, INO_VFILE(n->orig.id, n->vidx, n->copy, n->fmt),
+		       0444, size, &n->orig.mtime, &n->orig.mtime,
+		       &n->orig.ctime);
+	return 0;
+}
+
+/* An open Images file: the content fixed at open, read without locks. */
+struct vfile_handle {
+	struct mint_handle h;
+	struct mint_content *content;
+	uint64_t charged;	/* bytes counted in tree->handle_bytes */
+	struct stat st;
+};
+
+static int vfile_read(struct mint_handle *h, char *buf, size_t size,
+		      uint64_t off)
+{
+	struct vfile_handle *vh = mint_container_of(h, struct vfile_handle, h);
+
+	return (int)mint_content_read(vh->content, buf, size, off);
+}
+
+static int vfile_fgetattr(struct mint_handle *h, struct stat *st)
+{
+	struct vfile_handle *vh = mint_container_of(h, struct vfile_handle, h);
+
+	*st = vh->st;
+	return 0;
+}
+
+static void vfile_release(struct mint_handle *h)
+{
+	struct vfile_handle *vh = mint_container_of(h, struct vfile_handle, h);
+
+	atomic_fetch_sub(&vh->h.tree->handle_bytes, vh->charged);
+	mint_content_unref(vh->content);
+	free(vh);
+}
+
+static const struct handle_type vfile_handle_type = {
+	.read = vfile_read,
+	.getattr = vfile_fgetattr,
+	.release = vfile_release,
+};
+
+/*
+ * Count a per-open content's own bytes against the budget for all open
+ * handles, so that many opens cannot grow the process without bound.
+ * Shared parts are not counted: the cache bounds those.
+ */
+static int charge(struct mint_node *n, struct vfile_handle *vh)
+{
+	struct mint_tree *t = n->tree;
+	uint64_t max = t->ctx->limits.max_handles, own, total;
+
+	own = vh->content->obj.bytes;
+	total = atomic_fetch_add(&t->handle_bytes, own) + own;
+	vh->charged = own;
+	if (!max || total <= max)
+		return 0;
+	mint_log("%s/%s: open refused: open files would hold %llu MiB, "
+		 "over the --max-handle-memory of %llu MiB", n->orig.name,
+		 n->variant->name, (unsigned long long)(total >> 20),
+		 (unsigned long long)(max >> 20));
+	return -EMFILE;
+}
+
+static int vfile_open(struct mint_node *n, int flags, struct mint_handle **h,
+		      int *direct_io)
+{
+	struct mint_source src;
+	struct vfile_handle *vh;
+	int rc;
+
+	mint_source_init(&src, n->tree->ctx, n->orig.name, n->orig.hash);
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return -EROFS;
+	vh = calloc(1, sizeof(*vh));
+	if (!vh)
+		return -ENOMEM;
+	vh->h.type = &vfile_handle_type;
+	vh->h.tree = n->tree;
+	rc = n->variant->make(n->variant, &src, n->fmt, n->copy,
+			      &vh->content);
+	if (rc) {
+		free(vh);
+		return rc;
+	}
+	if (n->variant->per_open) {
+		rc = charge(n, vh);
+		if (rc) {
+			vfile_release(&vh->h);
+			return rc;
+		}
+	}
+	mint_stat_file(&vh->st, INO_VFILE(n->orig.id, n->vidx, n->copy,
+					  n->fmt), 0444, vh->content->size,
+		       &n->orig.mtime, &n->orig.mtime, &n->orig.ctime);
+	*direct_io = n->variant->per_open;
+	*h = &vh->h;
+	return 0;
+}
+
+static const struct node_type vfile_type = {
+	.getattr = vfile_getattr,
+	.open = vfile_open,
+};
+
+static int vdir_getattr(struct mint_node *n, struct stat *st)
+{
+	mint_stat_dir(st, INO_VDIR(n->orig.id, n->vidx), 0555, 2,
+		      &n->orig.mtime);
+	return 0;
+}
+
+/* Parse "<stem>.<ext>" or "<stem>_<i>.<ext>" back into format and copy. */
+static int vdir_lookup(struct mint_node *dir, const char *name,
+		       struct mint_node *child)
+{
+	char want[MINT_NAME_MAX * 2];
+	unsigned f, i;
+
+	*child = *dir;
+	child->type = &vfile_type;
+	for (f = 0; f < MINT_FMT_COUNT; f++) {
+		child->fmt = f;
+		for (i = 0; i < dir->variant->copies; i++) {
+			child->copy = i;
+			file_name(child, want, sizeof(want));
+			if (!strcmp(want, name))
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int vdir_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
+{
+	char name[MINT_NAME_MAX * 2];
+	struct mint_node n = *dir;
+	unsigned f, i;
+
+	for (f = 0; f < MINT_FMT_COUNT; f++) {
+		for (i = 0; i < dir->variant->copies; i++) {
+			n.fmt = f;
+			n.copy = i;
+			file_name(&n, name, sizeof(name));
+			if (fill(ctx, name, NULL))
+				return 0;
+		}
+	}
+	return 0;
+}
+
+static const struct node_type vdir_type = {
+	.getattr = vdir_getattr,
+	.lookup = vdir_lookup,
+	.readdir = vdir_readdir,
+};
+
+/* ---- Images/<folder> ---------------------------------------------------- */
+
+static int folder_getattr(struct mint_node *n, struct stat *st)
+{
+	mint_stat_dir(st, INO_FOLDER(n->orig.id), 0555, 2 + variant_count(),
+		      &n->orig.mtime);
+	return 0;
+}
+
+static int folder_lookup(struct mint_node *dir, const char *name,
+			 struct mint_node *child)
+{
+	unsigned v;
+
+	for (v = 0; mint_variants[v]; v++) {
+		if (!strcmp(mint_variants[v]->name, name)) {
+			*child = *dir;
+			child->type = &vdir_type;
+			child->vidx = v;
+			child->variant = mint_variants[v];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int folder_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
+{
+	unsigned v;
+
+	(void)dir;
+	for (v = 0; mint_variants[v]; v++)
+		if (fill(ctx, mint_variants[v]->name, NULL))
+			break;
+	return 0;
+}
+
+static const struct node_type folder_type = {
+	.getattr = folder_getattr,
+	.lookup = folder_lookup,
+	.readdir = folder_readdir,
+};
+
+/* ---- Images ------------------------------------------------------------- */
+
+/*
+ * Images' nlink counts its folders. Counting is a pass over an index, and
+ * every path below Images asks for it, so the count is kept until the
+ * next change (a count made across a change is kept for the older gen
+ * only, and so made again).
+ */
+static int images_getattr(struct mint_node *n, struct stat *st)
+{
+	struct mint_tree *t = n->tree;
+	uint64_t count, gen;
+	int rc, have;
+
+	pthread_mutex_lock(&t->lock);
+	gen = t->gen;
+	have = t->folders_gen == gen + 1;
+	count = t->folders;
+	pthread_mutex_unlock(&t->lock);
+	if (!have) {
+		rc = mint_store_count_folders(t->ctx->store, &count);
+		if (rc)
+			return rc;
+	}
+	pthread_mutex_lock(&t->lock);
+	if (!have && t->gen == gen) {
+		t->folders = count;
+		t->folders_gen = gen + 1;	/* 0: never counted */
+	}
+	mint_stat_dir(st, INO_IMAGES, 0555, 2 + count, &t->changed);
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
+static int images_lookup(struct mint_node *dir, const char *name,
+			 struct mint_node *child)
+{
+	int rc;
+
+	*child = *dir;
+	rc = mint_store_get_folder(dir->tree->ctx->store, name, &child->orig);
+	if (rc)
+		return rc;
+	child->type = &folder_type;
+	child->has_orig = 1;
+	snprintf(child->name, sizeof(child->name), "%s", child->orig.folder);
+	return 0;
+}
+
+struct images_fill {
+	mint_fill_fn fill;
+	void *ctx;
+};
+
+static int images_fill_one(const struct mint_original *o, void *arg)
+{
+	struct images_fill *f = arg;
+
+	return f->fill(f->ctx, o->folder, NULL);
+}
+
+static int images_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
+{
+	struct images_fill f = { fill, ctx };
+	int rc;
+
+	rc = mint_store_list_folders(dir->tree->ctx->store, images_fill_one,
+				     &f);
+	return rc < 0 ? rc : 0;		/* > 0: the listing was full */
+}
+
+const struct node_type mint_node_images = {
+	.getattr = images_getattr,
+	.lookup = images_lookup,
+	.readdir = images_readdir,
+};
