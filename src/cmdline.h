@@ -1,9 +1,16 @@
 /*
- * cmdline.h - what the two commands, mintfs and mintctl, share on their
- * command lines: the version, the default store, sizes with suffixes.
+ * cmdline.h - what the two commands, mintfs and mintctl, share: the
+ * version, the default store, sizes with suffixes, the size options and
+ * their defaults in one table, and opening the store, cache and tree the
+ * same way.
  */
 #ifndef MINT_CMDLINE_H
 #define MINT_CMDLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tree.h"
 
 #define MINT_VERSION "0.1.0"
 
@@ -19,5 +26,46 @@ char *mint_default_store(void);
  * number or an overflow.
  */
 int mint_parse_size(const char *s, unsigned long long *out);
+
+/* What the command line sets: the cache's size and the limits. */
+struct mint_settings {
+	uint64_t cache_size;
+	struct mint_limits limits;
+};
+
+/* The defaults: a 256 MiB cache, the MINT_DEFAULT_* limits. */
+void mint_settings_init(struct mint_settings *s);
+
+/*
+ * A size option, "--NAME VALUE" (mintfs also takes "-o NAME=VALUE" with
+ * '_' for '-'). A new one is one line in mint_size_opts[] (cmdline.c).
+ */
+struct mint_size_opt {
+	const char *name;	/* "max-pixels" */
+	const char *kind;	/* "size" or "number", for the error */
+	int zero_ok;		/* 0 is a value (no limit, no cache) */
+	size_t offset;		/* where it goes in struct mint_settings */
+};
+
+/* The size options, ended by a NULL name. */
+extern const struct mint_size_opt mint_size_opts[];
+
+/*
+ * Set option `o` from `value`: 0, or -EINVAL after one line on stderr
+ * ("PROG: --NAME: not a KIND: VALUE").
+ */
+int mint_size_opt_set(const char *prog, const struct mint_size_opt *o,
+		      const char *value, struct mint_settings *s);
+
+/*
+ * Open the store at `dir` (logging why it cannot), then the cache and the
+ * tree over ctx, as both commands serve them. 0, or the store's -errno,
+ * or -ENOMEM. Close with mint_session_close, also after a failure.
+ */
+int mint_session_open(const char *dir, const struct mint_settings *s,
+		      struct mint_ctx *ctx, struct mint_tree **tree);
+
+/* Free the tree, the plugins' caches, the cache and the store. */
+void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree);
 
 #endif

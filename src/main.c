@@ -18,23 +18,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
 #include "cmdline.h"
 #include "fs.h"
-#include "generator.h"
 #include "log.h"
-#include "store.h"
-#include "tree.h"
 
-#define DEFAULT_CACHE (256ULL << 20)
+#define MAX_SIZE_OPTS 16		/* room for mint_size_opts[] */
 
 struct options {
 	char *store;
-	char *cache_size;
-	char *max_pixels;
-	char *max_handles;
-	char *max_text;
-	char *max_file;
+	char *size[MAX_SIZE_OPTS];	/* one per mint_size_opts[] entry */
 	int help;
 	int version;
 	int debug;		/* -d: our one-line request log */
@@ -43,27 +35,49 @@ struct options {
 };
 
 #define OPT(t, m) { t, offsetof(struct options, m), 1 }
-static const struct fuse_opt option_spec[] = {
+static const struct fuse_opt fixed_spec[] = {
 	OPT("--store=%s", store),
 	OPT("store=%s", store),
-	OPT("--cache-size=%s", cache_size),
-	OPT("cache_size=%s", cache_size),
-	OPT("--max-pixels=%s", max_pixels),
-	OPT("max_pixels=%s", max_pixels),
-	OPT("--max-file-size=%s", max_file),
-	OPT("max_file_size=%s", max_file),
-	OPT("--max-text=%s", max_text),
-	OPT("max_text=%s", max_text),
-	OPT("--max-handle-memory=%s", max_handles),
-	OPT("max_handle_memory=%s", max_handles),
 	OPT("-h", help),
 	OPT("--help", help),
 	OPT("-V", version),
 	OPT("--version", version),
 	OPT("-d", debug),
 	OPT("--debug", debug),
-	FUSE_OPT_END
 };
+#define NFIXED (sizeof(fixed_spec) / sizeof(fixed_spec[0]))
+
+/* fuse_opt's templates: ours, then "--name=%s" and "name_=%s" for each
+ * size option, then the end. */
+struct spec {
+	struct fuse_opt opt[NFIXED + 2 * MAX_SIZE_OPTS + 1];
+	char templ[2 * MAX_SIZE_OPTS][64];
+};
+
+static int spec_build(struct spec *sp)
+{
+	const struct mint_size_opt *o;
+	size_t n = NFIXED, i, off;
+	char *c;
+
+	memcpy(sp->opt, fixed_spec, sizeof(fixed_spec));
+	for (i = 0, o = mint_size_opts; o->name; i++, o++) {
+		if (i == MAX_SIZE_OPTS)
+			return -1;
+		off = offsetof(struct options, size) + i * sizeof(char *);
+		snprintf(sp->templ[2 * i], sizeof(sp->templ[0]), "--%s=%%s",
+			 o->name);
+		snprintf(sp->templ[2 * i + 1], sizeof(sp->templ[0]), "%s=%%s",
+			 o->name);
+		for (c = sp->templ[2 * i + 1]; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		sp->opt[n++] = (struct fuse_opt){ sp->templ[2 * i], off, 1 };
+		sp->opt[n++] = (struct fuse_opt){ sp->templ[2 * i + 1], off, 1 };
+	}
+	sp->opt[n] = (struct fuse_opt)FUSE_OPT_END;
+	return 0;
+}
 
 static void usage(const char *prog)
 {
@@ -129,25 +143,23 @@ static int check_mountpoint(const char *mnt)
  */
 static int copy_args(int argc, char *argv[], struct fuse_args *args)
 {
-	static const char *const joined[] = {
-		"--store", "--cache-size", "--max-pixels",
-		"--max-handle-memory", "--max-text", "--max-file-size", NULL
-	};
-	const char *const *name;
+	const struct mint_size_opt *o;
+	int i, rc, join;
 	char *arg;
-	int i, rc;
 
 	for (i = 0; i < argc; i++) {
-		for (name = joined; *name && i + 1 < argc; name++)
-			if (!strcmp(argv[i], *name))
-				break;
-		if (i + 1 >= argc || !*name) {
+		join = i + 1 < argc && !strcmp(argv[i], "--store");
+		for (o = mint_size_opts; o->name && !join && i + 1 < argc; o++)
+			join = !strncmp(argv[i], "--", 2) &&
+			       !strcmp(argv[i] + 2, o->name);
+		if (!join) {
 			if (fuse_opt_add_arg(args, argv[i]))
 				return -ENOMEM;
 			continue;
 		}
-		if (asprintf(&arg, "%s=%s", *name, argv[++i]) < 0)
+		if (asprintf(&arg, "%s=%s", argv[i], argv[i + 1]) < 0)
 			return -ENOMEM;
+		i++;
 		rc = fuse_opt_add_arg(args, arg);
 		free(arg);
 		if (rc)
@@ -196,11 +208,12 @@ static int place_args(struct fuse_args *args, struct options *o)
 
 /* Parse our options and libfuse's. Exit status, or -1 to go on. */
 static int parse(struct fuse_args *args, struct options *o,
-		 struct fuse_cmdline_opts *cl)
+		 struct fuse_cmdline_opts *cl, struct mint_settings *set)
 {
-	int rc;
+	struct spec sp;
+	int rc, i;
 
-	if (fuse_opt_parse(args, o, option_spec, keep_arg))
+	if (spec_build(&sp) || fuse_opt_parse(args, o, sp.opt, keep_arg))
 		return 2;
 	if (o->help) {
 		usage(args->argv[0]);
@@ -224,6 +237,10 @@ static int parse(struct fuse_args *args, struct options *o,
 			"(try --help)\n");
 		return 2;
 	}
+	for (i = 0; mint_size_opts[i].name; i++)
+		if (o->size[i] && mint_size_opt_set("mintfs", &mint_size_opts[i],
+						    o->size[i], set))
+			return 2;
 	return -1;
 }
 
@@ -277,65 +294,21 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts cl = { 0 };
 	struct options o = { 0 };
-	unsigned long long cache_size = DEFAULT_CACHE, max_pixels, max_handles;
+	struct mint_settings set;
 	struct mint_ctx ctx = { 0 };
 	struct mint_tree *tree = NULL;
 	char *store_dir = NULL;
 	int rc, i;
 
-	ctx.limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
-	ctx.limits.max_text = MINT_DEFAULT_MAX_TEXT;
-	ctx.limits.max_handles = MINT_DEFAULT_MAX_HANDLES;
-	ctx.limits.max_file = MINT_DEFAULT_MAX_FILE;
+	mint_settings_init(&set);
 	if (copy_args(argc, argv, &args)) {
 		fprintf(stderr, "mintfs: out of memory\n");
 		return 1;
 	}
-	rc = parse(&args, &o, &cl);
+	rc = parse(&args, &o, &cl, &set);
 	if (rc >= 0)
 		goto out;
 	rc = 2;
-	if (o.cache_size && mint_parse_size(o.cache_size, &cache_size)) {
-		fprintf(stderr, "mintfs: --cache-size: not a size: %s\n",
-			o.cache_size);
-		goto out;
-	}
-	if (o.max_pixels) {
-		if (mint_parse_size(o.max_pixels, &max_pixels) || !max_pixels) {
-			fprintf(stderr, "mintfs: --max-pixels: not a "
-				"number: %s\n", o.max_pixels);
-			goto out;
-		}
-		ctx.limits.max_pixels = max_pixels;
-	}
-	if (o.max_text) {
-		unsigned long long v;
-
-		if (mint_parse_size(o.max_text, &v) || !v) {
-			fprintf(stderr, "mintfs: --max-text: not a size: %s\n",
-				o.max_text);
-			goto out;
-		}
-		ctx.limits.max_text = v;
-	}
-	if (o.max_file) {
-		unsigned long long v;
-
-		if (mint_parse_size(o.max_file, &v) || !v) {
-			fprintf(stderr, "mintfs: --max-file-size: not a size: "
-				"%s\n", o.max_file);
-			goto out;
-		}
-		ctx.limits.max_file = v;
-	}
-	if (o.max_handles) {
-		if (mint_parse_size(o.max_handles, &max_handles)) {
-			fprintf(stderr, "mintfs: --max-handle-memory: not a "
-				"size: %s\n", o.max_handles);
-			goto out;
-		}
-		ctx.limits.max_handles = max_handles;
-	}
 	mint_log_debug_enabled = o.debug || cl.debug;
 	if (check_mountpoint(cl.mountpoint))
 		goto out;
@@ -344,32 +317,21 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "mintfs: no store: give --store DIR\n");
 		goto out;
 	}
-	rc = mint_store_open(store_dir, &ctx.store);
-	if (rc) {			/* the store said why */
-		rc = 1;
-		goto out;
-	}
-	ctx.cache = mint_cache_new(cache_size);
-	tree = ctx.cache ? mint_tree_new(&ctx) : NULL;
-	if (!tree) {
+	rc = mint_session_open(store_dir, &set, &ctx, &tree);
+	if (rc == -ENOMEM)
 		fprintf(stderr, "mintfs: out of memory\n");
+	if (rc) {			/* else the store said why */
 		rc = 1;
 		goto out;
 	}
 	rc = serve(&args, &cl, tree);
 out:
-	mint_tree_free(tree);
-	mint_generators_cleanup();
-	mint_cache_free(ctx.cache);
-	mint_store_close(ctx.store);
+	mint_session_close(&ctx, tree);
 	free(store_dir);
 	free(cl.mountpoint);
 	free(o.store);
-	free(o.cache_size);
-	free(o.max_pixels);
-	free(o.max_handles);
-	free(o.max_text);
-	free(o.max_file);
+	for (i = 0; i < MAX_SIZE_OPTS; i++)
+		free(o.size[i]);
 	for (i = 0; i < 3; i++)
 		free(o.pos[i]);
 	fuse_opt_free_args(&args);

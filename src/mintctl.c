@@ -32,11 +32,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "cache.h"
 #include "cmdline.h"
-#include "generator.h"
 #include "log.h"
-#include "store.h"
 #include "tree.h"
 
 #define CTL_CACHE (64ULL << 20)
@@ -47,6 +44,7 @@ struct ctl {
 	const char *store_opt;		/* --store, borrowed from argv */
 	char *store_dir;
 	int flag;			/* ls -l */
+	struct mint_settings set;
 	struct mint_ctx ctx;
 	struct mint_tree *tree;
 	char path[PATH_MAX];		/* the tree path of the argument */
@@ -58,7 +56,7 @@ static char iobuf[1 << 17];
 
 static void usage(void)
 {
-	printf("usage: mintctl [--store DIR] [--max-pixels N] "
+	printf("usage: mintctl [--store DIR] [--max-pixels N] [...] "
 	       "COMMAND [ARGS]\n\n"
 	       "  cat PATH          print a file, e.g. "
 	       "Images/cat/always_random/cat.png\n"
@@ -69,6 +67,8 @@ static void usage(void)
 	       "  stat PATH         type, size, mode, mtime (tab-separated)\n\n"
 	       "  --store DIR       default $XDG_DATA_HOME/mintfs\n"
 	       "  --max-pixels N    largest original (default 100000000)\n"
+	       "  --max-text, --max-file-size, --max-handle-memory,\n"
+	       "  --cache-size BYTES  as mintfs takes them\n"
 	       "  -h, --help; -V, --version\n\n"
 	       "exit status: 0 success, 1 failure, 2 usage error "
 	       "(docs/MINTCTL.md)\n");
@@ -205,19 +205,17 @@ static int ctl_open(struct ctl *c, const char *dir, const char *rel)
 	c->store_dir = c->store_opt ? strdup(c->store_opt) : mint_default_store();
 	if (!c->store_dir)
 		return fail("store", c->store_opt ? -ENOMEM : -ENOENT);
-	rc = mint_store_open(c->store_dir, &c->ctx.store);
+	rc = mint_session_open(c->store_dir, &c->set, &c->ctx, &c->tree);
 	if (rc == -EBUSY) {
 		fprintf(stderr, "mintctl: store %s: in use by a mounted mintfs "
 			"(or another mintctl): use the mount, or unmount it\n",
 			c->store_dir);
 		return EX_FAIL;
 	}
+	if (rc == -ENOMEM)
+		return fail("store", rc);
 	if (rc)
 		return fail(c->store_dir, rc);
-	c->ctx.cache = mint_cache_new(CTL_CACHE);
-	c->tree = c->ctx.cache ? mint_tree_new(&c->ctx) : NULL;
-	if (!c->tree)
-		return fail("store", -ENOMEM);
 	log_mark();
 	return 0;
 }
@@ -454,16 +452,20 @@ static const struct command {
 /* Global options. -1 to go on, or an exit status. */
 static int parse(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	enum { OPT_SIZE = 256, MAX_OPTS = 24 };	/* OPT_SIZE + index in
+						 * mint_size_opts[] */
+	struct option opts[MAX_OPTS + 1] = {
 		{ "store", required_argument, NULL, 's' },
-		{ "max-pixels", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long long n;
+	size_t n = 3, i;
 	int opt;
 
+	for (i = 0; mint_size_opts[i].name && n < MAX_OPTS; i++)
+		opts[n++] = (struct option){ mint_size_opts[i].name,
+					     required_argument, NULL,
+					     OPT_SIZE + (int)i };
 	opterr = 0;		/* our own one-line messages */
 	while ((opt = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -476,15 +478,16 @@ static int parse(struct ctl *c, int argc, char **argv)
 		case 's':
 			c->store_opt = optarg;
 			break;
-		case 'p':
-			if (mint_parse_size(optarg, &n) || !n)
-				return usage_error(optarg, "not a pixel count");
-			c->ctx.limits.max_pixels = n;
-			break;
 		case ':':
 			return usage_error(argv[optind - 1], "needs a value");
-		default:
+		case '?':
 			return usage_error(argv[optind - 1], "unknown option");
+		default:
+			if (mint_size_opt_set("mintctl",
+					      &mint_size_opts[opt - OPT_SIZE],
+					      optarg, &c->set))
+				return EX_USAGE;
+			break;
 		}
 	}
 	if (optind >= argc)
@@ -525,17 +528,12 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);	/* EPIPE instead: see the top */
 	mint_log_set_sink(keep_line, NULL);
-	c.ctx.limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
-	c.ctx.limits.max_text = MINT_DEFAULT_MAX_TEXT;
-	c.ctx.limits.max_handles = MINT_DEFAULT_MAX_HANDLES;
-	c.ctx.limits.max_file = MINT_DEFAULT_MAX_FILE;
+	mint_settings_init(&c.set);
+	c.set.cache_size = CTL_CACHE;
 	rc = parse(&c, argc, argv);
 	if (rc < 0)
 		rc = dispatch(&c, argc - optind, argv + optind);
-	mint_tree_free(c.tree);
-	mint_generators_cleanup();
-	mint_cache_free(c.ctx.cache);
-	mint_store_close(c.ctx.store);
+	mint_session_close(&c.ctx, c.tree);
 	free(c.store_dir);
 	log_finish(rc);
 	return rc;

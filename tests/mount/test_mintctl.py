@@ -89,6 +89,7 @@ def test_help_and_version():
     ["cat", "a", "b"], ["ls", "-x"], ["ls", "a", "b"], ["add"],
     ["add", "-"], ["add", "f", "a/b"], ["rm", "a/b"], ["stat"],
     ["--max-pixels", "lots", "ls"], ["--max-pixels", "0", "ls"],
+    ["--max-text", "0", "ls"], ["--cache-size", "-1", "ls"],
 ])
 def test_usage_errors(tmp_path, args):
     s = tmp_path / "store"
