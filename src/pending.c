@@ -4,14 +4,14 @@
  * While some program has a name open for writing, the name has a "pending"
  * file: the bytes being written live in a staging file on disk, shared by
  * every handle open on that name. A pending file is committed when a
- * writing handle is closed (flush) or fsynced: its bytes are validated by
- * decoding them with the generator that accepts them, then stored
- * (store.h). Content no generator takes is refused with -EINVAL (-EFBIG
- * over a limit): the staging file is dropped, and a name that had no
- * committed content disappears. So is content after a write that failed
- * (ENOSPC, EIO: the staged bytes are not what the program wrote); the
- * commit then fails with that write's error. Emptying the file (O_TRUNC)
- * forgets such a failure.
+ * handle that wrote is closed (flush), on fsync, or at the last release:
+ * its bytes are validated by decoding them with the generator that
+ * accepts them, then stored (store.h). Content no generator takes is
+ * refused with -EINVAL (-EFBIG over a limit): the staging file is dropped,
+ * and a name that had no committed content disappears. So is content
+ * after a write that failed (ENOSPC, EIO: the staged bytes are not what
+ * the program wrote); the commit then fails with that write's error.
+ * Emptying the file (O_TRUNC) forgets such a failure.
  *
  * Locks, always taken in this order:
  *   p->lock       one pending file's bytes (held across its disk I/O)

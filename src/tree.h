@@ -5,11 +5,11 @@
  *   /Image Manager/                the originals: read-write, flat
  *   /Image Manager/<file>          a stored original, or one being written
  *   /Images/                       read-only, one folder per original
- *   /Images/<folder>/              <folder>: the name's stem (SPEC.md)
+ *   /Images/<folder>/              <folder>: chosen once per name (names.h)
  *   /Images/<folder>/<variant>/    one per entry of mint_variants[]
  *   /Images/<folder>/<variant>/<file>
  *
- * A node lives for one call: mint_tree_resolve() builds it from the path
+ * A node lives for one call: resolution builds it from the path
  * and the catalog, and its type (an ops table) answers. Nothing is built
  * ahead of time. Open files are handles, owned by the tree from open or
  * create until the one release.
