@@ -440,8 +440,21 @@ static void jpeg_expect(J_COLOR_SPACE cs, uint32_t x, uint32_t y,
 	}
 }
 
+/* How write_jpeg lays out the file: 0 is one baseline Huffman scan. */
+#define JW_PROGRESSIVE 1	/* jpeg_simple_progression's scans */
+#define JW_RESTART 2		/* a restart marker after every MCU */
+#define JW_SCANS 4		/* sequential, one scan per component */
+#define JW_ARITH 8		/* arithmetic coding */
+
+/* Sequential scans of one component each, for a three-component file. */
+static const jpeg_scan_info jw_scans[] = {
+	{ 1, { 0 }, 0, 63, 0, 0 },
+	{ 1, { 1 }, 0, 63, 0, 0 },
+	{ 1, { 2 }, 0, 63, 0, 0 },
+};
+
 static void write_jpeg(J_COLOR_SPACE in, J_COLOR_SPACE file,
-		       int progressive, struct mint_buf *b)
+		       unsigned flags, struct mint_buf *b)
 {
 	struct jpeg_compress_struct ci;
 	struct jpeg_error_mgr jerr;
@@ -462,8 +475,16 @@ static void write_jpeg(J_COLOR_SPACE in, J_COLOR_SPACE file,
 	jpeg_set_defaults(&ci);
 	jpeg_set_colorspace(&ci, file);
 	jpeg_set_quality(&ci, 95, TRUE);
-	if (progressive)
+	if (flags & JW_PROGRESSIVE)
 		jpeg_simple_progression(&ci);
+	if (flags & JW_RESTART)
+		ci.restart_interval = 1;
+	if (flags & JW_SCANS) {
+		ci.scan_info = jw_scans;
+		ci.num_scans = 3;
+	}
+	if (flags & JW_ARITH)
+		ci.arith_code = TRUE;
 	jpeg_start_compress(&ci, TRUE);
 	while (ci.next_scanline < H) {
 		for (x = 0; x < W; x++)
@@ -476,14 +497,14 @@ static void write_jpeg(J_COLOR_SPACE in, J_COLOR_SPACE file,
 	free(mem);
 }
 
-static void jpeg_case(J_COLOR_SPACE in, J_COLOR_SPACE file, int progressive,
+static void jpeg_case(J_COLOR_SPACE in, J_COLOR_SPACE file, unsigned flags,
 		      double tol)
 {
 	struct mint_buf b = MINT_BUF_INIT;
 	struct mint_image img = { 0 }, want = { 0 };
 	uint32_t x, y;
 
-	write_jpeg(in, file, progressive, &b);
+	write_jpeg(in, file, flags, &b);
 	REQUIRE(mint_image_init(&want, W, H, 3) == 0);
 	for (y = 0; y < H; y++)
 		for (x = 0; x < W; x++)
@@ -502,11 +523,17 @@ static void jpeg_case(J_COLOR_SPACE in, J_COLOR_SPACE file, int progressive,
 }
 
 CASE_OF(test_jpeg_gray, jpeg_case(JCS_GRAYSCALE, JCS_GRAYSCALE, 0, 2))
-CASE_OF(test_jpeg_progressive, jpeg_case(JCS_RGB, JCS_YCbCr, 1, 3))
+CASE_OF(test_jpeg_progressive,
+	jpeg_case(JCS_RGB, JCS_YCbCr, JW_PROGRESSIVE, 3))
 CASE_OF(test_jpeg_gray_progressive,
-	jpeg_case(JCS_GRAYSCALE, JCS_GRAYSCALE, 1, 2))
+	jpeg_case(JCS_GRAYSCALE, JCS_GRAYSCALE, JW_PROGRESSIVE, 2))
 CASE_OF(test_jpeg_adobe_cmyk, jpeg_case(JCS_CMYK, JCS_CMYK, 0, 3))
-CASE_OF(test_jpeg_adobe_ycck, jpeg_case(JCS_CMYK, JCS_YCCK, 1, 3))
+CASE_OF(test_jpeg_adobe_ycck,
+	jpeg_case(JCS_CMYK, JCS_YCCK, JW_PROGRESSIVE, 3))
+CASE_OF(test_jpeg_restart, jpeg_case(JCS_RGB, JCS_YCbCr, JW_RESTART, 3))
+CASE_OF(test_jpeg_scan_per_component,
+	jpeg_case(JCS_RGB, JCS_YCbCr, JW_SCANS, 3))
+CASE_OF(test_jpeg_arithmetic, jpeg_case(JCS_RGB, JCS_YCbCr, JW_ARITH, 3))
 
 /* ---- WebP flavours ---- */
 
@@ -618,7 +645,7 @@ static void test_truncated(void)
 		mint_buf_release(&b);
 	}
 	b = (struct mint_buf)MINT_BUF_INIT;
-	write_jpeg(JCS_RGB, JCS_YCbCr, 1, &b);
+	write_jpeg(JCS_RGB, JCS_YCbCr, JW_PROGRESSIVE, &b);
 	EXPECT_EQ(render_quiet(&mint_generator_jpeg, b.data, b.len * 2 / 3,
 			       &lim), -EINVAL);
 	mint_buf_release(&b);
@@ -784,6 +811,9 @@ CHECK_MAIN(CHECK_CASE(test_format_ext), CHECK_CASE(test_png_rgb),
 	   CHECK_CASE(test_jpeg_progressive),
 	   CHECK_CASE(test_jpeg_gray_progressive),
 	   CHECK_CASE(test_jpeg_adobe_cmyk), CHECK_CASE(test_jpeg_adobe_ycck),
+	   CHECK_CASE(test_jpeg_restart),
+	   CHECK_CASE(test_jpeg_scan_per_component),
+	   CHECK_CASE(test_jpeg_arithmetic),
 	   CHECK_CASE(test_webp_lossless_rgb),
 	   CHECK_CASE(test_webp_lossless_rgba), CHECK_CASE(test_webp_animated),
 	   CHECK_CASE(test_truncated), CHECK_CASE(test_garbage),
