@@ -3,6 +3,7 @@
 ThreadSanitizer").
 
     MINTFS=build/mintfs python3 tests/stress/stress.py --seconds 60 --threads 16
+    (--seed N repeats the choices of the run that printed seed N)
 
 Starts mintfs (conftest's Mount) on a fresh store with --cache-size 64M,
 puts in four seed originals (PNG RGBA, JPEG, WebP, text), then runs N
@@ -657,10 +658,11 @@ def answering(m, timeout=15):
 # ---- the whole run -------------------------------------------------------
 
 def run(m, seconds=60, threads=16, rss_bound_mib=None, workdir=None,
-        log=print):
+        log=print, seed=None):
     """Stress the started Mount `m` (mounted with --cache-size 64M).
-    Returns a dict; result["ok"] tells whether every check passed. The
-    caller unmounts."""
+    `seed` repeats a run's choices of operations (a random one if None;
+    the threads' interleaving still differs). Returns a dict;
+    result["ok"] tells whether every check passed. The caller unmounts."""
     problems = []
     pid = m.proc.pid
     kind = build_kind(pid)
@@ -672,7 +674,7 @@ def run(m, seconds=60, threads=16, rss_bound_mib=None, workdir=None,
             f.write(data)
     # Warm up once through every seed file, so the fds and memory measured
     # before the run include what a first read opens (the store, fonts).
-    st = Stress(m, seeds, seconds, threads)
+    st = Stress(m, seeds, seconds, threads, seed)
     warm = random.Random(1)
     for n in seeds:
         for v, copies in VARIANTS:
@@ -774,6 +776,8 @@ def main():
     ap.add_argument("--rss-bound", type=int, default=None, metavar="MIB",
                     help="VmRSS bound (default by build: %r)"
                     % RSS_BOUND_MIB)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="repeat a run's choices (printed in the summary)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary directory (store, log)")
     args = ap.parse_args()
@@ -786,7 +790,8 @@ def main():
     try:
         m.start()
         print("stress: %s, store and log in %s" % (conftest.MINTFS, base))
-        res = run(m, args.seconds, args.threads, args.rss_bound, base)
+        res = run(m, args.seconds, args.threads, args.rss_bound, base,
+                  seed=args.seed)
         ok = res["ok"]
     finally:
         if m.proc is not None:
