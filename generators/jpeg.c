@@ -8,8 +8,14 @@
  * jpeg_start_decompress allocates, the number of progressive scans is
  * capped, and libjpeg errors come back by longjmp to a jmp_buf that lives
  * in a per-call struct on the stack (many threads decode at once).
- * libjpeg's messages are never printed; a truncated file, which libjpeg
- * only warns about (and pads with gray), is an error here.
+ * libjpeg's messages are never printed.
+ *
+ * Running out of data is only a warning to libjpeg: it inserts an EOI
+ * marker, pads whatever is missing with gray and calls it a success. Here a
+ * file that ends early is accepted only when nothing but its EOI marker is
+ * missing, which some cameras and tools write and every browser shows; a
+ * file cut anywhere inside its image data is an error (jpeg_on_message and
+ * jpeg_check_ending give the rule, docs/SECURITY.md the reasons).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -31,6 +37,8 @@ struct jpeg_ctx {
 	struct jpeg_progress_mgr progress;
 	jmp_buf jmp;
 	int err;
+	unsigned eof;		/* times the data ran out (JWRN_JPEG_EOF) */
+	unsigned warnings;	/* every other warning */
 	char msg[JMSG_LENGTH_MAX];
 };
 
@@ -67,13 +75,71 @@ static void jpeg_fail(j_common_ptr cinfo)
 }
 
 /*
- * Warnings are dropped, except running out of data: libjpeg would pad the
- * image with gray and call it a success.
+ * Warnings (level < 0) are counted; corrupt data that libjpeg gets through
+ * with a warning is accepted, as before, as long as the file is whole.
+ *
+ * When the data runs out, the source inserts a fake EOI (JWRN_JPEG_EOF).
+ * If the scan in progress still needs bits, the Huffman decoder warns that
+ * it hit a marker (JWRN_HIT_MARKER) and libjpeg fills the rest of the scan
+ * with zeros; at a restart boundary it warns it found EOI instead of RSTn
+ * (JWRN_MUST_RESYNC); inside a marker segment the source runs out again.
+ * So the file is refused as soon as running out meets any other warning,
+ * before or after it, or happens twice. Arithmetic coding is different: its
+ * decoder reads zeros at a marker without a word, so a cut there cannot be
+ * told from a missing EOI, and such a file is refused as before.
+ * Scans missing altogether are caught later, by jpeg_check_ending.
  */
 static void jpeg_on_message(j_common_ptr cinfo, int level)
 {
-	if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+	struct jpeg_ctx *ctx = (struct jpeg_ctx *)cinfo->err;
+
+	if (level >= 0)
+		return;
+	if (cinfo->err->msg_code == JWRN_JPEG_EOF)
+		ctx->eof++;
+	else
+		ctx->warnings++;
+	if (ctx->eof && (ctx->eof > 1 || ctx->warnings ||
+			 ((j_decompress_ptr)cinfo)->arith_code))
 		jpeg_fail(cinfo);
+}
+
+/*
+ * After the data ran out with nothing else wrong, check that no scan is
+ * missing: every component was in a scan (libjpeg keeps its quantisation
+ * table from its first scan, NULL before), and in a progressive file every
+ * bit of every coefficient arrived (coef_bits is the shift of the latest
+ * scan of each coefficient, -1 before any: 0 once the progression is
+ * complete). Called once the input is read, before jpeg_finish_decompress
+ * frees both. 0, or -EINVAL with the reason in ctx->msg.
+ *
+ * A progressive file cut exactly between two scans decodes to a valid but
+ * blurrier picture, and browsers show it. It is refused all the same: the
+ * file lost image data, not just a marker, and the stored original would
+ * be a worse picture than the one that was meant, for good and without a
+ * word. The price: a progressive file whose script never sends some bits
+ * (legal, rare) is refused when its EOI is missing too.
+ */
+static int jpeg_check_ending(j_decompress_ptr cinfo, struct jpeg_ctx *ctx)
+{
+	int c, k;
+
+	if (!ctx->eof)
+		return 0;
+	for (c = 0; c < cinfo->num_components; c++) {
+		if (!cinfo->comp_info[c].quant_table)
+			goto cut;
+		if (!cinfo->coef_bits)
+			continue;
+		for (k = 0; k < DCTSIZE2; k++)
+			if (cinfo->coef_bits[c][k])
+				goto cut;
+	}
+	return 0;
+cut:
+	snprintf(ctx->msg, sizeof(ctx->msg),
+		 "Premature end of JPEG file between scans");
+	return -EINVAL;
 }
 
 static void jpeg_on_output(j_common_ptr cinfo)
@@ -192,8 +258,16 @@ static int jpeg_decode(struct jpeg_ctx *ctx,
 	if (rc)
 		goto out;
 	jpeg_start_decompress(cinfo);
-	rc = mint_image_init(img, cinfo->output_width, cinfo->output_height,
-			     3);
+	/*
+	 * A file of several scans has been read whole by now, so this is the
+	 * place to see if one is missing (and the last: finishing frees what
+	 * jpeg_check_ending reads). A file of one scan has every component
+	 * in it; running out inside it is a warning jpeg_on_message sees.
+	 */
+	rc = jpeg_check_ending(cinfo, ctx);
+	if (!rc)
+		rc = mint_image_init(img, cinfo->output_width,
+				     cinfo->output_height, 3);
 	if (rc)
 		goto out;
 	jpeg_read_rows(cinfo, img);

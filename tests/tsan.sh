@@ -68,7 +68,7 @@ done
 echo "== stress test ($BUILD, ${STRESS_SECONDS}s, $STRESS_THREADS threads)"
 MINTFS="$PWD/$BUILD/mintfs" "${PREFIX[@]}" /usr/bin/python3 \
 	tests/stress/stress.py --seconds "$STRESS_SECONDS" \
-	--threads "$STRESS_THREADS"
+	--threads "$STRESS_THREADS" ${STRESS_SEED:+--seed "$STRESS_SEED"}
 rc=$?
 if [ $rc -eq 0 ]; then
 	passed=$((passed + 1))

@@ -71,6 +71,9 @@ im "$tmp/base.ppm" -strip -colorspace cmyk -quality 75 "JPEG:$j/cmyk.jpg"
 im -size 17x9 xc:teal -strip -quality 50 "JPEG:$j/odd-size.jpg"
 head -c 300 "$j/420.jpg" >"$j/truncated.jpg"
 head -c 200 "$j/progressive.jpg" >"$j/truncated-progressive.jpg"
+# all the image data but the EOI marker: accepted
+head -c -2 "$j/420.jpg" >"$j/no-eoi.jpg"
+head -c -2 "$j/progressive.jpg" >"$j/no-eoi-progressive.jpg"
 
 # ---- WebP: lossy, lossless, alpha, extended, animated --------------------
 w=$out/webp

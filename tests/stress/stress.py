@@ -3,6 +3,7 @@
 ThreadSanitizer").
 
     MINTFS=build/mintfs python3 tests/stress/stress.py --seconds 60 --threads 16
+    (--seed N repeats the choices of the run that printed seed N)
 
 Starts mintfs (conftest's Mount) on a fresh store with --cache-size 64M,
 puts in four seed originals (PNG RGBA, JPEG, WebP, text), then runs N
@@ -28,6 +29,13 @@ renamed over between the kernel's lookup and the open), or see a size or
 bytes that changed, only if a change of the same original overlapped it
 (each original has a change counter and a busy count): that is a counted
 race, anything else is an error. EINVAL is never acceptable: everything written is a valid image.
+
+What a check expects (that an original exists, the bytes last written) and
+the snapshot of the counters that tells whether a change overlapped are
+taken in one instant, under the bookkeeping's lock (Changes.pick); a change
+records its result in the same instant as it ends (Changes.end). So a
+change that ends before the snapshot is in the expectation, and one that
+starts after it shows in the counters: the two never disagree.
 
 At the end: mintfs still alive and answering; Image Manager holds exactly
 the stress originals the bookkeeping expects, each with the bytes last
@@ -163,7 +171,13 @@ class Changes:
     A change bumps the counter when it starts and when it ends; a reader
     whose window saw the counter move, or a change in progress, tolerates
     ENOENT and changed bytes. `expected` holds the bytes of each stress
-    original when known (None: two changes overlapped, so unknown)."""
+    original when known (None: two changes overlapped, so unknown).
+
+    A reader's window opens at its snapshot, so what it expects must be
+    read together with it (pick), and what a change leaves must be
+    recorded together with its end (end): an expectation read before the
+    snapshot could miss a change that ended in between, which the
+    counters, already moved, no longer show."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -178,12 +192,33 @@ class Changes:
             self.fresh += 1
             return self.fresh
 
+    def _snap(self, stems):
+        """The snapshot of `stems`; the caller holds the lock."""
+        return ({s: self.gen[s] for s in stems},
+                {s for s in stems if self.busy[s]})
+
     def snapshot(self, stems=None):
         with self.lock:
             if stems is None:
                 return dict(self.gen), {s for s, b in self.busy.items() if b}
-            return ({s: self.gen[s] for s in stems},
-                    {s for s in stems if self.busy[s]})
+            return self._snap(stems)
+
+    def pick(self, rnd, seeds, seed_chance=None):
+        """Choose an original believed to exist and return (name, the
+        bytes it should hold or None if unknown, snapshot), all three in
+        one instant. Uniformly among seeds and stress originals, or with
+        seed_chance: a seed with that chance (always when there is no
+        stress original), else a stress original."""
+        with self.lock:
+            names = list(self.expected)
+            if seed_chance is None:
+                n = rnd.choice(list(seeds) + names)
+            elif not names or rnd.random() < seed_chance:
+                n = rnd.choice(list(seeds))
+            else:
+                n = rnd.choice(names)
+            want = seeds[n] if n in seeds else self.expected[n]
+            return n, want, self._snap([stem(n)])
 
     def raced(self, s, snap):
         gen, busy = snap
@@ -191,12 +226,16 @@ class Changes:
             return (s in busy or self.busy[s] > 0 or
                     self.gen[s] != gen.get(s, 0))
 
-    def claim(self, names):
+    def claim(self, names, existing=()):
         """Reserve names for one writer or rename, or False if another
         has one of them. Two programs writing one file at once make a mix
-        of both, on any filesystem: the test never does that."""
+        of both, on any filesystem: the test never does that. Also False
+        if a name in `existing` (chosen from names() a moment ago) is no
+        longer believed to exist: a change of it ended in between."""
         with self.lock:
             if any(n in self.claimed for n in names):
+                return False
+            if any(n not in self.expected for n in existing):
                 return False
             self.claimed.update(names)
             return True
@@ -215,8 +254,11 @@ class Changes:
                 self.busy[s] += 1
             return tok
 
-    def end(self, tok):
-        """True if no other change of these originals overlapped."""
+    def end(self, tok, record=None):
+        """True if no other change of these originals overlapped.
+        record(clean), if given, updates `expected` with the lock held:
+        the change's result is known from the instant the counters say it
+        is over."""
         with self.lock:
             clean = True
             for n, g, b in tok:
@@ -225,6 +267,8 @@ class Changes:
                     clean = False
                 self.gen[s] += 1
                 self.busy[s] -= 1
+            if record:
+                record(clean)
             return clean
 
     def names(self):
@@ -261,11 +305,6 @@ class Stress:
                 self.errors.append("%s: %s" % (op, what))
 
     # -- paths
-    def stems(self):
-        """Stems of the originals believed to exist (seeds first)."""
-        return [stem(n) for n in self.seeds] + \
-            [stem(n) for n in self.ch.names()]
-
     def random_file(self, rnd, s):
         v, copies = rnd.choice(VARIANTS)
         fmt = rnd.choice(FORMATS)
@@ -280,8 +319,8 @@ class Stress:
 
     # -- readers
     def op_read(self, rnd):
-        s = rnd.choice(self.stems())
-        snap = self.ch.snapshot([s])
+        n, _, snap = self.ch.pick(rnd, self.seeds)
+        s = stem(n)
         path = self.random_file(rnd, s)
         try:
             before = os.stat(path).st_size
@@ -309,8 +348,8 @@ class Stress:
                    % (path, before, size, total))
 
     def op_stat(self, rnd):
-        s = rnd.choice(self.stems())
-        snap = self.ch.snapshot([s])
+        n, _, snap = self.ch.pick(rnd, self.seeds)
+        s = stem(n)
         k = rnd.randrange(4)
         if k == 0:
             path = self.random_file(rnd, s)
@@ -319,10 +358,7 @@ class Stress:
         elif k == 2:
             path = self.m.path("Images", s)
         else:
-            names = [n for n in list(self.seeds) + self.ch.names()
-                     if stem(n) == s]
-            path = os.path.join(self.m.im, names[0]) if names \
-                else self.m.path("Images", s)
+            path = os.path.join(self.m.im, n)
         try:
             st = os.stat(path)
         except OSError as e:
@@ -351,8 +387,8 @@ class Stress:
                         not self.ch.raced(s, snap)):
                     return self.error("readdir", "no folder for %r" % n)
             return self.count("readdir")
-        s = rnd.choice(self.stems())
-        snap = self.ch.snapshot([s])
+        n, _, snap = self.ch.pick(rnd, self.seeds)
+        s = stem(n)
         if k == 1:
             path, want = self.m.path("Images", s), \
                 sorted(v for v, _ in VARIANTS)
@@ -371,16 +407,8 @@ class Stress:
         self.count("readdir")
 
     def op_imread(self, rnd):
-        names = self.ch.names()
-        if not names or rnd.random() < 0.2:
-            n = rnd.choice(list(self.seeds))
-            want = self.seeds[n]
-        else:
-            n = rnd.choice(names)
-            with self.ch.lock:
-                want = self.ch.expected.get(n)
+        n, want, snap = self.ch.pick(rnd, self.seeds, seed_chance=0.2)
         s = stem(n)
-        snap = self.ch.snapshot([s])
         path = os.path.join(self.m.im, n)
         try:
             with open(path, "rb") as f:
@@ -389,8 +417,10 @@ class Stress:
             return self.check_errno("imread", e, s, snap, path)
         if want is None or got == want or self.ch.raced(s, snap):
             return self.count("imread")
-        self.error("imread", "%s: %d bytes, expected %d"
-                   % (path, len(got), len(want)))
+        at = next((i for i, (x, y) in enumerate(zip(got, want)) if x != y),
+                  min(len(got), len(want)))
+        self.error("imread", "%s: %d bytes, expected %d, first difference "
+                   "at byte %d" % (path, len(got), len(want), at))
 
     # -- writers (stress originals only)
     def write_file(self, path, data, flags):
@@ -412,6 +442,10 @@ class Stress:
         assert self.ch.claim([n])      # a fresh name: nobody else has it
         tok = self.ch.begin([n])
         ok = False
+
+        def record(clean):
+            if ok:
+                self.ch.expected[n] = data if clean else None
         try:
             self.write_file(os.path.join(self.m.im, n), data,
                             os.O_WRONLY | os.O_CREAT | os.O_EXCL)
@@ -419,11 +453,8 @@ class Stress:
         except OSError as e:
             self.error("cp", "%s: %s" % (n, os.strerror(e.errno or 0)))
         finally:
-            clean = self.ch.end(tok)
+            self.ch.end(tok, record)
             self.ch.unclaim([n])
-            if ok:
-                with self.ch.lock:
-                    self.ch.expected[n] = data if clean else None
         if ok:
             self.count("cp")
 
@@ -432,12 +463,16 @@ class Stress:
         if not names:
             return self.op_cp(rnd)
         n = rnd.choice(names)
-        if not self.ch.claim([n]):
+        if not self.ch.claim([n], existing=[n]):
             return self.count("overwrite", "skip")
         ext = n.rsplit(".", 1)[1]
         data = unique_bytes(ext, self.seeds, self.ch.new_tag())
         tok = self.ch.begin([n])
         ok = False
+
+        def record(clean):
+            if ok and n in self.ch.expected:
+                self.ch.expected[n] = data if clean else None
         try:
             self.write_file(os.path.join(self.m.im, n), data,
                             os.O_WRONLY | os.O_TRUNC)
@@ -446,11 +481,8 @@ class Stress:
             self.error("overwrite", "%s: %s"
                        % (n, os.strerror(e.errno or 0)))
         finally:
-            clean = self.ch.end(tok)
+            self.ch.end(tok, record)
             self.ch.unclaim([n])
-            with self.ch.lock:
-                if ok and n in self.ch.expected:
-                    self.ch.expected[n] = data if clean else None
         if ok:
             self.count("overwrite")
 
@@ -465,10 +497,15 @@ class Stress:
             b = rnd.choice(same)            # over an existing name
         else:
             b = "s-%d.%s" % (self.ch.new_tag(), ext)
-        if not self.ch.claim([a, b]):
+        if not self.ch.claim([a, b], existing=[a]):
             return self.count("rename", "skip")
         tok = self.ch.begin([a, b])
         ok = False
+
+        def record(clean):
+            if ok:
+                data = self.ch.expected.pop(a, None)
+                self.ch.expected[b] = data if clean else None
         try:
             os.rename(os.path.join(self.m.im, a), os.path.join(self.m.im, b))
             ok = True
@@ -476,12 +513,8 @@ class Stress:
             self.error("rename", "%s -> %s: %s"
                        % (a, b, os.strerror(e.errno or 0)))
         finally:
-            clean = self.ch.end(tok)
+            self.ch.end(tok, record)
             self.ch.unclaim([a, b])
-            if ok:
-                with self.ch.lock:
-                    data = self.ch.expected.pop(a, None)
-                    self.ch.expected[b] = data if clean else None
         if ok:
             self.count("rename")
 
@@ -493,10 +526,14 @@ class Stress:
         # Claimed like a write: an unlink of the target of a rename in
         # flight could otherwise record its removal before the rename
         # records the name, and the name would be believed to exist.
-        if not self.ch.claim([n]):
+        if not self.ch.claim([n], existing=[n]):
             return self.count("unlink", "skip")
         tok = self.ch.begin([n])
         ok = False
+
+        def record(clean):
+            if ok:
+                self.ch.expected.pop(n, None)
         try:
             os.unlink(os.path.join(self.m.im, n))
             ok = True
@@ -504,11 +541,8 @@ class Stress:
             self.error("unlink", "%s: %s"
                        % (n, os.strerror(e.errno or 0)))
         finally:
-            self.ch.end(tok)
+            self.ch.end(tok, record)
             self.ch.unclaim([n])
-            if ok:
-                with self.ch.lock:
-                    self.ch.expected.pop(n, None)
         if ok:
             self.count("unlink")
 
@@ -624,10 +658,11 @@ def answering(m, timeout=15):
 # ---- the whole run -------------------------------------------------------
 
 def run(m, seconds=60, threads=16, rss_bound_mib=None, workdir=None,
-        log=print):
+        log=print, seed=None):
     """Stress the started Mount `m` (mounted with --cache-size 64M).
-    Returns a dict; result["ok"] tells whether every check passed. The
-    caller unmounts."""
+    `seed` repeats a run's choices of operations (a random one if None;
+    the threads' interleaving still differs). Returns a dict;
+    result["ok"] tells whether every check passed. The caller unmounts."""
     problems = []
     pid = m.proc.pid
     kind = build_kind(pid)
@@ -639,7 +674,7 @@ def run(m, seconds=60, threads=16, rss_bound_mib=None, workdir=None,
             f.write(data)
     # Warm up once through every seed file, so the fds and memory measured
     # before the run include what a first read opens (the store, fonts).
-    st = Stress(m, seeds, seconds, threads)
+    st = Stress(m, seeds, seconds, threads, seed)
     warm = random.Random(1)
     for n in seeds:
         for v, copies in VARIANTS:
@@ -741,6 +776,8 @@ def main():
     ap.add_argument("--rss-bound", type=int, default=None, metavar="MIB",
                     help="VmRSS bound (default by build: %r)"
                     % RSS_BOUND_MIB)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="repeat a run's choices (printed in the summary)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary directory (store, log)")
     args = ap.parse_args()
@@ -753,7 +790,8 @@ def main():
     try:
         m.start()
         print("stress: %s, store and log in %s" % (conftest.MINTFS, base))
-        res = run(m, args.seconds, args.threads, args.rss_bound, base)
+        res = run(m, args.seconds, args.threads, args.rss_bound, base,
+                  seed=args.seed)
         ok = res["ok"]
     finally:
         if m.proc is not None:

@@ -3,7 +3,8 @@
  * jpeg.c, webp.c) and the encoders (src/encode.c): what each encoder writes
  * its decoder reads back, the decoders handle every flavour of their format
  * (made here with the libraries themselves), and malformed, truncated or
- * oversized input is refused with the right errno. All data is made here.
+ * oversized input is refused with the right errno; a JPEG that lacks only
+ * its EOI marker is accepted. All data is made here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -440,8 +441,21 @@ static void jpeg_expect(J_COLOR_SPACE cs, uint32_t x, uint32_t y,
 	}
 }
 
+/* How write_jpeg lays out the file: 0 is one baseline Huffman scan. */
+#define JW_PROGRESSIVE 1	/* jpeg_simple_progression's scans */
+#define JW_RESTART 2		/* a restart marker after every MCU */
+#define JW_SCANS 4		/* sequential, one scan per component */
+#define JW_ARITH 8		/* arithmetic coding */
+
+/* Sequential scans of one component each, for a three-component file. */
+static const jpeg_scan_info jw_scans[] = {
+	{ 1, { 0 }, 0, 63, 0, 0 },
+	{ 1, { 1 }, 0, 63, 0, 0 },
+	{ 1, { 2 }, 0, 63, 0, 0 },
+};
+
 static void write_jpeg(J_COLOR_SPACE in, J_COLOR_SPACE file,
-		       int progressive, struct mint_buf *b)
+		       unsigned flags, struct mint_buf *b)
 {
 	struct jpeg_compress_struct ci;
 	struct jpeg_error_mgr jerr;
@@ -462,8 +476,16 @@ static void write_jpeg(J_COLOR_SPACE in, J_COLOR_SPACE file,
 	jpeg_set_defaults(&ci);
 	jpeg_set_colorspace(&ci, file);
 	jpeg_set_quality(&ci, 95, TRUE);
-	if (progressive)
+	if (flags & JW_PROGRESSIVE)
 		jpeg_simple_progression(&ci);
+	if (flags & JW_RESTART)
+		ci.restart_interval = 1;
+	if (flags & JW_SCANS) {
+		ci.scan_info = jw_scans;
+		ci.num_scans = 3;
+	}
+	if (flags & JW_ARITH)
+		ci.arith_code = TRUE;
 	jpeg_start_compress(&ci, TRUE);
 	while (ci.next_scanline < H) {
 		for (x = 0; x < W; x++)
@@ -476,14 +498,14 @@ static void write_jpeg(J_COLOR_SPACE in, J_COLOR_SPACE file,
 	free(mem);
 }
 
-static void jpeg_case(J_COLOR_SPACE in, J_COLOR_SPACE file, int progressive,
+static void jpeg_case(J_COLOR_SPACE in, J_COLOR_SPACE file, unsigned flags,
 		      double tol)
 {
 	struct mint_buf b = MINT_BUF_INIT;
 	struct mint_image img = { 0 }, want = { 0 };
 	uint32_t x, y;
 
-	write_jpeg(in, file, progressive, &b);
+	write_jpeg(in, file, flags, &b);
 	REQUIRE(mint_image_init(&want, W, H, 3) == 0);
 	for (y = 0; y < H; y++)
 		for (x = 0; x < W; x++)
@@ -502,11 +524,221 @@ static void jpeg_case(J_COLOR_SPACE in, J_COLOR_SPACE file, int progressive,
 }
 
 CASE_OF(test_jpeg_gray, jpeg_case(JCS_GRAYSCALE, JCS_GRAYSCALE, 0, 2))
-CASE_OF(test_jpeg_progressive, jpeg_case(JCS_RGB, JCS_YCbCr, 1, 3))
+CASE_OF(test_jpeg_progressive,
+	jpeg_case(JCS_RGB, JCS_YCbCr, JW_PROGRESSIVE, 3))
 CASE_OF(test_jpeg_gray_progressive,
-	jpeg_case(JCS_GRAYSCALE, JCS_GRAYSCALE, 1, 2))
+	jpeg_case(JCS_GRAYSCALE, JCS_GRAYSCALE, JW_PROGRESSIVE, 2))
 CASE_OF(test_jpeg_adobe_cmyk, jpeg_case(JCS_CMYK, JCS_CMYK, 0, 3))
-CASE_OF(test_jpeg_adobe_ycck, jpeg_case(JCS_CMYK, JCS_YCCK, 1, 3))
+CASE_OF(test_jpeg_adobe_ycck,
+	jpeg_case(JCS_CMYK, JCS_YCCK, JW_PROGRESSIVE, 3))
+CASE_OF(test_jpeg_restart, jpeg_case(JCS_RGB, JCS_YCbCr, JW_RESTART, 3))
+CASE_OF(test_jpeg_scan_per_component,
+	jpeg_case(JCS_RGB, JCS_YCbCr, JW_SCANS, 3))
+CASE_OF(test_jpeg_arithmetic, jpeg_case(JCS_RGB, JCS_YCbCr, JW_ARITH, 3))
+
+/* ---- A JPEG without its EOI marker ---- */
+
+/*
+ * The layouts a file can end in: one scan, restart intervals, a scan per
+ * component, progressive scans (colour, gray, with restarts).
+ */
+static const struct eoi_kind {
+	J_COLOR_SPACE in;
+	unsigned flags;
+} eoi_kinds[] = {
+	{ JCS_RGB, 0 },
+	{ JCS_RGB, JW_RESTART },
+	{ JCS_RGB, JW_SCANS },
+	{ JCS_RGB, JW_PROGRESSIVE },
+	{ JCS_GRAYSCALE, JW_PROGRESSIVE },
+	{ JCS_RGB, JW_PROGRESSIVE | JW_RESTART },
+};
+
+static void write_eoi_kind(const struct eoi_kind *k, struct mint_buf *b)
+{
+	mint_buf_init(b, 0);
+	write_jpeg(k->in, k->in == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_YCbCr,
+		   k->flags, b);
+}
+
+/*
+ * The offsets of a JPEG's markers after SOI, in order, leaving out the
+ * RSTn inside scans: at most max of them; returns how many. The last one
+ * of a whole file is EOI.
+ */
+static size_t jpeg_markers(const struct mint_buf *b, size_t *at, size_t max)
+{
+	const uint8_t *d = b->data;
+	size_t i = 2, n = 0;
+	unsigned m;
+
+	while (n < max && i + 2 <= b->len && d[i] == 0xff) {
+		m = d[i + 1];
+		at[n++] = i;
+		if (m == 0xd9 || i + 4 > b->len)
+			break;
+		i += 2 + (size_t)(d[i + 2] << 8 | d[i + 3]);
+		if (m != 0xda)
+			continue;
+		/* Entropy-coded data runs to a marker other than RSTn. */
+		while (i + 1 < b->len &&
+		       (d[i] != 0xff || !d[i + 1] || (d[i + 1] & 0xf8) == 0xd0))
+			i++;
+	}
+	return n;
+}
+
+static int same_pixels(const struct mint_image *a, const struct mint_image *b)
+{
+	uint32_t y;
+
+	if (a->width != b->width || a->height != b->height ||
+	    a->channels != b->channels)
+		return 0;
+	for (y = 0; y < a->height; y++)
+		if (memcmp(a->pixels + y * a->stride, b->pixels + y * b->stride,
+			   (size_t)a->width * a->channels))
+			return 0;
+	return 1;
+}
+
+/*
+ * Without EOI, or with only its 0xff, every layout is accepted and decodes
+ * to exactly the pixels of the whole file.
+ */
+static void test_jpeg_no_eoi(void)
+{
+	struct mint_image whole, img;
+	struct mint_buf b;
+	size_t k, drop;
+
+	for (k = 0; k < sizeof(eoi_kinds) / sizeof(eoi_kinds[0]); k++) {
+		write_eoi_kind(&eoi_kinds[k], &b);
+		REQUIRE(b.len > 4 && b.data[b.len - 2] == 0xff &&
+			b.data[b.len - 1] == 0xd9);
+		EXPECT_EQ(render(&mint_generator_jpeg, b.data, b.len, &lim,
+				 &whole), 0);
+		for (drop = 1; drop <= 2; drop++) {
+			EXPECT_EQ(render(&mint_generator_jpeg, b.data,
+					 b.len - drop, &lim, &img), 0);
+			EXPECT(same_pixels(&whole, &img));
+			mint_image_release(&img);
+		}
+		mint_image_release(&whole);
+		mint_buf_release(&b);
+	}
+}
+
+/*
+ * Every shorter prefix has lost image data and is refused: one byte
+ * before EOI, inside the last scan, at a restart marker, and between two
+ * scans (see test_jpeg_cut_between_scans).
+ */
+static void test_jpeg_cut_in_scan(void)
+{
+	struct mint_buf b;
+	size_t k, cut, end;
+
+	for (k = 0; k < sizeof(eoi_kinds) / sizeof(eoi_kinds[0]); k++) {
+		write_eoi_kind(&eoi_kinds[k], &b);
+		REQUIRE(b.len > 4);
+		end = b.len - 2;
+		for (cut = 0; cut < end; cut++)
+			if (render_quiet(&mint_generator_jpeg, b.data, cut,
+					 &lim) != -EINVAL)
+				break;
+		EXPECT_EQ(cut, end);
+		mint_buf_release(&b);
+	}
+}
+
+/*
+ * A file of several scans cut between two of them, at the next scan's
+ * tables or its SOS, or after the 0xff of either: libjpeg would show a
+ * picture with the later scans missing (blurred, or without colour). That
+ * is lost image data, not a lost marker: refused, as jpeg.c explains.
+ */
+static void test_jpeg_cut_between_scans(void)
+{
+	static const unsigned flags[] = {
+		JW_PROGRESSIVE, JW_SCANS, JW_PROGRESSIVE | JW_RESTART,
+	};
+	struct mint_buf b;
+	size_t at[64], n, i, f, scans, tried;
+
+	for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+		mint_buf_init(&b, 0);
+		write_jpeg(JCS_RGB, JCS_YCbCr, flags[f], &b);
+		n = jpeg_markers(&b, at, 64);
+		REQUIRE(n > 1 && b.data[at[n - 1] + 1] == 0xd9);
+		scans = tried = 0;
+		for (i = 0; i + 1 < n; i++) {
+			/* After a scan, before EOI: a table or the next SOS */
+			if (scans) {
+				EXPECT_EQ(render_quiet(&mint_generator_jpeg,
+						       b.data, at[i], &lim),
+					  -EINVAL);
+				EXPECT_EQ(render_quiet(&mint_generator_jpeg,
+						       b.data, at[i] + 1,
+						       &lim), -EINVAL);
+				tried++;
+			}
+			if (b.data[at[i] + 1] == 0xda)
+				scans++;
+		}
+		EXPECT(scans >= 3);
+		EXPECT(tried >= scans - 1);
+		mint_buf_release(&b);
+	}
+}
+
+/*
+ * Arithmetic coding reads zeros at a marker without a warning, so a cut
+ * in its last scan looks like a missing EOI: without EOI it stays refused.
+ */
+static void test_jpeg_no_eoi_arithmetic(void)
+{
+	struct mint_image img;
+	struct mint_buf b = MINT_BUF_INIT;
+
+	write_jpeg(JCS_RGB, JCS_YCbCr, JW_ARITH, &b);
+	REQUIRE(b.len > 4);
+	EXPECT_EQ(render(&mint_generator_jpeg, b.data, b.len, &lim, &img), 0);
+	mint_image_release(&img);
+	EXPECT_EQ(render_quiet(&mint_generator_jpeg, b.data, b.len - 2, &lim),
+		  -EINVAL);
+	mint_buf_release(&b);
+}
+
+/*
+ * Junk between two scans is corrupt data libjpeg warns about and gets
+ * through: accepted in a whole file, as before; without EOI as well, the
+ * missing marker is no longer the only defect, and the file is refused.
+ */
+static void test_jpeg_no_eoi_and_corrupt(void)
+{
+	uint8_t junk[32];
+	struct mint_image img;
+	struct mint_buf b = MINT_BUF_INIT, c = MINT_BUF_INIT;
+	size_t at[64], n, i;
+
+	memset(junk, 0x55, sizeof(junk));
+	write_jpeg(JCS_RGB, JCS_YCbCr, JW_PROGRESSIVE, &b);
+	n = jpeg_markers(&b, at, 64);
+	for (i = 0; i < n && b.data[at[i] + 1] != 0xda; i++)
+		;
+	REQUIRE(i + 2 < n);
+	i++;	/* the marker after the first scan */
+	EXPECT_EQ(mint_buf_append(&c, b.data, at[i]), 0);
+	EXPECT_EQ(mint_buf_append(&c, junk, sizeof(junk)), 0);
+	EXPECT_EQ(mint_buf_append(&c, b.data + at[i], b.len - at[i]), 0);
+	EXPECT_EQ(render(&mint_generator_jpeg, c.data, c.len, &lim, &img), 0);
+	mint_image_release(&img);
+	EXPECT_EQ(render_quiet(&mint_generator_jpeg, c.data, c.len - 2, &lim),
+		  -EINVAL);
+	mint_buf_release(&c);
+	mint_buf_release(&b);
+}
 
 /* ---- WebP flavours ---- */
 
@@ -598,27 +830,31 @@ static void encode_rgb(enum mint_format fmt, struct mint_buf *b)
 	mint_image_release(&img);
 }
 
-/* Every prefix of a valid file is refused as malformed. */
+/*
+ * Every prefix of a valid file is refused as malformed, but a JPEG's that
+ * lack only (part of) the EOI marker (test_jpeg_no_eoi).
+ */
 static void test_truncated(void)
 {
 	struct mint_buf b;
-	size_t cut, step;
+	size_t cut, step, end;
 	int f;
 
 	for (f = 0; f < MINT_FMT_COUNT; f++) {
 		encode_rgb(f, &b);
-		REQUIRE(b.len > 0);
+		REQUIRE(b.len > 2);
+		end = f == MINT_FMT_JPEG ? b.len - 2 : b.len;
 		step = b.len / 300 + 1;
-		for (cut = 0; cut < b.len; cut += cut < 64 ? 1 : step)
+		for (cut = 0; cut < end; cut += cut < 64 ? 1 : step)
 			if (render_quiet(gens[f], b.data, cut, &lim) != -EINVAL)
 				break;
-		EXPECT(cut >= b.len);
-		EXPECT_EQ(render_quiet(gens[f], b.data, b.len - 1, &lim),
+		EXPECT(cut >= end);
+		EXPECT_EQ(render_quiet(gens[f], b.data, end - 1, &lim),
 			  -EINVAL);
 		mint_buf_release(&b);
 	}
 	b = (struct mint_buf)MINT_BUF_INIT;
-	write_jpeg(JCS_RGB, JCS_YCbCr, 1, &b);
+	write_jpeg(JCS_RGB, JCS_YCbCr, JW_PROGRESSIVE, &b);
 	EXPECT_EQ(render_quiet(&mint_generator_jpeg, b.data, b.len * 2 / 3,
 			       &lim), -EINVAL);
 	mint_buf_release(&b);
@@ -784,6 +1020,13 @@ CHECK_MAIN(CHECK_CASE(test_format_ext), CHECK_CASE(test_png_rgb),
 	   CHECK_CASE(test_jpeg_progressive),
 	   CHECK_CASE(test_jpeg_gray_progressive),
 	   CHECK_CASE(test_jpeg_adobe_cmyk), CHECK_CASE(test_jpeg_adobe_ycck),
+	   CHECK_CASE(test_jpeg_restart),
+	   CHECK_CASE(test_jpeg_scan_per_component),
+	   CHECK_CASE(test_jpeg_arithmetic), CHECK_CASE(test_jpeg_no_eoi),
+	   CHECK_CASE(test_jpeg_cut_in_scan),
+	   CHECK_CASE(test_jpeg_cut_between_scans),
+	   CHECK_CASE(test_jpeg_no_eoi_arithmetic),
+	   CHECK_CASE(test_jpeg_no_eoi_and_corrupt),
 	   CHECK_CASE(test_webp_lossless_rgb),
 	   CHECK_CASE(test_webp_lossless_rgba), CHECK_CASE(test_webp_animated),
 	   CHECK_CASE(test_truncated), CHECK_CASE(test_garbage),
