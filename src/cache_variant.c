@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "cache.h"
 #include "variant.h"
 
 struct make_args {

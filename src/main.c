@@ -20,6 +20,7 @@
 
 #include "cache.h"
 #include "cmdline.h"
+#include "ctx.h"
 #include "fs.h"
 #include "generator.h"
 #include "log.h"

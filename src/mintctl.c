@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "cmdline.h"
+#include "ctx.h"
 #include "generator.h"
 #include "log.h"
 #include "store.h"

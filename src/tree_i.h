@@ -8,7 +8,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "cache.h"
+#include "ctx.h"
 #include "tree.h"
+#include "variant.h"
 
 /*
  * Inode numbers: fixed for the three top directories; derived from the

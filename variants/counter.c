@@ -18,6 +18,7 @@
 
 #include <cairo.h>
 
+#include "counter.h"
 #include "variant.h"
 
 #define COUNTER_COPIES 10

@@ -8,7 +8,7 @@
 #include "check.h"
 #include "encode.h"
 #include "generator.h"
-#include "variant.h"
+#include "../../variants/counter.h"
 
 static void fill(struct mint_image *img)
 {

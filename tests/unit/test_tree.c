@@ -11,10 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "check.h"
+#include "ctx.h"
 #include "encode.h"
 #include "generator.h"
 #include "log.h"
+#include "store.h"
 #include "tree.h"
 
 struct fixture {
