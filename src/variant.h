@@ -7,9 +7,12 @@
  * (Images/<name>/<folder>/) holding `copies` files per format:
  *   copies == 1:  <stem>.png  <stem>.jpeg  <stem>.webp
  *   copies  > 1:  <stem>_0.png ... <stem>_<copies-1>.webp
- * Deterministic variants are listed wrapped in the cache
- * (mint_variant_cached), which keeps the interface: the wrapper is a
- * variant whose make() asks the cache and, on a miss, the inner variant.
+ *
+ * A variant states what it supports as flags in its own struct: `cached`
+ * (deterministic, made once and kept in the cache) and `per_open` (new
+ * bytes on every open). The tree
+ * makes every file through mint_variant_make(), which honours them, so a
+ * variant's make() only makes.
  *
  * Threads: make() runs on many threads at once and must hold no state of
  * its own outside the source and the cache (source.h).
@@ -29,46 +32,40 @@ struct mint_variant {
 	unsigned copies;
 
 	/*
-	 * MUST: nonzero if every open yields new bytes. Such files are read
-	 * with direct I/O and never cached; every generation of one (source,
-	 * format) has the same length, so stat() stays true.
+	 * MAY: nonzero if make() is deterministic (one source, format and copy
+	 * always give the same bytes): mint_variant_make() then makes each
+	 * file once and keeps it in the cache, however many threads ask.
+	 * 0: every mint_variant_make() calls make().
+	 */
+	int cached;
+
+	/*
+	 * MAY: nonzero if every open yields new bytes. Such files are read
+	 * with direct I/O and never cached whole, even if `cached` is set;
+	 * every generation of one (source, format) has the same length, so
+	 * stat() stays true.
 	 */
 	int per_open;
 
 	/*
 	 * MUST: make the content of copy `index` in `fmt`. 0 and a reference
-	 * in *out (caller unrefs), or -errno. `self` is this struct, so
-	 * wrappers find what they wrap.
+	 * in *out (caller unrefs), or -errno. `self` is this struct. Called
+	 * by mint_variant_make(), which does the caching.
 	 */
 	int (*make)(const struct mint_variant *self, struct mint_source *src,
 		    enum mint_format fmt, unsigned index,
 		    struct mint_content **out);
 };
 
-/* A deterministic variant wrapped in the cache (see cache_variant.c). */
-struct mint_variant_cached {
-	struct mint_variant variant;	/* first: what the tree sees */
-	const struct mint_variant *inner;
-};
-
-int mint_variant_cached_make(const struct mint_variant *self,
-			     struct mint_source *src, enum mint_format fmt,
-			     unsigned index, struct mint_content **out);
-
 /*
- * Wrap the deterministic variant `v` in the cache, as a static initialiser.
- * C does not let an initialiser read v's fields, so its folder name and
- * copies are repeated here; the registry's unit test checks they agree.
+ * The content of copy `index` of `v` in `fmt`, as the tree serves it: for
+ * a cached variant from the cache under "<src key>:<folder>:<ext>:<index>"
+ * (made once, single flight: variant.c), else from a new make(). 0 and a
+ * reference in *out (caller unrefs), or make()'s -errno.
  */
-#define MINT_VARIANT_CACHED(v, folder, ncopies) {			\
-	.variant = {							\
-		.name = (folder),					\
-		.copies = (ncopies),					\
-		.per_open = 0,						\
-		.make = mint_variant_cached_make,			\
-	},								\
-	.inner = &(v),							\
-}
+int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
+		      enum mint_format fmt, unsigned index,
+		      struct mint_content **out);
 
 /* NULL-terminated table, in folder listing order. */
 extern const struct mint_variant *const mint_variants[];

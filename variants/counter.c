@@ -8,7 +8,7 @@
  * large as fits. The digit is drawn with cairo and DejaVu Sans Bold (found
  * through fontconfig) into a small surface of the box's size, which is
  * copied onto a copy of the pixels; the rest of the image is untouched.
- * Deterministic: listed wrapped in the cache.
+ * Deterministic, so flagged cached: each copy is drawn once per format.
  */
 #include <errno.h>
 #include <math.h>
@@ -153,6 +153,6 @@ static int counter_make(const struct mint_variant *self,
 const struct mint_variant mint_variant_counter = {
 	.name = "counter",
 	.copies = COUNTER_COPIES,
-	.per_open = 0,
+	.cached = 1,
 	.make = counter_make,
 };
