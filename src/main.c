@@ -26,6 +26,7 @@
 #include "log.h"
 #include "store.h"
 #include "tree.h"
+#include "variant.h"
 
 #define DEFAULT_CACHE (256ULL << 20)
 
@@ -361,6 +362,7 @@ int main(int argc, char *argv[])
 out:
 	mint_tree_free(tree);
 	mint_generators_cleanup();
+	mint_variants_cleanup();
 	mint_cache_free(ctx.cache);
 	mint_store_close(ctx.store);
 	free(store_dir);

@@ -39,6 +39,7 @@
 #include "log.h"
 #include "store.h"
 #include "tree.h"
+#include "variant.h"
 
 #define CTL_CACHE (64ULL << 20)
 #define EX_FAIL 1
@@ -535,6 +536,7 @@ int main(int argc, char **argv)
 		rc = dispatch(&c, argc - optind, argv + optind);
 	mint_tree_free(c.tree);
 	mint_generators_cleanup();
+	mint_variants_cleanup();
 	mint_cache_free(c.ctx.cache);
 	mint_store_close(c.ctx.store);
 	free(c.store_dir);

@@ -69,3 +69,12 @@ const struct mint_variant *mint_variant_find(const char *name)
 			return *v;
 	return NULL;
 }
+
+void mint_variants_cleanup(void)
+{
+	const struct mint_variant *const *v;
+
+	for (v = mint_variants; *v; v++)
+		if ((*v)->cleanup)
+			(*v)->cleanup();
+}

@@ -55,6 +55,13 @@ struct mint_variant {
 	int (*make)(const struct mint_variant *self, struct mint_source *src,
 		    enum mint_format fmt, unsigned index,
 		    struct mint_content **out);
+
+	/*
+	 * MAY: free what the libraries behind this variant keep for the life
+	 * of the process (font caches), once no make() can run. NULL: there
+	 * is nothing to free.
+	 */
+	void (*cleanup)(void);
 };
 
 /*
@@ -72,6 +79,13 @@ extern const struct mint_variant *const mint_variants[];
 
 /* The variant whose folder is `name`, or NULL. */
 const struct mint_variant *mint_variant_find(const char *name);
+
+/*
+ * Run every variant's cleanup; at exit, after the last make() and after
+ * mint_generators_cleanup() (a cleanup may reset what a library keeps for
+ * the whole process: see variants/counter.c).
+ */
+void mint_variants_cleanup(void);
 
 /* Each variant, defined in its own file under variants/. */
 extern const struct mint_variant mint_variant_original;

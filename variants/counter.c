@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #include "counter.h"
 #include "variant.h"
@@ -150,9 +151,24 @@ static int counter_make(const struct mint_variant *self,
 	return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * cairo and fontconfig keep the font draw_box() selects for the life of
+ * the process. Neither reset is the counter's alone: each frees what the
+ * library keeps for every caller in the process, so it runs once no cairo
+ * or fontconfig object is held anywhere (mint_variants_cleanup() runs
+ * after mint_generators_cleanup()). Both are harmless when repeated, so
+ * the text generator may reset the same libraries in its own cleanup.
+ */
+static void counter_cleanup(void)
+{
+	cairo_debug_reset_static_data();
+	FcFini();
+}
+
 const struct mint_variant mint_variant_counter = {
 	.name = "counter",
 	.copies = COUNTER_COPIES,
 	.cached = 1,
 	.make = counter_make,
+	.cleanup = counter_cleanup,
 };

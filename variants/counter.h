@@ -3,7 +3,8 @@
  * it can be tested on pixels alone (tests/unit/test_counter.c).
  *
  * Threads: any number of draws may run at once. They fill cairo's font
- * caches, which live as long as the process: see mint_generators_cleanup().
+ * caches, which live as long as the process: the counter's cleanup frees
+ * them (mint_variants_cleanup()).
  */
 #ifndef MINT_COUNTER_H
 #define MINT_COUNTER_H
