@@ -40,8 +40,10 @@ LIBS := $(PKG_LIBS) -lm -pthread
 # mintctl.c the same core as a command without FUSE.
 FUSE_SRC := src/fs.c src/main.c
 CTL_SRC := $(wildcard src/mintctl.c)
+# A variant of several files has a folder of its own under variants/.
 CORE_SRC := $(filter-out $(FUSE_SRC) $(CTL_SRC),$(wildcard src/*.c)) \
-	$(wildcard generators/*.c) $(wildcard variants/*.c)
+	$(wildcard generators/*.c) $(wildcard variants/*.c) \
+	$(wildcard variants/*/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 FUSE_OBJ := $(FUSE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

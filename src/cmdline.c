@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cache.h"
 #include "cmdline.h"
 #include "generator.h"
+#include "store.h"
+#include "variant.h"
 
 #define DEFAULT_CACHE (256ULL << 20)
 
@@ -101,6 +104,7 @@ void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree)
 {
 	mint_tree_free(tree);
 	mint_generators_cleanup();
+	mint_variants_cleanup();
 	mint_cache_free(ctx->cache);
 	mint_store_close(ctx->store);
 	ctx->cache = NULL;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctx.h"
 #include "tree.h"
 
 #define MINT_VERSION "0.1.0"

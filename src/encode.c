@@ -192,6 +192,8 @@ struct jpeg_wctx {
 	struct jpeg_destination_mgr dest;
 	jmp_buf jmp;
 	struct mint_buf *out;
+	mint_jpeg_tune_fn tune;		/* the caller's changes, or NULL */
+	void *tune_arg;
 	int err;
 };
 
@@ -260,7 +262,7 @@ static void flatten_row(const uint8_t *in, uint8_t *out, uint32_t w)
 }
 
 static void jpeg_set_params(j_compress_ptr cinfo,
-			    const struct mint_image *img, unsigned restart)
+			    const struct mint_image *img)
 {
 	cinfo->image_width = img->width;
 	cinfo->image_height = img->height;
@@ -278,7 +280,6 @@ static void jpeg_set_params(j_compress_ptr cinfo,
 	/* standard Huffman tables, slow-exact DCT: also the defaults */
 	cinfo->optimize_coding = FALSE;
 	cinfo->dct_method = JDCT_ISLOW;
-	cinfo->restart_interval = restart;
 }
 
 /*
@@ -287,8 +288,7 @@ static void jpeg_set_params(j_compress_ptr cinfo,
  */
 static int jpeg_write_all(struct jpeg_wctx *ctx,
 			    struct jpeg_compress_struct *cinfo,
-			    const struct mint_image *img, uint8_t *rgb,
-			    unsigned restart)
+			    const struct mint_image *img, uint8_t *rgb)
 {
 	JSAMPROW row;
 
@@ -304,7 +304,9 @@ static int jpeg_write_all(struct jpeg_wctx *ctx,
 	}
 	jpeg_create_compress(cinfo);
 	cinfo->dest = &ctx->dest;
-	jpeg_set_params(cinfo, img, restart);
+	jpeg_set_params(cinfo, img);
+	if (ctx->tune)
+		ctx->tune(cinfo, ctx->tune_arg);
 	jpeg_start_compress(cinfo, TRUE);
 	while (cinfo->next_scanline < cinfo->image_height) {
 		row = img->pixels + cinfo->next_scanline * img->stride;
@@ -321,11 +323,12 @@ static int jpeg_write_all(struct jpeg_wctx *ctx,
 
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out)
 {
-	return mint_encode_jpeg_restart(img, 0, out);
+	return mint_encode_jpeg_tuned(img, NULL, NULL, out);
 }
 
-int mint_encode_jpeg_restart(const struct mint_image *img, unsigned restart,
-			     struct mint_buf *out)
+int mint_encode_jpeg_tuned(const struct mint_image *img,
+			   mint_jpeg_tune_fn tune, void *arg,
+			   struct mint_buf *out)
 {
 	struct jpeg_compress_struct cinfo;
 	struct jpeg_wctx ctx;
@@ -345,7 +348,9 @@ int mint_encode_jpeg_restart(const struct mint_image *img, unsigned restart,
 	memset(&cinfo, 0, sizeof(cinfo));
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.out = out;
-	rc = jpeg_write_all(&ctx, &cinfo, img, rgb, restart);
+	ctx.tune = tune;
+	ctx.tune_arg = arg;
+	rc = jpeg_write_all(&ctx, &cinfo, img, rgb);
 	free(rgb);
 	if (rc)
 		out->len = start;

@@ -52,12 +52,23 @@ int mint_encode_png(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);
 
+struct jpeg_compress_struct;
+
 /*
- * mint_encode_jpeg with a restart marker every `restart` MCUs (0: none):
- * the same quality, sampling, DCT and standard Huffman tables, so pixels
- * decode exactly as mint_encode_jpeg's do.
+ * Called by mint_encode_jpeg_tuned() on libjpeg's compressor once our
+ * settings are made and before compression starts, to change what one
+ * caller needs (always_random's restart markers). It may call libjpeg:
+ * an error there fails the encode as any other does.
  */
-int mint_encode_jpeg_restart(const struct mint_image *img, unsigned restart,
-			     struct mint_buf *out);
+typedef void (*mint_jpeg_tune_fn)(struct jpeg_compress_struct *cinfo,
+				  void *arg);
+
+/*
+ * mint_encode_jpeg with tune(cinfo, arg) applied to its settings; `tune`
+ * NULL is mint_encode_jpeg. The same results.
+ */
+int mint_encode_jpeg_tuned(const struct mint_image *img,
+			   mint_jpeg_tune_fn tune, void *arg,
+			   struct mint_buf *out);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * image.c - allocation and limits of the pixel buffer (see image.h).
+ * image.c - allocation and limits of the pixel buffer (image.h; the limits
+ * and mint_image_check are declared in ctx.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "image.h"
 
 int mint_image_check(const struct mint_limits *lim, uint64_t w, uint64_t h)

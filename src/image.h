@@ -1,6 +1,6 @@
 /*
  * image.h - the one pixel-buffer type every generator produces and every
- * variant consumes.
+ * variant consumes. The limits that bound it are in ctx.h.
  *
  * Pixels are 8 bits per channel, RGB (3 channels) or RGBA (4 channels, not
  * premultiplied), rows top to bottom, each row `stride` bytes apart
@@ -20,26 +20,6 @@ struct mint_image {
 	size_t stride;
 	uint8_t *pixels;	/* owned by the image */
 };
-
-/* Limits applied to untrusted input before anything is allocated. */
-struct mint_limits {
-	uint64_t max_pixels;	/* width * height, default 100 megapixels */
-	uint64_t max_text;	/* bytes of a text original */
-	uint64_t max_handles;	/* bytes all per-open contents may own */
-	uint64_t max_file;	/* bytes of one original in Image Manager */
-};
-
-#define MINT_DEFAULT_MAX_PIXELS (100ULL * 1000 * 1000)
-#define MINT_DEFAULT_MAX_TEXT (64ULL * 1024 * 1024)
-#define MINT_DEFAULT_MAX_HANDLES (1024ULL * 1024 * 1024)
-#define MINT_DEFAULT_MAX_FILE (4ULL * 1024 * 1024 * 1024)
-#define MINT_MAX_SIDE 65535u
-
-/*
- * Check w x h against the limits in 64-bit arithmetic: 0, -EINVAL for a zero
- * or absurd side, -EFBIG above max_pixels.
- */
-int mint_image_check(const struct mint_limits *lim, uint64_t w, uint64_t h);
 
 /*
  * Allocate a w x h image of `channels` channels, pixels zeroed.

@@ -60,7 +60,7 @@ static int vfile_size(struct mint_node *n, uint64_t *size)
 		 mint_encode_versions());
 	if (!mint_store_size_get(n->tree->ctx->store, n->orig.hash, key, size))
 		return 0;
-	rc = n->variant->make(n->variant, &src, n->fmt, n->copy, &c);
+	rc = mint_variant_make(n->variant, &src, n->fmt, n->copy, &c);
 	if (rc)
 		return rc;
 	*size = c->size;
@@ -163,8 +163,8 @@ static int vfile_open(struct mint_node *n, int flags, struct mint_handle **h,
 		return -ENOMEM;
 	vh->h.type = &vfile_handle_type;
 	vh->h.tree = n->tree;
-	rc = n->variant->make(n->variant, &src, n->fmt, n->copy,
-			      &vh->content);
+	rc = mint_variant_make(n->variant, &src, n->fmt, n->copy,
+			       &vh->content);
 	if (rc) {
 		free(vh);
 		return rc;

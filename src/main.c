@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "ctx.h"
 #include "fs.h"
 #include "log.h"
 

@@ -35,6 +35,7 @@
 #include "cmdline.h"
 #include "log.h"
 #include "tree.h"
+#include "variant.h"
 
 #define CTL_CACHE (64ULL << 20)
 #define EX_FAIL 1

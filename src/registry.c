@@ -16,15 +16,10 @@ const struct mint_generator *const mint_generators[] = {
 	NULL,
 };
 
-static const struct mint_variant_cached original_cached =
-	MINT_VARIANT_CACHED(mint_variant_original, "original", 1);
-static const struct mint_variant_cached counter_cached =
-	MINT_VARIANT_CACHED(mint_variant_counter, "counter", 10);
-
 const struct mint_variant *const mint_variants[] = {
-	&original_cached.variant,
-	&mint_variant_always_random,	/* per open: never cached whole */
-	&counter_cached.variant,
+	&mint_variant_original,
+	&mint_variant_always_random,
+	&mint_variant_counter,
 	NULL,
 };
 
@@ -73,4 +68,13 @@ const struct mint_variant *mint_variant_find(const char *name)
 		if (!strcmp((*v)->name, name))
 			return *v;
 	return NULL;
+}
+
+void mint_variants_cleanup(void)
+{
+	const struct mint_variant *const *v;
+
+	for (v = mint_variants; *v; v++)
+		if ((*v)->cleanup)
+			(*v)->cleanup();
 }

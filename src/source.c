@@ -1,14 +1,15 @@
 /*
- * source.c - an original's pixels, decoded once and shared (variant.h).
+ * source.c - an original's pixels, decoded once and shared (source.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "generator.h"
 #include "log.h"
-#include "variant.h"
+#include "source.h"
 
 void mint_source_init(struct mint_source *src, struct mint_ctx *ctx,
 		      const char *name, const char *hash)

@@ -30,11 +30,11 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
-#include "variant.h"
 
 #define MINT_DIR_MANAGER "Image Manager"
 #define MINT_DIR_IMAGES "Images"
 
+struct mint_ctx;
 struct mint_tree;
 struct mint_handle;
 

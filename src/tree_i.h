@@ -10,7 +10,10 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "cache.h"
+#include "ctx.h"
 #include "tree.h"
+#include "variant.h"
 
 /*
  * Inode numbers: fixed for the three top directories; derived from the

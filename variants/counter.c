@@ -8,7 +8,7 @@
  * large as fits. The digit is drawn with cairo and DejaVu Sans Bold (found
  * through fontconfig) into a small surface of the box's size, which is
  * copied onto a copy of the pixels; the rest of the image is untouched.
- * Deterministic: listed wrapped in the cache.
+ * Deterministic, so flagged cached: each copy is drawn once per format.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
+#include "counter.h"
 #include "variant.h"
 
 #define COUNTER_COPIES 10
@@ -149,9 +151,24 @@ static int counter_make(const struct mint_variant *self,
 	return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * cairo and fontconfig keep the font draw_box() selects for the life of
+ * the process. Neither reset is the counter's alone: each frees what the
+ * library keeps for every caller in the process, so it runs once no cairo
+ * or fontconfig object is held anywhere (mint_variants_cleanup() runs
+ * after mint_generators_cleanup()). Both are harmless when repeated, so
+ * the text generator may reset the same libraries in its own cleanup.
+ */
+static void counter_cleanup(void)
+{
+	cairo_debug_reset_static_data();
+	FcFini();
+}
+
 const struct mint_variant mint_variant_counter = {
 	.name = "counter",
 	.copies = COUNTER_COPIES,
-	.per_open = 0,
+	.cached = 1,
 	.make = counter_make,
+	.cleanup = counter_cleanup,
 };

@@ -1,6 +1,6 @@
 /*
  * original.c - the original variant: the original's pixels encoded in each
- * format, unchanged. Deterministic; listed wrapped in the cache.
+ * format, unchanged. Deterministic, so flagged cached: made once per file.
  */
 #include <errno.h>
 
@@ -35,6 +35,6 @@ static int original_make(const struct mint_variant *self,
 const struct mint_variant mint_variant_original = {
 	.name = "original",
 	.copies = 1,
-	.per_open = 0,
+	.cached = 1,
 	.make = original_make,
 };

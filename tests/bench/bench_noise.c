@@ -18,7 +18,7 @@
 
 #include "encode.h"
 #include "generator.h"
-#include "noise.h"
+#include "../../variants/always_random/noise.h"
 
 static double now_us(void)
 {

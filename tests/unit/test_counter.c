@@ -9,6 +9,7 @@
 #include "encode.h"
 #include "generator.h"
 #include "variant.h"
+#include "../../variants/counter.h"
 
 static void fill(struct mint_image *img)
 {
@@ -135,6 +136,7 @@ static void test_encoded_copies_decode(void)
 	mint_image_release(&out);
 	mint_image_release(&src);
 	mint_generators_cleanup();
+	mint_variants_cleanup();
 }
 
 CHECK_MAIN(CHECK_CASE(test_sizes),

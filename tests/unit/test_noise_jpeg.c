@@ -1,12 +1,13 @@
 /*
- * test_noise_jpeg.c - always_random's JPEG splice (src/noise_jpeg.c): every
- * make has exactly prep->size bytes, decodes without a single libjpeg
- * warning, matches the original variant (mint_encode_jpeg) pixel for pixel
- * outside the 16x16 square (and the fancy-upsampling fringe next to it),
- * and has fresh noise inside. Also checks the premise of the splice (MCU 0
- * encodes alone to the bytes it has in the whole image) and prints, without
- * asserting, what prepare and make cost against the rejected designs
- * (restart every MCU, every MCU row). All images are made here.
+ * test_noise_jpeg.c - always_random's JPEG splice
+ * (variants/always_random/noise_jpeg.c): every make has exactly prep->size
+ * bytes, decodes without a single libjpeg warning, matches the original
+ * variant (mint_encode_jpeg) pixel for pixel outside the 16x16 square (and
+ * the fancy-upsampling fringe next to it), and has fresh noise inside. Also
+ * checks the premise of the splice (MCU 0 encodes alone to the bytes it has
+ * in the whole image) and prints, without asserting, what prepare and make
+ * cost against the rejected designs (restart every MCU, every MCU row). All
+ * images are made here.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -23,7 +24,7 @@
 #include "content.h"
 #include "encode.h"
 #include "generator.h"
-#include "noise.h"
+#include "../../variants/always_random/noise.h"
 
 #define MAKES 300
 #define SQ MINT_NOISE_SIDE

@@ -1,10 +1,10 @@
 /*
- * test_noise_png.c - always_random's PNG splice (src/noise_png.c): every
- * make has exactly prep->size bytes, passes a chunk-by-chunk CRC and
- * Adler-32 check of our own and libpng's decoder (generators/png.c), is
- * the original pixel for pixel outside the 16x16 square, and has fresh
- * noise inside it. Also prints (not asserts) what prepare and make cost.
- * All images are made here.
+ * test_noise_png.c - always_random's PNG splice
+ * (variants/always_random/noise_png.c): every make has exactly prep->size
+ * bytes, passes a chunk-by-chunk CRC and Adler-32 check of our own and
+ * libpng's decoder (generators/png.c), is the original pixel for pixel
+ * outside the 16x16 square, and has fresh noise inside it. Also prints (not
+ * asserts) what prepare and make cost. All images are made here.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,7 +21,7 @@
 #include "content.h"
 #include "encode.h"
 #include "generator.h"
-#include "noise.h"
+#include "../../variants/always_random/noise.h"
 
 #define MAKES 200
 #define SQ MINT_NOISE_SIDE

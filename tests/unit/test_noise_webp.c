@@ -1,10 +1,11 @@
 /*
- * test_noise_webp.c - always_random for WebP (src/noise_webp.c): every
- * make() is exactly prep->size bytes, a well-formed extended WebP that
- * libwebp and our generator decode to the original's size, different from
- * every other make, noisy in the square and close to the original variant
- * outside it (the bounds in docs/ALWAYS_RANDOM-webp.md); the pool worker
- * dies cleanly with its prep. Prints make() times at 1680x1050.
+ * test_noise_webp.c - always_random for WebP
+ * (variants/always_random/noise_webp.c): every make() is exactly prep->size
+ * bytes, a well-formed extended WebP that libwebp and our generator decode
+ * to the original's size, different from every other make, noisy in the
+ * square and close to the original variant outside it (the bounds in
+ * docs/ALWAYS_RANDOM-webp.md); the pool worker dies cleanly with its prep.
+ * Prints make() times at 1680x1050.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,7 +21,7 @@
 #include "check.h"
 #include "encode.h"
 #include "generator.h"
-#include "noise.h"
+#include "../../variants/always_random/noise.h"
 
 #define DRAWS 200
 #define SQ MINT_NOISE_SIDE

@@ -11,11 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "check.h"
+#include "ctx.h"
 #include "encode.h"
 #include "generator.h"
 #include "log.h"
+#include "store.h"
 #include "tree.h"
+#include "variant.h"
 
 struct fixture {
 	char dir[64];
@@ -47,6 +51,7 @@ static void teardown(struct fixture *f)
 	mint_cache_free(f->ctx.cache);
 	mint_store_close(f->ctx.store);
 	mint_generators_cleanup();
+	mint_variants_cleanup();
 	f->dir[strlen(f->dir) - 2] = '\0';
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd))

@@ -151,6 +151,22 @@ static void put_noise(struct mint_image *strip, const uint8_t *noise,
 	}
 }
 
+static void set_restart(struct jpeg_compress_struct *cinfo, void *arg)
+{
+	cinfo->restart_interval = *(const unsigned *)arg;
+}
+
+/*
+ * mint_encode_jpeg with a restart marker every `restart` MCUs: the same
+ * quality, sampling, DCT and standard Huffman tables, so pixels decode
+ * exactly as mint_encode_jpeg's do. Appends to `out`; 0 or -errno.
+ */
+static int encode_restart(const struct mint_image *img, unsigned restart,
+			  struct mint_buf *out)
+{
+	return mint_encode_jpeg_tuned(img, set_restart, &restart, out);
+}
+
 /*
  * Encode p->strip with `noise` in its corner into `buf` (emptied first)
  * and find its segment 0, the one restart interval. 0 or -errno.
@@ -163,7 +179,7 @@ static int encode_strip(const struct jpeg_prep *p, struct mint_image *strip,
 
 	put_noise(strip, noise, p->sw, p->sh);
 	buf->len = 0;
-	rc = mint_encode_jpeg_restart(strip, p->k, buf);
+	rc = encode_restart(strip, p->k, buf);
 	return rc ? rc : find_segment0(buf->data, buf->len, l);
 }
 
@@ -240,7 +256,7 @@ int mint_noise_jpeg_prepare(const struct mint_image *img,
 	if (!rc)
 		rc = measure_bound(p, &p->bound);
 	if (!rc)
-		rc = mint_encode_jpeg_restart(img, p->k, &buf);
+		rc = encode_restart(img, p->k, &buf);
 	if (!rc)
 		rc = find_segment0(buf.data, buf.len, &l);
 	/* COM's length field is 16 bits and counts itself. */

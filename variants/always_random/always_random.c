@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "noise.h"
+#include "cache.h"
 #include "variant.h"
 
 struct prep_args {

@@ -37,7 +37,7 @@
 #include "log.h"
 #include "noise.h"
 
-#define WEBP_QUALITY 80		/* the original variant's (encode.c) */
+#define WEBP_QUALITY 80		/* the original variant's (src/encode.c) */
 #define NOISE_METHOD 0		/* libwebp's fastest */
 #define EST_DRAWS 8
 #define MAX_TRIES 8

@@ -64,8 +64,8 @@ int mint_noise_prepare(enum mint_format fmt, const struct mint_image *img,
  */
 int mint_noise_make(struct mint_noise_prep *prep, struct mint_content **out);
 
-/* Per format, in src/noise_png.c, src/noise_jpeg.c, src/noise_webp.c;
- * mint_noise_prepare/make dispatch on fmt (src/noise.c). */
+/* Per format, in noise_png.c, noise_jpeg.c, noise_webp.c next to this
+ * header; mint_noise_prepare/make dispatch on fmt (noise.c). */
 int mint_noise_png_prepare(const struct mint_image *img,
 			   struct mint_noise_prep **out);
 int mint_noise_png_make(struct mint_noise_prep *prep,
