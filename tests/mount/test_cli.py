@@ -1,6 +1,7 @@
 """The command line: one clear line and a non-zero exit for every mistake."""
 import os
 import subprocess
+import tempfile
 
 import pytest
 
@@ -8,8 +9,14 @@ from conftest import MINTFS
 
 
 def run(*args, timeout=20):
-    return subprocess.run([MINTFS, *args], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    """mintfs with an empty HOME of its own: a run without --store must
+    neither touch nor be refused by the store of whoever runs the tests."""
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, HOME=home)
+        env.pop("XDG_DATA_HOME", None)
+        return subprocess.run([MINTFS, *args], capture_output=True,
+                              text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, env=env)
 
 
 def one_line_error(r):

@@ -420,6 +420,53 @@ static void size_is_stable(void)
 	mint_image_release(&src);
 }
 
+/*
+ * A 1x1 picture has one pixel of noise, which JPEG's quantization maps to
+ * few values: the nonce in the padding keeps every file byte-unique.
+ */
+static int cmp_bytes(const void *a, const void *b)
+{
+	return memcmp(*(uint8_t *const *)a, *(uint8_t *const *)b, 64);
+}
+
+static void tiny_files_are_unique(void)
+{
+	enum { N = 2000 };
+	struct mint_noise_prep *prep;
+	struct mint_content *c;
+	struct mint_image src;
+	uint8_t **f;
+	size_t i, dup = 0, com;
+
+	REQUIRE(make_image(&src, 1, 1, 3, 1) == 0);
+	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep) == 0);
+	f = calloc(N, sizeof(*f));
+	REQUIRE(f);
+	for (i = 0; i < N; i++) {
+		REQUIRE(mint_noise_make(prep, &c) == 0);
+		f[i] = content_bytes(c);
+		REQUIRE(f[i] && c->size > 64);
+		mint_content_unref(c);
+	}
+	/* the nonce sits right after the COM header, before SOS */
+	for (i = 0; i + 1 < prep->size && !(f[0][i] == 0xff &&
+					     f[0][i + 1] == 0xfe); i++)
+		;
+	REQUIRE(i + 4 + 64 <= prep->size);
+	com = i + 4;
+	for (i = 0; i < N; i++)
+		memmove(f[i], f[i] + com, 64);
+	qsort(f, N, sizeof(*f), cmp_bytes);
+	for (i = 1; i < N; i++)
+		dup += !memcmp(f[i], f[i - 1], 64);
+	EXPECT_EQ(dup, 0);
+	for (i = 0; i < N; i++)
+		free(f[i]);
+	free(f);
+	mint_obj_unref(&prep->obj);
+	mint_image_release(&src);
+}
+
 /* Holding a make keeps its bytes after the prep is gone. */
 static void make_outlives_prep(void)
 {
@@ -570,6 +617,7 @@ static void bench_photos(void)
 CHECK_MAIN(CHECK_CASE(rgb_300x200_smooth), CHECK_CASE(rgba_300x200_smooth),
 	   CHECK_CASE(rgb_300x200), CHECK_CASE(rgba_300x200),
 	   CHECK_CASE(rgb_1x1), CHECK_CASE(rgba_1x1),
+	   CHECK_CASE(tiny_files_are_unique),
 	   CHECK_CASE(rgb_7x5), CHECK_CASE(rgba_7x5),
 	   CHECK_CASE(rgb_16x16), CHECK_CASE(rgba_16x16),
 	   CHECK_CASE(rgb_17x33), CHECK_CASE(rgba_17x33),

@@ -37,6 +37,14 @@
 
 #define MINT_NOISE_SIDE 16
 
+/*
+ * Random bytes each JPEG and WebP make writes at the start of its padding
+ * when there is room for them. Lossy coding can map two noise squares of
+ * a tiny picture (1x1, 7x5) to the same bytes; these keep every file
+ * byte-unique all the same. PNG stores the square losslessly.
+ */
+#define MINT_NOISE_NONCE 16
+
 /* Prepared parts of one (original, format). Opaque to callers. */
 struct mint_noise_prep {
 	struct mint_obj obj;		/* first: cached and refcounted */

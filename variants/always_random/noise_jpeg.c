@@ -308,7 +308,7 @@ int mint_noise_jpeg_make(struct mint_noise_prep *prep,
 	struct mint_segment seg[6];
 	struct jpeg_layout l;
 	uint8_t *own;
-	size_t n = 0, pad;
+	size_t n = 0, pad, nonce;
 	int rc, roll;
 
 	*out = NULL;
@@ -331,7 +331,8 @@ int mint_noise_jpeg_make(struct mint_noise_prep *prep,
 	if (rc)
 		goto out;
 	pad = p->bound - n;
-	own = malloc(COM_HDR + n);
+	nonce = pad >= MINT_NOISE_NONCE ? MINT_NOISE_NONCE : 0;
+	own = malloc(COM_HDR + nonce + n);
 	if (!own) {
 		rc = -ENOMEM;
 		goto out;
@@ -340,14 +341,20 @@ int mint_noise_jpeg_make(struct mint_noise_prep *prep,
 	own[1] = 0xfe;
 	own[2] = (uint8_t)((pad + 2) >> 8);
 	own[3] = (uint8_t)(pad + 2);
-	memcpy(own + COM_HDR, buf.data + l.data, n);
+	rc = mint_noise_fill(own + COM_HDR, nonce);
+	if (rc) {
+		free(own);
+		goto out;
+	}
+	memcpy(own + COM_HDR + nonce, buf.data + l.data, n);
 	seg[0] = (struct mint_segment){ base, p->sos };
-	seg[1] = (struct mint_segment){ own, COM_HDR };
-	seg[2] = (struct mint_segment){ base + p->len, pad };
+	seg[1] = (struct mint_segment){ own, COM_HDR + nonce };
+	seg[2] = (struct mint_segment){ base + p->len, pad - nonce };
 	seg[3] = (struct mint_segment){ base + p->sos, p->data - p->sos };
-	seg[4] = (struct mint_segment){ own + COM_HDR, n };
+	seg[4] = (struct mint_segment){ own + COM_HDR + nonce, n };
 	seg[5] = (struct mint_segment){ base + p->tail, p->len - p->tail };
-	*out = mint_content_new_spliced(own, COM_HDR + n, p->base, seg, 6);
+	*out = mint_content_new_spliced(own, COM_HDR + nonce + n, p->base,
+					seg, 6);
 	if (!*out)
 		rc = -ENOMEM;
 out:

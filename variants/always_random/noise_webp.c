@@ -234,8 +234,9 @@ out:
 }
 
 /*
- * Write the file (pub.size bytes) into `file` from the chunks of `c`.
- * -EFBIG if they do not fit the bound.
+ * Write the file (pub.size bytes) into `file` from the chunks of `c`, the
+ * padding starting with a nonce where it has room. -EFBIG if they do not
+ * fit the bound, -EIO if no random bytes could be had.
  */
 static int wrap(const struct webp_prep *p, const struct webp_chunks *c,
 		uint8_t *file)
@@ -262,6 +263,8 @@ static int wrap(const struct webp_prep *p, const struct webp_chunks *c,
 	memcpy(q, "MINT", 4);
 	put_le(q + 4, (uint32_t)pad, 4);	/* even: bound and chunks are */
 	memset(q + CHUNK_HDR, 0, pad);
+	if (pad >= MINT_NOISE_NONCE)
+		return mint_noise_fill(q + CHUNK_HDR, MINT_NOISE_NONCE);
 	return 0;
 }
 
