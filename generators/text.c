@@ -40,12 +40,15 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
+#include <hb.h>
 #include <pango/pangocairo.h>
 
 #include "generator.h"
@@ -698,6 +701,66 @@ out:
 	cairo_surface_destroy(s);
 	free(text);
 	return ret;
+}
+
+/*
+ * What text pixels depend on beyond cairo: Pango's and HarfBuzz's
+ * versions, and the fonts and fontconfig files installed. Each file's
+ * path, size and mtime is hashed, and the hashes are summed, so the order
+ * fontconfig lists them in does not matter.
+ */
+static char versions[96];
+static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t file_hash(const char *path)
+{
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, path, strlen(path));
+	int64_t v[3] = { -1, -1, -1 };
+	struct stat st;
+
+	if (!stat(path, &st)) {
+		v[0] = (int64_t)st.st_size;
+		v[1] = (int64_t)st.st_mtim.tv_sec;
+		v[2] = (int64_t)st.st_mtim.tv_nsec;
+	}
+	return fnv1a(h, v, sizeof(v));
+}
+
+static void versions_make(void)
+{
+	FcFontSet *fonts = FcConfigGetFonts(NULL, FcSetSystem);
+	FcStrList *conf = FcConfigGetConfigFiles(NULL);
+	uint64_t sum = 0;
+	FcChar8 *file;
+	int i;
+
+	for (i = 0; fonts && i < fonts->nfont; i++)
+		if (FcPatternGetString(fonts->fonts[i], FC_FILE, 0,
+				       &file) == FcResultMatch)
+			sum += file_hash((const char *)file);
+	while (conf && (file = FcStrListNext(conf)))
+		sum += file_hash((const char *)file);
+	if (conf)
+		FcStrListDone(conf);
+	snprintf(versions, sizeof(versions), "pango%s hb%s fonts%08x",
+		 pango_version_string(), hb_version_string(),
+		 (unsigned)(sum ^ (sum >> 32)));
+}
+
+const char *mint_text_versions(void)
+{
+	pthread_once(&versions_once, versions_make);
+	return versions;
 }
 
 /*

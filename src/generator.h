@@ -55,6 +55,14 @@ const struct mint_generator *mint_generator_find(const char *name,
 void mint_generators_cleanup(void);
 
 /*
+ * What the text generator's pixels depend on beyond cairo, for the keys
+ * of remembered sizes: "pango1.50.12 hb6.0.0 fonts1a2b3c4d", the last a
+ * hash of the font and fontconfig files installed (path, size, mtime).
+ * Made once; static storage; thread-safe.
+ */
+const char *mint_text_versions(void);
+
+/*
  * The text generator's page budget (generators/text.c): the most
  * characters it hands to Pango for a w x h page, whatever the file's
  * length. Thread-safe.

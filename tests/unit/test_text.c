@@ -667,6 +667,17 @@ static void test_deterministic(void)
 	mint_image_release(&a);
 }
 
+/* The key of remembered sizes names Pango, HarfBuzz and the fonts. */
+static void test_versions(void)
+{
+	const char *v = mint_text_versions();
+
+	EXPECT(!strncmp(v, "pango", 5));
+	EXPECT(strstr(v, " hb") != NULL);
+	EXPECT(strstr(v, " fonts") != NULL);
+	EXPECT(v == mint_text_versions());
+}
+
 #define THREADS 4
 #define THREAD_RENDERS 3
 
@@ -780,6 +791,7 @@ CHECK_MAIN(CHECK_CASE(test_accepts_valid),
 	   CHECK_CASE(test_big_text),
 	   CHECK_CASE(test_missing_glyph_logged),
 	   CHECK_CASE(test_deterministic),
+	   CHECK_CASE(test_versions),
 	   CHECK_CASE(test_threads),
 	   CHECK_CASE(test_limits),
 	   CHECK_CASE(test_invalid_render),
