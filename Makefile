@@ -106,15 +106,16 @@ test: deps
 # Benchmarks print figures (docs/BENCHMARKS.md); they assert nothing.
 BENCH_IMAGES ?= /usr/share/backgrounds/mate/abstract/Elephants_5640x3172.jpg \
 	/usr/share/backgrounds/mate/nature/Dune.jpg
-$(BUILD)/bench_noise: tests/bench/bench_noise.c $(BUILD)/libmint.a
+$(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libmint.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmint.a $(LIBS)
 bench: deps
 	@dpkg-query -W -f='$${Status}' mate-backgrounds 2>/dev/null | \
 		grep -q 'install ok installed' || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		mate-backgrounds >/dev/null
-	$(MAKE) --no-print-directory all $(BUILD)/bench_noise
+	$(MAKE) --no-print-directory all $(BUILD)/bench_noise $(BUILD)/bench_text
 	$(BUILD)/bench_noise $(BENCH_IMAGES)
+	$(BUILD)/bench_text
 	MINTFS=$(BUILD)/mintfs /usr/bin/python3 tests/bench/bench_mount.py \
 		$(BENCH_IMAGES)
 
