@@ -64,8 +64,8 @@ const char *mint_text_versions(void);
 
 /*
  * The text generator's page budget (generators/text.c): the most
- * characters it hands to Pango for a w x h page, whatever the file's
- * length. Thread-safe.
+ * characters of a file it hands to Pango for a w x h page, whatever the
+ * file's length. Thread-safe.
  */
 size_t mint_text_budget(uint32_t w, uint32_t h);
 
@@ -77,9 +77,9 @@ size_t mint_text_budget(uint32_t w, uint32_t h);
  * text stops after mint_text_budget(w, h) characters, then ends with an
  * ellipsis (U+2026) if anything but white space was left. Then a grapheme
  * cluster keeps at most 32 code points, and a word longer than a line of
- * the narrowest glyphs gets soft hyphens where it may break. *chars is
- * the characters written: at most twice the budget, plus one. 0 or
- * -ENOMEM.
+ * the narrowest glyphs gets invisible break marks (soft hyphens or
+ * zero-width spaces) where Pango may break it. *chars is the characters
+ * written: at most twice the budget, plus one. 0 or -ENOMEM.
  */
 int mint_text_prepare(const uint8_t *data, size_t len, uint32_t w, uint32_t h,
 		      char **out, size_t *chars);
