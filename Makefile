@@ -14,7 +14,8 @@ comma := ,
 BUILD_TAG := $(if $(FAULT),-fault)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 BUILD ?= build$(BUILD_TAG)
 
-PKGS := fuse3 libpng libjpeg libwebp cairo fontconfig sqlite3 libcrypto zlib
+PKGS := fuse3 libpng libjpeg libwebp cairo pangocairo fontconfig sqlite3 \
+	libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -74,7 +75,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmint.a
 # Packages needed to build, run and test, installed only when one is missing.
 DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	libjpeg62-turbo-dev libwebp-dev libcairo2-dev libsqlite3-dev \
-	libssl-dev zlib1g-dev libfontconfig-dev fonts-dejavu-core python3 python3-pytest \
+	libssl-dev zlib1g-dev libfontconfig-dev libpango1.0-dev \
+	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
+	python3 python3-pytest \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
 	chromium libglib2.0-bin clang-14 libclang-rt-14-dev
 deps:
@@ -105,15 +108,16 @@ test: deps
 # Benchmarks print figures (docs/BENCHMARKS.md); they assert nothing.
 BENCH_IMAGES ?= /usr/share/backgrounds/mate/abstract/Elephants_5640x3172.jpg \
 	/usr/share/backgrounds/mate/nature/Dune.jpg
-$(BUILD)/bench_noise: tests/bench/bench_noise.c $(BUILD)/libmint.a
+$(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libmint.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmint.a $(LIBS)
 bench: deps
 	@dpkg-query -W -f='$${Status}' mate-backgrounds 2>/dev/null | \
 		grep -q 'install ok installed' || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		mate-backgrounds >/dev/null
-	$(MAKE) --no-print-directory all $(BUILD)/bench_noise
+	$(MAKE) --no-print-directory all $(BUILD)/bench_noise $(BUILD)/bench_text
 	$(BUILD)/bench_noise $(BENCH_IMAGES)
+	$(BUILD)/bench_text
 	MINTFS=$(BUILD)/mintfs /usr/bin/python3 tests/bench/bench_mount.py \
 		$(BENCH_IMAGES)
 

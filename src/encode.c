@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "encode.h"
+#include "generator.h"
 
 #define PNG_LEVEL 6
 #define JPEG_QUALITY 90
@@ -75,13 +76,13 @@ static int image_ok(const struct mint_image *img)
 	       img->stride >= (size_t)img->width * img->channels;
 }
 
-static char versions[96];
+static char versions[160];
 static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
 
 static void versions_make(void)
 {
 	snprintf(versions, sizeof(versions),
-		 "r%d z%s png%u jpeg%d webp%d cairo%d", MINT_OUTPUT_REV,
+		 "r%d z%s png%u jpeg%d webp%d cairo%d %s", MINT_OUTPUT_REV,
 		 zlibVersion(),
 		 (unsigned)png_access_version_number(),
 #ifdef LIBJPEG_TURBO_VERSION_NUMBER
@@ -89,7 +90,8 @@ static void versions_make(void)
 #else
 		 JPEG_LIB_VERSION,
 #endif
-		 WebPGetEncoderVersion(), cairo_version());
+		 WebPGetEncoderVersion(), cairo_version(),
+		 mint_text_versions());
 }
 
 const char *mint_encode_versions(void)

@@ -20,16 +20,18 @@ enum mint_format {
 /*
  * Revision of our own encodings: bumped when a change of mintfs changes
  * the bytes or the length of an Images file (2: always_random JPEGs
- * restart every 16 MCUs).
+ * restart every 16 MCUs; 3: text originals laid out by Pango).
  */
-#define MINT_OUTPUT_REV 2
+#define MINT_OUTPUT_REV 3
 
 /*
- * What the bytes of the Images files depend on: MINT_OUTPUT_REV and the
- * versions of the encoding libraries ("r2 z1.2.13 png10639 jpeg2001005
- * webp66052 cairo11600"). Sizes remembered across remounts are keyed by
- * it, so neither a library upgrade nor a new mintfs that changes the
- * bytes ever leaves a stat() that lies. Static storage; thread-safe.
+ * What the bytes of the Images files depend on: MINT_OUTPUT_REV, the
+ * versions of the encoding libraries and what text pixels depend on
+ * (mint_text_versions(): "r3 z1.2.13 png10639 jpeg2001005 webp66052
+ * cairo11600 pango1.50.12 hb6.0.0 fonts1a2b3c4d"). Sizes remembered across
+ * remounts are keyed by it, so neither a library or font upgrade nor a
+ * new mintfs that changes the bytes ever leaves a stat() that lies.
+ * Static storage; thread-safe.
  */
 const char *mint_encode_versions(void);
 

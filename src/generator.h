@@ -69,6 +69,36 @@ void mint_generator_name_key(const char *name, char *buf, size_t len);
 /* Run every generator's cleanup; at exit, after the last render. */
 void mint_generators_cleanup(void);
 
+/*
+ * What the text generator's pixels depend on beyond cairo, for the keys
+ * of remembered sizes: "pango1.50.12 hb6.0.0 fonts1a2b3c4d", the last a
+ * hash of the font and fontconfig files installed (path, size, mtime).
+ * Made once; static storage; thread-safe.
+ */
+const char *mint_text_versions(void);
+
+/*
+ * The text generator's page budget (generators/text.c): the most
+ * characters of a file it hands to Pango for a w x h page, whatever the
+ * file's length. Thread-safe.
+ */
+size_t mint_text_budget(uint32_t w, uint32_t h);
+
+/*
+ * The text generator's first step: the text of `data` (`len` bytes of
+ * valid UTF-8) as Pango gets it for a w x h page, in a new NUL-terminated
+ * string the caller frees. A leading byte order mark, CR and other control
+ * characters but newline are dropped, a tab becomes four spaces, and the
+ * text stops after mint_text_budget(w, h) characters, then ends with an
+ * ellipsis (U+2026) if anything but white space was left. Then a grapheme
+ * cluster keeps at most 32 code points, and a word longer than a line of
+ * the narrowest glyphs gets invisible break marks (soft hyphens or
+ * zero-width spaces) where Pango may break it. *chars is the characters
+ * written: at most twice the budget, plus one. 0 or -ENOMEM.
+ */
+int mint_text_prepare(const uint8_t *data, size_t len, uint32_t w, uint32_t h,
+		      char **out, size_t *chars);
+
 /* Each generator, defined in its own file under generators/. */
 extern const struct mint_generator mint_generator_png;
 extern const struct mint_generator mint_generator_jpeg;

@@ -15,7 +15,8 @@
 # tests/fuzz/corpus/<target>/, which libFuzzer only reads: what it finds is
 # written to build-fuzz/corpus/<target>/ (kept, so the next run goes on
 # from there) and crash files to build-fuzz/crashes/<target>/. The whole
-# libFuzzer log is build-fuzz/logs/<target>.log.
+# libFuzzer log is build-fuzz/logs/<target>.log. LeakSanitizer reads
+# tests/fuzz/lsan.supp (fontconfig's patterns, which it cannot follow).
 
 FUZZ_CC ?= clang-14
 FUZZ_BUILD ?= build-fuzz
@@ -69,6 +70,7 @@ fuzz: fuzz-build
 		log=$(FUZZ_BUILD)/logs/$$t.log; \
 		mkdir -p $$out $$art $(FUZZ_BUILD)/logs; \
 		echo "== fuzz $$t: $(FUZZ_SECONDS) s, max_len $$max"; \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp$${LSAN_OPTIONS:+:$$LSAN_OPTIONS} \
 		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 			-max_len=$$max -rss_limit_mb=$(FUZZ_RSS_MB) \
 			-timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \

@@ -271,6 +271,28 @@ def test_text_original(mount1):
                             "plain.png")) == (800, 600)
 
 
+def test_text_in_every_script(mount1):
+    # Every script of the sample finds a font; a private-use character
+    # does not, and is named in one log line.
+    p = os.path.join(mount1.im, "scripts 640x360.txt")
+    with open(p, "w", encoding="utf-8") as f:
+        f.write("Hello, \u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8, "
+                "\u0645\u0631\u062d\u0628\u0627 \u0628\u0627\u0644\u0639"
+                "\u0627\u0644\u0645, \u041f\u0440\u0438\u0432\u0435\u0442 "
+                "\u043c\u0438\u0440, emoji \U0001f600 \U0001f389\n"
+                "\u05e9\u05dc\u05d5\u05dd \u0939\u093f\u0928\u094d\u0926"
+                "\u0940 \ud55c\uad6d\uc5b4\n")
+    folder = mount1.path("Images", "scripts 640x360", "original")
+    for f in os.listdir(folder):
+        assert dims(os.path.join(folder, f)) == (640, 360)
+    assert "no font has" not in mount1.log()
+    with open(os.path.join(mount1.im, "pua.txt"), "w") as f:
+        f.write("private \ue000 use\n")
+    assert dims(mount1.path("Images", "pua", "original",
+                            "pua.png")) == (800, 600)
+    assert "pua.txt: no font has U+E000" in mount1.log()
+
+
 def test_odd_names(mount1, originals):
     names = ["with space.png", "ünïcødé 名前.png", "new\nline.png",
              "x" * 251 + ".png"]
