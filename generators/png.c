@@ -18,15 +18,13 @@
 
 #include <png.h>
 
+#include "encode.h"
 #include "generator.h"
 #include "log.h"
 
 /* Ancillary chunks we are willing to buffer (text, ICC, ...). */
 #define PNG_CHUNK_MALLOC_MAX (8u << 20)
 #define PNG_CHUNK_CACHE_MAX 1000u
-
-static const uint8_t png_magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
-				      0x1a, '\n' };
 
 /* Per-call decoder state; libpng gets a pointer to it. */
 struct png_ctx {
@@ -41,8 +39,8 @@ struct png_ctx {
 static int png_accepts(const char *name, const uint8_t *data, size_t len)
 {
 	(void)name;
-	return len >= sizeof(png_magic) &&
-	       !memcmp(data, png_magic, sizeof(png_magic));
+	return len >= sizeof(mint_png_signature) &&
+	       !memcmp(data, mint_png_signature, sizeof(mint_png_signature));
 }
 
 static void png_on_error(png_structp png, png_const_charp msg)

@@ -51,6 +51,7 @@
 #include <hb.h>
 #include <pango/pangocairo.h>
 
+#include "draw.h"
 #include "generator.h"
 #include "log.h"
 
@@ -407,13 +408,6 @@ int mint_text_prepare(const uint8_t *data, size_t len, uint32_t w, uint32_t h,
 	return 0;
 }
 
-static int cairo_to_errno(cairo_status_t st)
-{
-	if (st == CAIRO_STATUS_SUCCESS)
-		return 0;
-	return st == CAIRO_STATUS_NO_MEMORY ? -ENOMEM : -EIO;
-}
-
 /*
  * Font maps. Pango's are not thread-safe, and a new one spends tens of
  * milliseconds finding and loading fonts, so a render borrows one from a
@@ -646,25 +640,6 @@ out:
 	return ret;
 }
 
-/* Native-endian 0x00RRGGBB words to RGB bytes. */
-static void copy_pixels(cairo_surface_t *s, struct mint_image *img)
-{
-	const unsigned char *src = cairo_image_surface_get_data(s);
-	size_t stride = (size_t)cairo_image_surface_get_stride(s);
-	uint8_t *dst;
-	uint32_t x, y, px;
-
-	for (y = 0; y < img->height; y++) {
-		dst = img->pixels + y * img->stride;
-		for (x = 0; x < img->width; x++) {
-			memcpy(&px, src + y * stride + 4 * (size_t)x, 4);
-			dst[3 * x] = (uint8_t)(px >> 16);
-			dst[3 * x + 1] = (uint8_t)(px >> 8);
-			dst[3 * x + 2] = (uint8_t)px;
-		}
-	}
-}
-
 static int text_render(const char *name, const uint8_t *data, size_t len,
 		       const struct mint_limits *lim, struct mint_image *img)
 {
@@ -700,23 +675,23 @@ static int text_render(const char *name, const uint8_t *data, size_t len,
 		return ret;
 
 	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w, (int)h);
-	ret = cairo_to_errno(cairo_surface_status(s));
+	ret = mint_cairo_errno(cairo_surface_status(s));
 	if (ret)
 		goto out;
 	cr = cairo_create(s);
-	ret = cairo_to_errno(cairo_status(cr));
+	ret = mint_cairo_errno(cairo_status(cr));
 	if (ret)
 		goto out;
 	ret = text_draw(name, cr, &pg, text);
 	if (!ret)
-		ret = cairo_to_errno(cairo_status(cr));
+		ret = mint_cairo_errno(cairo_status(cr));
 	if (ret)
 		goto out;
 	cairo_surface_flush(s);
 	ret = mint_image_init(img, w, h, 3);
 	if (ret)
 		goto out;
-	copy_pixels(s, img);
+	mint_cairo_copy(s, img);
 out:
 	if (cr)
 		cairo_destroy(cr);

@@ -24,21 +24,24 @@
 #include "encode.h"
 #include "generator.h"
 
-#define PNG_LEVEL 6
-#define JPEG_QUALITY 90
-#define WEBP_QUALITY 80
+const uint8_t mint_png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+					0x1a, '\n' };
 
-static const char *const format_ext[MINT_FMT_COUNT] = {
-	[MINT_FMT_PNG] = "png",
-	[MINT_FMT_JPEG] = "jpeg",
-	[MINT_FMT_WEBP] = "webp",
+/* Each output format, once: its extension and its whole-image encoder. */
+static const struct format {
+	const char *ext;
+	int (*encode)(const struct mint_image *img, struct mint_buf *out);
+} formats[MINT_FMT_COUNT] = {
+	[MINT_FMT_PNG] = { "png", mint_encode_png },
+	[MINT_FMT_JPEG] = { "jpeg", mint_encode_jpeg },
+	[MINT_FMT_WEBP] = { "webp", mint_encode_webp },
 };
 
 const char *mint_format_ext(enum mint_format fmt)
 {
 	if ((unsigned)fmt >= MINT_FMT_COUNT)
 		return NULL;
-	return format_ext[fmt];
+	return formats[fmt].ext;
 }
 
 int mint_format_from_ext(const char *ext)
@@ -48,7 +51,7 @@ int mint_format_from_ext(const char *ext)
 	if (!ext)
 		return -1;
 	for (i = 0; i < MINT_FMT_COUNT; i++)
-		if (!strcmp(ext, format_ext[i]))
+		if (!strcmp(ext, formats[i].ext))
 			return i;
 	return -1;
 }
@@ -56,24 +59,9 @@ int mint_format_from_ext(const char *ext)
 int mint_encode(enum mint_format fmt, const struct mint_image *img,
 		struct mint_buf *out)
 {
-	switch (fmt) {
-	case MINT_FMT_PNG:
-		return mint_encode_png(img, out);
-	case MINT_FMT_JPEG:
-		return mint_encode_jpeg(img, out);
-	case MINT_FMT_WEBP:
-		return mint_encode_webp(img, out);
-	default:
+	if ((unsigned)fmt >= MINT_FMT_COUNT)
 		return -EINVAL;
-	}
-}
-
-/* A programming error, not the user's: the image is not one of ours. */
-static int image_ok(const struct mint_image *img)
-{
-	return img && img->pixels && img->width && img->height &&
-	       (img->channels == 3 || img->channels == 4) &&
-	       img->stride >= (size_t)img->width * img->channels;
+	return formats[fmt].encode(img, out);
 }
 
 static char versions[160];
@@ -149,7 +137,7 @@ static int png_write_all(struct png_wctx *ctx, png_structp png,
 	if (setjmp(ctx->jmp))
 		return ctx->err;
 	png_set_write_fn(png, ctx, png_w_write, png_w_flush);
-	png_set_compression_level(png, PNG_LEVEL);
+	png_set_compression_level(png, MINT_PNG_LEVEL);
 	png_set_IHDR(png, info, img->width, img->height, 8,
 		     img->channels == 4 ? PNG_COLOR_TYPE_RGBA :
 					  PNG_COLOR_TYPE_RGB,
@@ -170,7 +158,7 @@ int mint_encode_png(const struct mint_image *img, struct mint_buf *out)
 	png_infop info = NULL;
 	int rc;
 
-	if (!image_ok(img))
+	if (!mint_image_valid(img))
 		return -EINVAL;
 	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx,
 				      png_w_error, png_w_warning);
@@ -271,7 +259,7 @@ static void jpeg_set_params(j_compress_ptr cinfo,
 	cinfo->input_components = 3;
 	cinfo->in_color_space = JCS_RGB;
 	jpeg_set_defaults(cinfo);
-	jpeg_set_quality(cinfo, JPEG_QUALITY, TRUE);
+	jpeg_set_quality(cinfo, MINT_JPEG_QUALITY, TRUE);
 	/* 4:2:0 (also libjpeg's default, but say it). */
 	cinfo->comp_info[0].h_samp_factor = 2;
 	cinfo->comp_info[0].v_samp_factor = 2;
@@ -338,7 +326,7 @@ int mint_encode_jpeg_tuned(const struct mint_image *img,
 	uint8_t *rgb = NULL;
 	int rc;
 
-	if (!image_ok(img))
+	if (!mint_image_valid(img))
 		return -EINVAL;
 	if (img->width > JPEG_MAX_DIMENSION || img->height > JPEG_MAX_DIMENSION)
 		return -EFBIG;
@@ -404,12 +392,12 @@ int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
 	WebPPicture pic;
 	int ok, rc;
 
-	if (!image_ok(img))
+	if (!mint_image_valid(img))
 		return -EINVAL;
 	if (img->width > WEBP_MAX_DIMENSION ||
 	    img->height > WEBP_MAX_DIMENSION)
 		return -EFBIG;
-	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, WEBP_QUALITY) ||
+	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, MINT_WEBP_QUALITY) ||
 	    !WebPPictureInit(&pic))
 		return -EIO;
 	pic.width = (int)img->width;

@@ -17,6 +17,15 @@ enum mint_format {
 	MINT_FMT_COUNT
 };
 
+/* Settings every encoding of a format shares (whole images and
+ * always_random's). */
+#define MINT_PNG_LEVEL 6
+#define MINT_JPEG_QUALITY 90
+#define MINT_WEBP_QUALITY 80
+
+/* The 8 bytes every PNG starts with. */
+extern const uint8_t mint_png_signature[8];
+
 /*
  * Revision of our own encodings: bumped when a change of mintfs changes
  * the bytes or the length of an Images file (2: always_random JPEGs

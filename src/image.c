@@ -44,3 +44,10 @@ size_t mint_image_bytes(const struct mint_image *img)
 {
 	return img->stride * img->height;
 }
+
+int mint_image_valid(const struct mint_image *img)
+{
+	return img && img->pixels && img->width && img->height &&
+	       (img->channels == 3 || img->channels == 4) &&
+	       img->stride >= (size_t)img->width * img->channels;
+}

@@ -32,6 +32,13 @@ int mint_image_init(struct mint_image *img, uint32_t w, uint32_t h,
 /* Free the pixels; the struct is zeroed. Safe on a zeroed struct. */
 void mint_image_release(struct mint_image *img);
 
+/*
+ * Nonzero if img is a buffer as this header describes (pixels, sides,
+ * 3 or 4 channels, a stride that holds a row). Encoders check it: an
+ * image that is not is a programming error, never the user's.
+ */
+int mint_image_valid(const struct mint_image *img);
+
 /* Bytes the pixels take (for cache accounting). */
 size_t mint_image_bytes(const struct mint_image *img);
 

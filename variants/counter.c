@@ -20,18 +20,12 @@
 #include <fontconfig/fontconfig.h>
 
 #include "counter.h"
+#include "draw.h"
 #include "variant.h"
 
 #define COUNTER_COPIES 10
 #define BOX_SHARE 0.15		/* of the longer side */
 #define BOX_MIN 12
-
-static int cairo_errno(cairo_status_t st)
-{
-	if (st == CAIRO_STATUS_SUCCESS)
-		return 0;
-	return st == CAIRO_STATUS_NO_MEMORY ? -ENOMEM : -EIO;
-}
 
 /* Draw `digit` centred in a bw x bh dark box; the surface is returned. */
 static int draw_box(unsigned digit, int bw, int bh, cairo_surface_t **out)
@@ -55,7 +49,7 @@ static int draw_box(unsigned digit, int bw, int bh, cairo_surface_t **out)
 		      (bh - te.height) / 2 - te.y_bearing);
 	cairo_show_text(cr, text);
 	cairo_surface_flush(s);
-	rc = cairo_errno(cairo_status(cr));
+	rc = mint_cairo_errno(cairo_status(cr));
 	cairo_destroy(cr);
 	if (rc) {
 		cairo_surface_destroy(s);
@@ -63,32 +57,6 @@ static int draw_box(unsigned digit, int bw, int bh, cairo_surface_t **out)
 	}
 	*out = s;
 	return 0;
-}
-
-/* Copy the box surface onto the image's top-left corner, opaque. */
-static void paste(cairo_surface_t *s, struct mint_image *img)
-{
-	const unsigned char *src = cairo_image_surface_get_data(s);
-	size_t sstride = (size_t)cairo_image_surface_get_stride(s);
-	int bw = cairo_image_surface_get_width(s);
-	int bh = cairo_image_surface_get_height(s);
-	unsigned ch = img->channels;
-	uint32_t px;
-	uint8_t *d;
-	int x, y;
-
-	for (y = 0; y < bh; y++) {
-		d = img->pixels + (size_t)y * img->stride;
-		for (x = 0; x < bw; x++, d += ch) {
-			memcpy(&px, src + (size_t)y * sstride + 4 * (size_t)x,
-			       4);
-			d[0] = (uint8_t)(px >> 16);
-			d[1] = (uint8_t)(px >> 8);
-			d[2] = (uint8_t)px;
-			if (ch == 4)
-				d[3] = 255;
-		}
-	}
 }
 
 /* Draw `digit` on a copy of `src` into `dst` (released by the caller). */
@@ -116,7 +84,7 @@ int mint_counter_draw(const struct mint_image *src, unsigned digit,
 		mint_image_release(dst);
 		return rc;
 	}
-	paste(s, dst);
+	mint_cairo_copy(s, dst);
 	cairo_surface_destroy(s);
 	return 0;
 }

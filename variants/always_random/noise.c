@@ -15,31 +15,28 @@ int mint_noise_fill(uint8_t *buf, size_t len)
 	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
 }
 
+/* Each format's splicer: one row per output format. */
+static const struct splicer {
+	int (*prepare)(const struct mint_image *img,
+		       struct mint_noise_prep **out);
+	int (*make)(struct mint_noise_prep *prep, struct mint_content **out);
+} splicers[MINT_FMT_COUNT] = {
+	[MINT_FMT_PNG] = { mint_noise_png_prepare, mint_noise_png_make },
+	[MINT_FMT_JPEG] = { mint_noise_jpeg_prepare, mint_noise_jpeg_make },
+	[MINT_FMT_WEBP] = { mint_noise_webp_prepare, mint_noise_webp_make },
+};
+
 int mint_noise_prepare(enum mint_format fmt, const struct mint_image *img,
 		       struct mint_noise_prep **out)
 {
-	switch (fmt) {
-	case MINT_FMT_PNG:
-		return mint_noise_png_prepare(img, out);
-	case MINT_FMT_JPEG:
-		return mint_noise_jpeg_prepare(img, out);
-	case MINT_FMT_WEBP:
-		return mint_noise_webp_prepare(img, out);
-	default:
+	if ((unsigned)fmt >= MINT_FMT_COUNT || !splicers[fmt].prepare)
 		return -EINVAL;
-	}
+	return splicers[fmt].prepare(img, out);
 }
 
 int mint_noise_make(struct mint_noise_prep *prep, struct mint_content **out)
 {
-	switch (prep->fmt) {
-	case MINT_FMT_PNG:
-		return mint_noise_png_make(prep, out);
-	case MINT_FMT_JPEG:
-		return mint_noise_jpeg_make(prep, out);
-	case MINT_FMT_WEBP:
-		return mint_noise_webp_make(prep, out);
-	default:
+	if ((unsigned)prep->fmt >= MINT_FMT_COUNT || !splicers[prep->fmt].make)
 		return -EINVAL;
-	}
+	return splicers[prep->fmt].make(prep, out);
 }

@@ -109,14 +109,6 @@ static void prep_destroy(struct mint_obj *obj)
 	free(p);
 }
 
-/* A programming error, not the user's: the image is not one of ours. */
-static int image_ok(const struct mint_image *img)
-{
-	return img && img->pixels && img->width && img->height &&
-	       (img->channels == 3 || img->channels == 4) &&
-	       img->stride >= (size_t)img->width * img->channels;
-}
-
 /*
  * Noise for the bound's draws: xorshift64*, seeded with a constant so that
  * every prepare of one image measures the same bound.
@@ -240,7 +232,7 @@ int mint_noise_jpeg_prepare(const struct mint_image *img,
 	int rc;
 
 	*out = NULL;
-	if (!image_ok(img))
+	if (!mint_image_valid(img))
 		return -EINVAL;
 	if (img->width > JPEG_MAX_DIMENSION || img->height > JPEG_MAX_DIMENSION)
 		return -EFBIG;

@@ -33,11 +33,8 @@
 #define ROWS MINT_NOISE_SIDE		/* rows of the square, at most */
 #define STORED_HDR 5			/* BFINAL/BTYPE byte, LEN, NLEN */
 #define PNG_CHUNK_MAX 0x7fffffffu	/* PNG's limit on a chunk's length */
-#define LEVEL 6
 #define OUT_STEP (256u << 10)		/* deflate output grows by this */
 
-static const uint8_t png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
-				    0x1a, '\n' };
 static const uint8_t png_iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D',
 				      0xae, 0x42, 0x60, 0x82 };
 
@@ -204,7 +201,7 @@ static int write_head(struct png_prep *p, const struct mint_image *img,
 {
 	uint8_t h[8 + 25 + 8 + 2], *ihdr = h + 8, *idat = h + 33;
 
-	memcpy(h, png_sig, 8);
+	memcpy(h, mint_png_signature, 8);
 	put_be32(ihdr, 13);
 	memcpy(ihdr + 4, "IHDR", 4);
 	put_be32(ihdr + 8, img->width);
@@ -239,7 +236,7 @@ static int deflate_pieces(struct png_prep *p, const struct mint_image *img,
 	uint32_t ty;
 	int rc, zrc;
 
-	zrc = deflateInit2(&z.zs, LEVEL, Z_DEFLATED, -MAX_WBITS, 8,
+	zrc = deflateInit2(&z.zs, MINT_PNG_LEVEL, Z_DEFLATED, -MAX_WBITS, 8,
 			   Z_FILTERED);
 	if (zrc != Z_OK)
 		return zerr(zrc);

@@ -37,7 +37,6 @@
 #include "log.h"
 #include "noise.h"
 
-#define WEBP_QUALITY 80		/* the original variant's (src/encode.c) */
 #define NOISE_METHOD 0		/* libwebp's fastest */
 #define EST_DRAWS 8
 #define MAX_TRIES 8
@@ -211,7 +210,7 @@ static int draw(struct webp_prep *p, uint64_t seed, WebPMemoryWriter *wr,
 		rc = mint_noise_fill(rgb, sizeof(rgb));
 	if (rc)
 		return rc;
-	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, WEBP_QUALITY))
+	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, MINT_WEBP_QUALITY))
 		return -EIO;
 	cfg.method = NOISE_METHOD;
 	/* WebPEncode scribbles on its picture: give it a copy. */
