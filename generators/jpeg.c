@@ -278,12 +278,14 @@ out:
 }
 
 static int jpeg_render(const char *name, const uint8_t *data, size_t len,
-		       const struct mint_limits *lim, struct mint_image *img)
+		       const struct mint_limits *lim, struct mint_image *img,
+		       char *why)
 {
 	struct jpeg_decompress_struct cinfo;
 	struct jpeg_ctx ctx;
 	int rc;
 
+	(void)name;	/* the caller names the file when it logs */
 	memset(img, 0, sizeof(*img));
 	/* Zeroed so jpeg_destroy is safe whenever the longjmp comes. */
 	memset(&cinfo, 0, sizeof(cinfo));
@@ -291,10 +293,7 @@ static int jpeg_render(const char *name, const uint8_t *data, size_t len,
 	rc = jpeg_decode(&ctx, &cinfo, data, len, lim, img);
 	if (rc) {
 		mint_image_release(img);
-		mint_log("%s: cannot decode JPEG: %s", name ? name : "?",
-			 rc == -EFBIG ? "over the pixel limit" :
-			 rc == -ENOMEM ? "out of memory" :
-			 ctx.msg[0] ? ctx.msg : "malformed");
+		mint_decode_why(why, "JPEG", rc, ctx.msg);
 	}
 	return rc;
 }

@@ -169,13 +169,15 @@ static int png_decode(struct png_ctx *ctx, png_structp png, png_infop info,
 }
 
 static int png_render(const char *name, const uint8_t *data, size_t len,
-		      const struct mint_limits *lim, struct mint_image *img)
+		      const struct mint_limits *lim, struct mint_image *img,
+		      char *why)
 {
 	struct png_ctx ctx;
 	png_structp png;
 	png_infop info = NULL;
 	int rc;
 
+	(void)name;	/* the caller names the file when it logs */
 	memset(img, 0, sizeof(*img));
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.data = data;
@@ -199,10 +201,7 @@ static int png_render(const char *name, const uint8_t *data, size_t len,
 out:
 	if (rc) {
 		mint_image_release(img);
-		mint_log("%s: cannot decode PNG: %s", name ? name : "?",
-			 rc == -EFBIG ? "over the pixel limit" :
-			 rc == -ENOMEM ? "out of memory" :
-			 ctx.msg[0] ? ctx.msg : "malformed");
+		mint_decode_why(why, "PNG", rc, ctx.msg);
 	}
 	return rc;
 }

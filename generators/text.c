@@ -641,7 +641,8 @@ out:
 }
 
 static int text_render(const char *name, const uint8_t *data, size_t len,
-		       const struct mint_limits *lim, struct mint_image *img)
+		       const struct mint_limits *lim, struct mint_image *img,
+		       char *why)
 {
 	uint64_t max = lim ? lim->max_text : MINT_DEFAULT_MAX_TEXT;
 	cairo_surface_t *s = NULL;
@@ -654,19 +655,19 @@ static int text_render(const char *name, const uint8_t *data, size_t len,
 
 	memset(img, 0, sizeof(*img));
 	if (max && len > max) {
-		mint_log("%s: text of %zu bytes is over the limit of %llu",
-			 name, len, (unsigned long long)max);
+		snprintf(why, MINT_WHY_MAX, "text of %zu bytes is over the "
+			 "limit of %llu", len, (unsigned long long)max);
 		return -EFBIG;
 	}
 	if (len && !utf8_valid(data, len)) {
-		mint_log("%s: not valid UTF-8 text", name);
+		snprintf(why, MINT_WHY_MAX, "not valid UTF-8 text");
 		return -EINVAL;
 	}
 	page_size(name, &w, &h);
 	ret = mint_image_check(lim, w, h);
 	if (ret) {
-		mint_log("%s: text page %ux%u over the pixel limit", name, w,
-			 h);
+		snprintf(why, MINT_WHY_MAX, "text page %ux%u over the pixel "
+			 "limit", w, h);
 		return ret;
 	}
 	page_geometry(w, h, &pg);

@@ -11,6 +11,7 @@
  * status code, mapped to errno in webp_status_to_errno.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <webp/decode.h>
@@ -82,20 +83,22 @@ static int webp_prepare(WebPDecoderConfig *cfg, const uint8_t *data,
 }
 
 static int webp_render(const char *name, const uint8_t *data, size_t len,
-		       const struct mint_limits *lim, struct mint_image *img)
+		       const struct mint_limits *lim, struct mint_image *img,
+		       char *why)
 {
 	WebPDecoderConfig cfg;
 	WebPRGBABuffer *out = &cfg.output.u.RGBA;
 	VP8StatusCode st = VP8_STATUS_OK;
-	const char *why = NULL;
+	const char *reason = NULL;
 	int rc;
 
+	(void)name;	/* the caller names the file when it logs */
 	memset(img, 0, sizeof(*img));
 	if (!WebPInitDecoderConfig(&cfg)) {
 		rc = -EIO;
 		goto out;
 	}
-	rc = webp_prepare(&cfg, data, len, lim, img, &st, &why);
+	rc = webp_prepare(&cfg, data, len, lim, img, &st, &reason);
 	if (rc)
 		goto out;
 
@@ -111,8 +114,8 @@ static int webp_render(const char *name, const uint8_t *data, size_t len,
 out:
 	if (rc) {
 		mint_image_release(img);
-		mint_log("%s: cannot decode WebP: %s", name ? name : "?",
-			 why ? why : webp_why(st, rc));
+		snprintf(why, MINT_WHY_MAX, "cannot decode WebP: %s",
+			 reason ? reason : webp_why(st, rc));
 	}
 	return rc;
 }

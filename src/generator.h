@@ -39,11 +39,14 @@ struct mint_generator {
 	/*
 	 * MUST: decode or render all of `data` into `img` (RGB or RGBA, see
 	 * image.h). 0 on success, the caller releases `img`; on failure `img`
-	 * is left zeroed and the result is -EINVAL (malformed), -EFBIG (over
-	 * lim->max_pixels or lim->max_text), -ENOMEM or -EIO.
+	 * is left zeroed, the result is -EINVAL (malformed), -EFBIG (over
+	 * lim->max_pixels or lim->max_text), -ENOMEM or -EIO, and `why`
+	 * (MINT_WHY_MAX bytes) says what is wrong ("cannot decode PNG: ...").
+	 * It does not log a refusal: mint_generator_render does, once.
 	 */
 	int (*render)(const char *name, const uint8_t *data, size_t len,
-		      const struct mint_limits *lim, struct mint_image *img);
+		      const struct mint_limits *lim, struct mint_image *img,
+		      char *why);
 
 	/*
 	 * MAY: free what the libraries behind this generator keep for the
@@ -52,6 +55,9 @@ struct mint_generator {
 	void (*cleanup)(void);
 };
 
+/* Room for a refusal's reason (render's `why`). */
+#define MINT_WHY_MAX 160
+
 /* NULL-terminated table, in the order generators are asked. */
 extern const struct mint_generator *const mint_generators[];
 
@@ -59,6 +65,21 @@ extern const struct mint_generator *const mint_generators[];
 const struct mint_generator *mint_generator_find(const char *name,
 						  const uint8_t *data,
 						  size_t len);
+
+/*
+ * gen's render, with its refusal logged once, naming the file:
+ * "NAME: cannot decode JPEG: ...". What render returns.
+ */
+int mint_generator_render(const struct mint_generator *gen, const char *name,
+			  const uint8_t *data, size_t len,
+			  const struct mint_limits *lim, struct mint_image *img);
+
+/*
+ * A decoder's reason into why (MINT_WHY_MAX bytes): "cannot decode FMT: "
+ * and the pixel limit, memory, the library's message `msg`, or
+ * "malformed", as rc and msg say.
+ */
+void mint_decode_why(char *why, const char *fmt, int rc, const char *msg);
 
 /*
  * What of `name` any generator's picture may depend on (each name_key,

@@ -427,8 +427,7 @@ static int validate(struct mint_tree *t, struct pending *p, const char *name,
 		rc = -EINVAL;
 		goto out;
 	}
-	/* the generator logs why it refuses, naming the file */
-	rc = gen->render(name, data, len, &t->ctx->limits, img);
+	rc = mint_generator_render(gen, name, data, len, &t->ctx->limits, img);
 out:
 	if (map)
 		munmap(map, len);

@@ -3,9 +3,12 @@
  * variants make Images folders. Adding a plugin is one file and one line
  * here. The tables are const: built at compile time, shared by all threads.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "generator.h"
+#include "log.h"
 #include "variant.h"
 
 const struct mint_generator *const mint_generators[] = {
@@ -33,6 +36,27 @@ const struct mint_generator *mint_generator_find(const char *name,
 		if ((*g)->accepts(name, data, len))
 			return *g;
 	return NULL;
+}
+
+int mint_generator_render(const struct mint_generator *gen, const char *name,
+			  const uint8_t *data, size_t len,
+			  const struct mint_limits *lim, struct mint_image *img)
+{
+	char why[MINT_WHY_MAX] = "";
+	int rc = gen->render(name, data, len, lim, img, why);
+
+	if (rc)
+		mint_log("%s: %s", name ? name : "?",
+			 why[0] ? why : strerror(-rc));
+	return rc;
+}
+
+void mint_decode_why(char *why, const char *fmt, int rc, const char *msg)
+{
+	snprintf(why, MINT_WHY_MAX, "cannot decode %s: %s", fmt,
+		 rc == -EFBIG ? "over the pixel limit" :
+		 rc == -ENOMEM ? "out of memory" :
+		 msg && msg[0] ? msg : "malformed");
 }
 
 void mint_generator_name_key(const char *name, char *buf, size_t len)

@@ -119,7 +119,7 @@ int main(int argc, char *argv[])
 			continue;
 		}
 		gen = mint_generator_find(base, data, len);
-		if (!gen || gen->render(base, data, len, &lim, &img)) {
+		if (!gen || mint_generator_render(gen, base, data, len, &lim, &img)) {
 			printf("%s: cannot decode\n", argv[i]);
 			free(data);
 			continue;

@@ -76,7 +76,7 @@ static void bench(const char *what, const char *name, const char *text)
 		free(out);
 	for (i = 0; i <= RUNS && !rc; i++) {
 		t0 = now_ms();
-		rc = mint_generator_text.render(name, (const uint8_t *)text,
+		rc = mint_generator_render(&mint_generator_text, name, (const uint8_t *)text,
 						len, &lim, &img);
 		if (!i)
 			first = now_ms() - t0;

@@ -128,7 +128,7 @@ static inline void fuzz_render(const struct mint_generator *gen,
 		atexit(mint_generators_cleanup);
 	}
 	memset(&img, 0xa5, sizeof(img));	/* render must set it */
-	rc = gen->render(name, data, len, lim, &img);
+	rc = mint_generator_render(gen, name, data, len, lim, &img);
 	broken = fuzz_contract(rc, &img, lim);
 	if (broken) {
 		fprintf(stderr, "fuzz: %s render of %zu bytes (\"%s\"): "

@@ -62,7 +62,7 @@ static int render(const struct mint_generator *g, const uint8_t *data,
 		  size_t len, const struct mint_limits *l,
 		  struct mint_image *img)
 {
-	return g->render("test", data, len, l, img);
+	return mint_generator_render(g, "test", data, len, l, img);
 }
 
 static int render_quiet(const struct mint_generator *g, const uint8_t *data,

@@ -92,7 +92,7 @@ static void render(const struct mint_generator *gen, const char *how,
 
 	memset(&img, 0xa5, sizeof(img));
 	quiet(1);
-	rc = gen->render(name, data, len, &lim, &img);
+	rc = mint_generator_render(gen, name, data, len, &lim, &img);
 	quiet(0);
 	broken = fuzz_contract(rc, &img, &lim);
 	if (broken) {

@@ -241,7 +241,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch, int photo)
 
 	REQUIRE(make_image(&src, w, h, ch, photo) == 0);
 	EXPECT_EQ(mint_encode_jpeg(&src, &orig), 0);
-	EXPECT_EQ(mint_generator_jpeg.render("orig.jpeg", orig.data,
+	EXPECT_EQ(mint_generator_render(&mint_generator_jpeg, "orig.jpeg", orig.data,
 					     orig.len, &lim, &ofancy), 0);
 	EXPECT_EQ(decode(orig.data, orig.len, 0, &oplain), 0);
 	EXPECT_EQ(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep), 0);
@@ -257,7 +257,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch, int photo)
 		f = content_bytes(c);
 		mint_content_unref(c);
 		REQUIRE(f);
-		if (!mint_generator_jpeg.render("noise.jpeg", f, prep->size,
+		if (!mint_generator_render(&mint_generator_jpeg, "noise.jpeg", f, prep->size,
 						&lim, &dec)) {
 			EXPECT_EQ(dec.width, w);
 			EXPECT_EQ(dec.height, h);
@@ -605,7 +605,7 @@ static void bench_photos(void)
 		data = n > 0 ? malloc((size_t)n) : NULL;
 		len = data ? fread(data, 1, (size_t)n, fp) : 0;
 		fclose(fp);
-		if (len && !mint_generator_jpeg.render(names[i], data, len,
+		if (len && !mint_generator_render(&mint_generator_jpeg, names[i], data, len,
 						       &lim, &src)) {
 			bench(&src, strrchr(names[i], '/') + 1);
 			mint_image_release(&src);

@@ -203,7 +203,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch)
 		mint_content_unref(c);
 		REQUIRE(f);
 		EXPECT(file_ok(f, prep->size, &src));
-		rc = mint_generator_png.render("noise.png", f, prep->size,
+		rc = mint_generator_render(&mint_generator_png, "noise.png", f, prep->size,
 					       &lim, &dec);
 		EXPECT_EQ(rc, 0);
 		if (!rc) {

@@ -269,7 +269,7 @@ static void check_image(const struct mint_image *img, const char *name)
 		if (slack(d, c->size) < min_slack)
 			min_slack = slack(d, c->size);
 		/* Our generator, as mintfs itself would read the file. */
-		bad += mint_generator_webp.render("t.webp", d, c->size, &lim,
+		bad += mint_generator_render(&mint_generator_webp, "t.webp", d, c->size, &lim,
 						  &dec) != 0;
 		bad += dec.width != img->width || dec.height != img->height ||
 		       dec.channels != (alpha ? 4u : 3u);

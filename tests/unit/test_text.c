@@ -29,7 +29,7 @@ static int accepts(const char *s, size_t len)
 static int render(const char *name, const char *s, size_t len,
 		  struct mint_image *img)
 {
-	return mint_generator_text.render(name, (const uint8_t *)s, len, &lim,
+	return mint_generator_render(&mint_generator_text, name, (const uint8_t *)s, len, &lim,
 					  img);
 }
 
@@ -738,11 +738,11 @@ static void test_limits(void)
 	};
 	struct mint_image img;
 
-	EXPECT_EQ(mint_generator_text.render("ten.txt",
+	EXPECT_EQ(mint_generator_render(&mint_generator_text, "ten.txt",
 					     (const uint8_t *)"0123456789",
 					     10, &small, &img), 0);
 	mint_image_release(&img);
-	EXPECT_EQ(mint_generator_text.render("eleven.txt",
+	EXPECT_EQ(mint_generator_render(&mint_generator_text, "eleven.txt",
 					     (const uint8_t *)"0123456789a",
 					     11, &small, &img), -EFBIG);
 	EXPECT(img.pixels == NULL && img.width == 0);
@@ -764,7 +764,7 @@ static void test_cleanup_and_again(void)
 	struct mint_image img;
 
 	mint_generator_text.cleanup();
-	REQUIRE(!mint_generator_text.render("a.txt", (const uint8_t *)"Hi", 2,
+	REQUIRE(!mint_generator_render(&mint_generator_text, "a.txt", (const uint8_t *)"Hi", 2,
 					    &lim, &img));
 	EXPECT_EQ(img.width, 800);
 	mint_image_release(&img);
