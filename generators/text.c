@@ -1,6 +1,7 @@
 /*
  * text.c - the text generator: a UTF-8 text original becomes an image of
- * its text, white on black, wrapped to the width (SPEC.md "Text originals").
+ * its text, white on black, wrapped to the width (README.md, "Text
+ * originals").
  *
  * It is asked last, so it claims any bytes that are strict UTF-8 without NUL
  * (and empty files). The page is 800x600 unless the file name holds a `WxH`

@@ -582,7 +582,7 @@ static void bench_size(uint32_t w, uint32_t h)
 static void bench_1680x1050(void) { bench_size(1680, 1050); }
 static void bench_5640x3172(void) { bench_size(5640, 3172); }
 
-/* The photos PERFORMANCE-NOTES.md measured, where installed. */
+/* The photos `make bench` uses (docs/BENCHMARKS.md), where installed. */
 static void bench_photos(void)
 {
 	static const char *const names[] = {

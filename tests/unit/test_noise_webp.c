@@ -4,7 +4,7 @@
  * bytes, a well-formed extended WebP that libwebp and our generator decode
  * to the original's size, different from every other make, noisy in the
  * square and close to the original variant outside it (the bounds in
- * docs/ALWAYS_RANDOM-webp.md); the pool worker dies cleanly with its prep.
+ * docs/ALWAYS_RANDOM.md, "WebP"); the pool worker dies cleanly with its prep.
  * Prints make() times at 1680x1050.
  */
 #include <errno.h>

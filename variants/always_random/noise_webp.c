@@ -1,6 +1,7 @@
 /*
  * noise_webp.c - always_random for WebP (see noise.h). No seam to splice
- * (PERFORMANCE-NOTES.md), so every open re-encodes the whole image:
+ * (docs/ALWAYS_RANDOM.md, "WebP"), so every open re-encodes the whole
+ * image:
  *
  *   prepare  encodes the original variant as original/ does, decodes it
  *            straight to YUV(A) planes and keeps them (immutable) as the
@@ -10,11 +11,12 @@
  *            corner, encodes lossy at the variant's quality with method
  *            NOISE_METHOD, and re-wraps the output padded to that length:
  *              RIFF size WEBP | VP8X | [ALPH] | VP8 or VP8L | MINT pad
+ *            (the pad: a nonce where it has room, then zeros)
  *            A draw that does not fit re-rolls; MAX_TRIES in a row: -EIO.
  *
  * Lossy, not lossless: outside the square pixels differ slightly from the
  * original variant's; lossless would be exact at ten times the size
- * (figures in docs/ALWAYS_RANDOM-webp.md). The estimate draws use a fixed
+ * (figures in docs/ALWAYS_RANDOM.md). The estimate draws use a fixed
  * seed, so one image always gets one length (a remembered size stays true
  * across remounts); only make() draws from mint_noise_fill().
  *
