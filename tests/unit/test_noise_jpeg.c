@@ -20,6 +20,7 @@
 #include <jpeglib.h>
 
 #include "check.h"
+#include "testimg.h"
 #include "buf.h"
 #include "content.h"
 #include "encode.h"
@@ -34,44 +35,6 @@ static const struct mint_limits lim = {
 	.max_pixels = MINT_DEFAULT_MAX_PIXELS,
 	.max_text = MINT_DEFAULT_MAX_TEXT,
 };
-
-/*
- * A test image, stride padded. `photo` 0: a smooth gradient; 1: waves,
- * hard edges and grain, which compresses like a photo. Alpha varies.
- */
-static int make_image(struct mint_image *img, uint32_t w, uint32_t h,
-		      unsigned ch, int photo)
-{
-	uint32_t x, y, seed = 12345;
-	uint8_t *p;
-	unsigned c, v;
-
-	memset(img, 0, sizeof(*img));
-	img->stride = (size_t)w * ch + 5;
-	img->pixels = malloc(img->stride * h);
-	if (!img->pixels)
-		return -ENOMEM;
-	img->width = w;
-	img->height = h;
-	img->channels = ch;
-	for (y = 0; y < h; y++) {
-		p = img->pixels + y * img->stride;
-		for (x = 0; x < w; x++, p += ch) {
-			for (c = 0; c < 3; c++) {
-				v = (x * (c + 1) + y * (3 - c)) / 3;
-				if (photo) {
-					seed = seed * 1103515245 + 12345;
-					v = v * 7 % 200 + (seed >> 27) +
-					    ((x / 23 + y / 17) % 2) * 40;
-				}
-				p[c] = (uint8_t)v;
-			}
-			if (ch == 4)
-				p[3] = (uint8_t)(255 - (x + 2 * y) % 256);
-		}
-	}
-	return 0;
-}
 
 static uint8_t *content_bytes(const struct mint_content *c)
 {
@@ -239,7 +202,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch, int photo)
 	size_t same = 0, sq_same = 0;
 	int i;
 
-	REQUIRE(make_image(&src, w, h, ch, photo) == 0);
+	REQUIRE(testimg_make(&src, w, h, ch, photo) == 0);
 	EXPECT_EQ(mint_encode_jpeg(&src, &orig), 0);
 	EXPECT_EQ(mint_generator_render(&mint_generator_jpeg, "orig.jpeg", orig.data,
 					     orig.len, &lim, &ofancy), 0);
@@ -337,7 +300,7 @@ static void strip_encodes_alone(void)
 
 	srand(7);
 	for (k = 0; k < ndims * 20; k++) {
-		REQUIRE(make_image(&src, dims[k % ndims][0],
+		REQUIRE(testimg_make(&src, dims[k % ndims][0],
 				   dims[k % ndims][1], 3, 1) == 0);
 		mcus = interval(src.width);
 		sw = src.width < SQ ? src.width : SQ;
@@ -376,7 +339,7 @@ static void splice_is_whole_encode(void)
 	unsigned long len;
 	uint8_t *f, *ref;
 
-	REQUIRE(make_image(&src, 300, 200, 3, 1) == 0);
+	REQUIRE(testimg_make(&src, 300, 200, 3, 1) == 0);
 	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep) == 0);
 	REQUIRE(mint_noise_make(prep, &c) == 0);
 	f = content_bytes(c);
@@ -411,7 +374,7 @@ static void size_is_stable(void)
 	struct mint_noise_prep *a, *b;
 	struct mint_image src;
 
-	REQUIRE(make_image(&src, 333, 77, 4, 1) == 0);
+	REQUIRE(testimg_make(&src, 333, 77, 4, 1) == 0);
 	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &a) == 0);
 	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &b) == 0);
 	EXPECT_EQ(a->size, b->size);
@@ -438,7 +401,7 @@ static void tiny_files_are_unique(void)
 	uint8_t **f;
 	size_t i, dup = 0, com;
 
-	REQUIRE(make_image(&src, 1, 1, 3, 1) == 0);
+	REQUIRE(testimg_make(&src, 1, 1, 3, 1) == 0);
 	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep) == 0);
 	f = calloc(N, sizeof(*f));
 	REQUIRE(f);
@@ -475,7 +438,7 @@ static void make_outlives_prep(void)
 	struct mint_image src, dec;
 	uint8_t *f;
 
-	REQUIRE(make_image(&src, 40, 30, 4, 1) == 0);
+	REQUIRE(testimg_make(&src, 40, 30, 4, 1) == 0);
 	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep) == 0);
 	REQUIRE(mint_noise_make(prep, &c) == 0);
 	mint_obj_unref(&prep->obj);
@@ -494,7 +457,7 @@ static void bad_input(void)
 	struct mint_noise_prep *prep = (void *)1;
 	struct mint_image img;
 
-	REQUIRE(make_image(&img, 4, 4, 3, 0) == 0);
+	REQUIRE(testimg_make(&img, 4, 4, 3, 0) == 0);
 	img.channels = 2;
 	EXPECT_EQ(mint_noise_prepare(MINT_FMT_JPEG, &img, &prep), -EINVAL);
 	EXPECT(prep == NULL);
@@ -573,7 +536,7 @@ static void bench_size(uint32_t w, uint32_t h)
 	int photo;
 
 	for (photo = 0; photo < 2; photo++) {
-		REQUIRE(make_image(&src, w, h, 3, photo) == 0);
+		REQUIRE(testimg_make(&src, w, h, 3, photo) == 0);
 		bench(&src, photo ? "grainy" : "smooth");
 		mint_image_release(&src);
 	}

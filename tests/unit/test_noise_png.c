@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "testimg.h"
 #include "buf.h"
 #include "content.h"
 #include "encode.h"
@@ -30,42 +31,6 @@ static const struct mint_limits lim = {
 	.max_pixels = MINT_DEFAULT_MAX_PIXELS,
 	.max_text = MINT_DEFAULT_MAX_TEXT,
 };
-
-/*
- * A test image: smooth gradients plus a little deterministic grain, so it
- * compresses like a photo rather than like a flat fill. Alpha varies.
- * The stride is padded to show that the encoder honours it.
- */
-static int make_image(struct mint_image *img, uint32_t w, uint32_t h,
-		      unsigned ch)
-{
-	uint32_t x, y, seed = 12345;
-	uint8_t *p;
-	unsigned c;
-
-	memset(img, 0, sizeof(*img));
-	img->stride = (size_t)w * ch + 7;
-	img->pixels = malloc(img->stride * h);
-	if (!img->pixels)
-		return -ENOMEM;
-	img->width = w;
-	img->height = h;
-	img->channels = ch;
-	for (y = 0; y < h; y++) {
-		p = img->pixels + y * img->stride;
-		for (x = 0; x < w; x++) {
-			for (c = 0; c < ch; c++) {
-				seed = seed * 1103515245 + 12345;
-				p[c] = (uint8_t)((x * (c + 1) + y * (3 - c % 3)
-						  ) / 4 + (seed >> 28));
-			}
-			if (ch == 4)
-				p[3] = (uint8_t)(255 - (x + y) % 200);
-			p += ch;
-		}
-	}
-	return 0;
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -190,7 +155,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch)
 	size_t nonzero = 0, same = 0;
 	int i, rc;
 
-	REQUIRE(make_image(&src, w, h, ch) == 0);
+	REQUIRE(testimg_make(&src, w, h, ch, 1) == 0);
 	rc = mint_noise_prepare(MINT_FMT_PNG, &src, &prep);
 	EXPECT_EQ(rc, 0);
 	if (rc)
@@ -255,7 +220,7 @@ static void make_outlives_prep(void)
 	struct mint_image src;
 	uint8_t *f;
 
-	REQUIRE(make_image(&src, 40, 30, 3) == 0);
+	REQUIRE(testimg_make(&src, 40, 30, 3, 1) == 0);
 	REQUIRE(mint_noise_prepare(MINT_FMT_PNG, &src, &prep) == 0);
 	REQUIRE(mint_noise_make(prep, &c) == 0);
 	mint_obj_unref(&prep->obj);
@@ -272,7 +237,7 @@ static void bad_input(void)
 	struct mint_noise_prep *prep = (void *)1;
 	struct mint_image img;
 
-	REQUIRE(make_image(&img, 4, 4, 3) == 0);
+	REQUIRE(testimg_make(&img, 4, 4, 3, 1) == 0);
 	img.channels = 2;
 	EXPECT_EQ(mint_noise_prepare(MINT_FMT_PNG, &img, &prep), -EINVAL);
 	EXPECT(prep == NULL);
@@ -297,7 +262,7 @@ static void bench(uint32_t w, uint32_t h)
 	double t0, prep_s;
 	size_t i;
 
-	REQUIRE(make_image(&src, w, h, 3) == 0);
+	REQUIRE(testimg_make(&src, w, h, 3, 1) == 0);
 	t0 = check_now();
 	REQUIRE(mint_noise_prepare(MINT_FMT_PNG, &src, &prep) == 0);
 	prep_s = check_now() - t0;
