@@ -19,6 +19,9 @@
 #include "names.h"
 #include "tree_i.h"
 
+/* What INO_VFILE has room for (tree_i.h). */
+_Static_assert(MINT_FMT_COUNT <= 16, "a file's inode holds 4 bits of format");
+
 static unsigned variant_count(void)
 {
 	unsigned n = 0;

@@ -26,8 +26,9 @@
 #define INO_ORIG(id) ((uint64_t)(id) << 20)
 #define INO_FOLDER(id) (INO_ORIG(id) | 1)
 #define INO_VDIR(id, v) (INO_ORIG(id) | (2 + (v)))
+/* a file: bit 19, then 7 bits of variant, 8 of copy, 4 of format */
 #define INO_VFILE(id, v, i, f) \
-	(INO_ORIG(id) | (1u << 19) | ((v) << 12) | ((i) << 2) | (f))
+	(INO_ORIG(id) | (1u << 19) | ((v) << 12) | ((i) << 4) | (f))
 #define INO_UNCOMMITTED (1ULL << 63)
 
 struct pending;

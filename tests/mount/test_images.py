@@ -235,3 +235,25 @@ def test_same_text_two_sizes(mount1, order):
     check()
     mount1.restart()
     check()
+
+
+def test_every_variant_file(mount1, originals):
+    """Whatever the variants are: every file each variant folder lists
+    stats, reads to exactly its stat size, and decodes to the original's
+    dimensions (a new variant or format is covered without a change)."""
+    src, made = originals
+    copy_in(mount1, src, ["plasma.jpg"])
+    folder = os.path.join(mount1.images, "plasma")
+    variants = sorted(os.listdir(folder))
+    assert len(variants) >= 3
+    seen = 0
+    for v in variants:
+        files = sorted(os.listdir(os.path.join(folder, v)))
+        assert files, v
+        for f in files:
+            p = os.path.join(folder, v, f)
+            with open(p, "rb") as fh:
+                assert len(fh.read()) == os.stat(p).st_size, p
+            assert dims(p) == made["plasma.jpg"], p
+            seen += 1
+    assert seen >= len(variants) * len(FORMATS)
