@@ -177,6 +177,7 @@ int mint_cat_begin(struct mint_store *st)
 
 void mint_cat_rollback(struct mint_store *st)
 {
+	st->folders_delta = 0;
 	/* Some errors (SQLITE_FULL, IOERR) have rolled back already. */
 	if (sqlite3_get_autocommit(st->db))
 		return;
@@ -188,9 +189,13 @@ int mint_cat_commit(struct mint_store *st)
 {
 	int rc = mint_cat_step(st, Q_COMMIT, "commit");
 
-	if (rc)
+	if (rc) {
 		mint_cat_rollback(st);
-	return rc;
+		return rc;
+	}
+	st->folders += st->folders_delta;
+	st->folders_delta = 0;
+	return 0;
 }
 
 /* Run one constant statement; its first row's first column into txt. */
@@ -353,10 +358,15 @@ int mint_cat_forget_if_unused(struct mint_store *st, const char *hash)
 	return rc ? rc : 1;
 }
 
-int mint_cat_delete(struct mint_store *st, int64_t id)
+int mint_cat_delete(struct mint_store *st, const struct mint_original *o)
 {
-	sqlite3_bind_int64(st->q[Q_DELETE], 1, id);
-	return mint_cat_step(st, Q_DELETE, "delete");
+	int rc;
+
+	sqlite3_bind_int64(st->q[Q_DELETE], 1, o->id);
+	rc = mint_cat_step(st, Q_DELETE, "delete");
+	if (!rc && o->folder[0])
+		st->folders_delta--;
+	return rc;
 }
 
 /* The id of the row whose folder is `folder`: 0 and *id, or -ENOENT. */
@@ -398,9 +408,11 @@ int mint_cat_folder_assign(struct mint_store *st, struct mint_original *o,
 	if (want[0])
 		mint_cat_bind_text(s, 2, want);
 	rc = mint_cat_step(st, Q_SET_FOLDER, "set folder");
-	if (!rc)
-		memcpy(o->folder, want, sizeof(o->folder));
-	return rc;
+	if (rc)
+		return rc;
+	st->folders_delta += !!want[0] - !!o->folder[0];
+	memcpy(o->folder, want, sizeof(o->folder));
+	return 0;
 }
 
 /*
@@ -548,7 +560,7 @@ int mint_cat_recover_rows(struct mint_store *st)
 			begun = !rc;
 		}
 		if (!rc)
-			rc = mint_cat_delete(st, rows[i].id);
+			rc = mint_cat_delete(st, &rows[i]);
 	}
 	if (begun && !rc)
 		rc = mint_cat_commit(st);

@@ -289,35 +289,17 @@ static const struct node_type folder_type = {
 
 /* ---- Images ------------------------------------------------------------- */
 
-/*
- * Images' nlink counts its folders. Counting is a pass over an index, and
- * every path below Images asks for it, so the count is kept until the
- * next change (a count made across a change is kept for the older gen
- * only, and so made again).
- */
 static int images_getattr(struct mint_node *n, struct stat *st)
 {
-	struct mint_tree *t = n->tree;
-	uint64_t count, gen;
-	int rc, have;
+	uint64_t count;
+	int rc;
 
-	pthread_mutex_lock(&t->lock);
-	gen = t->gen;
-	have = t->folders_gen == gen + 1;
-	count = t->folders;
-	pthread_mutex_unlock(&t->lock);
-	if (!have) {
-		rc = mint_store_count_folders(t->ctx->store, &count);
-		if (rc)
-			return rc;
-	}
-	pthread_mutex_lock(&t->lock);
-	if (!have && t->gen == gen) {
-		t->folders = count;
-		t->folders_gen = gen + 1;	/* 0: never counted */
-	}
-	mint_stat_dir(st, INO_IMAGES, 0555, 2 + count, &t->changed);
-	pthread_mutex_unlock(&t->lock);
+	rc = mint_store_count_folders(n->tree->ctx->store, &count);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&n->tree->lock);
+	mint_stat_dir(st, INO_IMAGES, 0555, 2 + count, &n->tree->changed);
+	pthread_mutex_unlock(&n->tree->lock);
 	return 0;
 }
 

@@ -236,6 +236,8 @@ static int recover(struct mint_store *st)
 	return rc;
 }
 
+static int count_rows(struct mint_store *st, enum query q, uint64_t *count);
+
 int mint_store_open(const char *dir, struct mint_store **out)
 {
 	pthread_mutexattr_t attr;
@@ -272,6 +274,9 @@ int mint_store_open(const char *dir, struct mint_store **out)
 		rc = recover(st);
 	if (!rc)
 		rc = mint_cat_dir_get(st, &st->manager);
+	/* counted once; each transaction keeps it true (mint_cat_commit) */
+	if (!rc)
+		rc = count_rows(st, Q_COUNT_FOLDERS, &st->folders);
 	if (rc)
 		goto fail;
 	*out = st;
@@ -386,7 +391,10 @@ int mint_store_count(struct mint_store *st, uint64_t *count)
 
 int mint_store_count_folders(struct mint_store *st, uint64_t *count)
 {
-	return count_rows(st, Q_COUNT_FOLDERS, count);
+	store_lock(st);
+	*count = st->folders;
+	store_unlock(st);
+	return 0;
 }
 
 /*
@@ -688,7 +696,7 @@ int mint_store_rename(struct mint_store *st, const char *from, const char *to)
 		goto fail;
 	rc = mint_cat_get(st, to, &dst);
 	if (!rc) {
-		rc = mint_cat_delete(st, dst.id);
+		rc = mint_cat_delete(st, &dst);
 		if (!rc)
 			rc = mint_cat_forget_if_unused(st, dst.hash);
 		if (rc < 0)
@@ -737,7 +745,7 @@ int mint_store_unlink(struct mint_store *st, const char *name)
 		goto out;
 	rc = mint_cat_get(st, name, &o);
 	if (!rc)
-		rc = mint_cat_delete(st, o.id);
+		rc = mint_cat_delete(st, &o);
 	if (!rc)
 		rc = manager_touch_locked(st, now);
 	if (!rc)

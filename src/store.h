@@ -104,7 +104,7 @@ int mint_store_get_folder(struct mint_store *st, const char *folder,
 int mint_store_list_folders(struct mint_store *st, mint_store_each_fn fn,
 			    void *ctx);
 
-/* Number of originals that have an Images folder. */
+/* Number of originals that have an Images folder (kept, not counted). */
 int mint_store_count_folders(struct mint_store *st, uint64_t *count);
 
 /*

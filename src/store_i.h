@@ -45,6 +45,9 @@ struct mint_store {
 	size_t npins, pins_cap;
 	atomic_ulong stage_seq;
 	struct mint_dir_attr manager;	/* Image Manager's row in dirs */
+	uint64_t folders;		/* rows with an Images folder */
+	int64_t folders_delta;		/* their change in the open
+					 * transaction, kept at commit */
 };
 
 /* Open STORE/catalog.db, set the pragmas, create the schema, prepare. */
@@ -93,8 +96,8 @@ int mint_cat_hash_used(struct mint_store *st, const char *hash);
  */
 int mint_cat_forget_if_unused(struct mint_store *st, const char *hash);
 
-/* Delete the row with this id. */
-int mint_cat_delete(struct mint_store *st, int64_t id);
+/* Delete row o (its id; its folder for the count). */
+int mint_cat_delete(struct mint_store *st, const struct mint_original *o);
 
 /*
  * Inside a transaction: set o's folder to the one it should have

@@ -20,7 +20,6 @@
 void mint_tree_changed(struct mint_tree *t)
 {
 	pthread_mutex_lock(&t->lock);
-	t->gen++;
 	clock_gettime(CLOCK_REALTIME, &t->changed);
 	pthread_mutex_unlock(&t->lock);
 }

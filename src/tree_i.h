@@ -93,11 +93,8 @@ struct mint_handle {
 
 struct mint_tree {
 	struct mint_ctx *ctx;
-	pthread_mutex_t lock;		/* pending list, times, counts */
+	pthread_mutex_t lock;		/* pending list, times */
 	struct pending *pending;	/* files open for writing */
-	uint64_t gen;			/* bumped by every change of names */
-	uint64_t folders_gen;		/* `folders` counted at this gen */
-	uint64_t folders;		/* Images folders, for its nlink */
 	struct timespec mounted;
 	struct timespec changed;	/* last change in Image Manager */
 	atomic_uint_fast64_t next_ino;

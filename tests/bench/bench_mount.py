@@ -222,13 +222,15 @@ def many_originals(sizes=(10, 10000), runs=21):
                 f.write(tiny_png(rgb=(0, 90, 200)))
             f5 = m.path("Images", "p00005", "original", "p00005.png")
             os.stat(f5)                      # its size is remembered now
-            cp, ls_after, ls, st = [], [], [], []
+            # each operation in a loop of its own: a listing of 10,000
+            # names just before a stat would time the caches it churned
+            st = [timed(lambda: os.stat(f5)) for _ in range(runs)]
+            ls = [timed(lambda: os.listdir(m.images)) for _ in range(runs)]
+            cp, ls_after = [], []
             for i in range(runs):
                 dst = os.path.join(m.im, "new%d.png" % i)
                 cp.append(timed(lambda: shutil.copy(src, dst)))
                 ls_after.append(timed(lambda: os.listdir(m.images)))
-                ls.append(timed(lambda: os.listdir(m.images)))
-                st.append(timed(lambda: os.stat(f5)))
             med = statistics.median
             got[n] = {"cp into Image Manager": med(cp),
                       "ls Images after a cp": med(ls_after),
