@@ -2,6 +2,7 @@
 with ten (the figures are in `make bench`); here, that all of it is right."""
 import os
 import shutil
+import time
 
 from manystore import fill_store, tiny_png
 
@@ -36,7 +37,16 @@ def test_ten_thousand_originals(mount1, tmp_path):
     assert len(names) == COUNT
     assert {"p00000", "p00000.jpg", "z"} <= names
     assert not {"p00001", "p00002"} & names
+    assert os.stat(m.images).st_nlink == 2 + len(names)
     assert os.path.exists(os.path.join(m.images, "p00000.jpg", "counter",
                                        "p00000.jpg_9.webp"))
     m.restart()
     assert set(os.listdir(m.images)) == names
+    assert os.stat(m.images).st_nlink == 2 + len(names)
+    # an image emptied (committed at the release) has no folder
+    open(os.path.join(m.im, "p00003.png"), "wb").close()
+    deadline = time.monotonic() + 10
+    while "p00003" in os.listdir(m.images):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert os.stat(m.images).st_nlink == 2 + len(names) - 1
