@@ -56,7 +56,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->negative_timeout = 0;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-	return fuse_get_context()->private_data;
+	return *(struct mint_tree **)fuse_get_context()->private_data;
 }
 
 static int fs_getattr(const char *path, struct stat *st,

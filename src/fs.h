@@ -1,6 +1,9 @@
 /*
- * fs.h - the FUSE operations table (fs.c). Its callbacks expect the
- * struct mint_tree as fuse's private_data.
+ * fs.h - the FUSE operations table (fs.c). fuse_new() gets a pointer to
+ * a `struct mint_tree *` as user_data, so that libfuse checks its options
+ * before the store is opened; the tree must be set there before the
+ * mount, and init makes the tree itself the private_data every callback
+ * sees.
  */
 #ifndef MINT_FS_H
 #define MINT_FS_H

@@ -246,19 +246,13 @@ static int parse(struct fuse_args *args, struct options *o,
 }
 
 /* Mount and serve until unmounted. Exit status. */
-static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl,
-		 struct mint_tree *tree)
+static int serve(struct fuse *fuse, struct fuse_cmdline_opts *cl)
 {
 	struct fuse_loop_config *lc;
-	struct fuse *fuse;
 	int rc = 1;
 
-	fuse = fuse_new(args, mint_fs_operations(),
-			sizeof(struct fuse_operations), tree);
-	if (!fuse)
-		return 2;
 	if (fuse_mount(fuse, cl->mountpoint))
-		goto out_destroy;
+		return 1;
 	if (fuse_daemonize(cl->foreground))
 		goto out_unmount;
 	if (!cl->foreground)
@@ -285,8 +279,6 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl,
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out_unmount:
 	fuse_unmount(fuse);
-out_destroy:
-	fuse_destroy(fuse);
 	return rc;
 }
 
@@ -298,6 +290,7 @@ int main(int argc, char *argv[])
 	struct mint_settings set;
 	struct mint_ctx ctx = { 0 };
 	struct mint_tree *tree = NULL;
+	struct fuse *fuse = NULL;
 	char *store_dir = NULL;
 	int rc, i;
 
@@ -313,6 +306,12 @@ int main(int argc, char *argv[])
 	mint_log_debug_enabled = o.debug || cl.debug;
 	if (check_mountpoint(cl.mountpoint))
 		goto out;
+	/* libfuse's own options are checked here, before any store is
+	 * opened; the tree is filled in below, before the mount */
+	fuse = fuse_new(&args, mint_fs_operations(),
+			sizeof(struct fuse_operations), &tree);
+	if (!fuse)
+		goto out;
 	store_dir = o.store ? strdup(o.store) : mint_default_store();
 	if (!store_dir) {
 		fprintf(stderr, "mintfs: no store: give --store DIR\n");
@@ -325,8 +324,10 @@ int main(int argc, char *argv[])
 		rc = 1;
 		goto out;
 	}
-	rc = serve(&args, &cl, tree);
+	rc = serve(fuse, &cl);
 out:
+	if (fuse)
+		fuse_destroy(fuse);
 	mint_session_close(&ctx, tree);
 	free(store_dir);
 	free(cl.mountpoint);

@@ -41,6 +41,13 @@ def test_no_mountpoint():
 def test_bad_option(tmp_path):
     line = one_line_error(run("--bogus", str(tmp_path)))
     assert "bogus" in line
+    # libfuse's options are checked before any store is opened
+    store = tmp_path / "store"
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    line = one_line_error(run("--store", str(store), "-o", "bogus", str(mnt)))
+    assert "bogus" in line
+    assert not store.exists()
 
 
 def test_bad_cache_size(tmp_path):
