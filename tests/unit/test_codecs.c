@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "testimg.h"
 #include "buf.h"
 #include "encode.h"
 #include "generator.h"
@@ -586,20 +587,6 @@ static size_t jpeg_markers(const struct mint_buf *b, size_t *at, size_t max)
 			i++;
 	}
 	return n;
-}
-
-static int same_pixels(const struct mint_image *a, const struct mint_image *b)
-{
-	uint32_t y;
-
-	if (a->width != b->width || a->height != b->height ||
-	    a->channels != b->channels)
-		return 0;
-	for (y = 0; y < a->height; y++)
-		if (memcmp(a->pixels + y * a->stride, b->pixels + y * b->stride,
-			   (size_t)a->width * a->channels))
-			return 0;
-	return 1;
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "testimg.h"
 #include "generator.h"
 #include "log.h"
 
@@ -112,20 +113,6 @@ static int lit_row_end(const struct mint_image *img, uint32_t y0, uint32_t y1,
 		}
 	}
 	return any;
-}
-
-static int same_pixels(const struct mint_image *a, const struct mint_image *b)
-{
-	uint32_t y;
-
-	if (a->width != b->width || a->height != b->height ||
-	    a->channels != b->channels)
-		return 0;
-	for (y = 0; y < a->height; y++)
-		if (memcmp(a->pixels + y * a->stride, b->pixels + y * b->stride,
-			   (size_t)a->width * a->channels))
-			return 0;
-	return 1;
 }
 
 /* Log lines the generator writes while a test listens (one thread). */

@@ -1,6 +1,6 @@
 /*
- * testimg.h - the test picture the unit tests of the encoders and the
- * splicers share.
+ * testimg.h - what the unit tests of the decoders, encoders and
+ * splicers share: a test picture, and comparing two pictures.
  */
 #ifndef MINT_TESTIMG_H
 #define MINT_TESTIMG_H
@@ -51,6 +51,22 @@ static inline int testimg_make(struct mint_image *img, uint32_t w, uint32_t h,
 		}
 	}
 	return 0;
+}
+
+/* Nonzero if a and b have the same size, channels and pixels. */
+static inline int same_pixels(const struct mint_image *a,
+			      const struct mint_image *b)
+{
+	uint32_t y;
+
+	if (a->width != b->width || a->height != b->height ||
+	    a->channels != b->channels)
+		return 0;
+	for (y = 0; y < a->height; y++)
+		if (memcmp(a->pixels + y * a->stride, b->pixels + y * b->stride,
+			   (size_t)a->width * a->channels))
+			return 0;
+	return 1;
 }
 
 #endif
