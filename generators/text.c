@@ -209,8 +209,11 @@ static void text_name_key(const char *name, char *buf, size_t len)
 	int toklen = 0;
 	uint32_t w, h;
 
-	name_size(name, &w, &h, &tok, &toklen);
-	snprintf(buf, len, "%ux%u", w, h);
+	/* the default page ("" for it) unless the name asks for another */
+	if (name_size(name, &w, &h, &tok, &toklen) > 0)
+		snprintf(buf, len, "%ux%u", w, h);
+	else
+		buf[0] = '\0';
 }
 
 /* Font size, margin and the box the text may fill, for a w x h page. */

@@ -30,7 +30,8 @@ struct mint_generator {
 
 	/*
 	 * MAY: what of the file name the picture depends on, as a short
-	 * string into buf (text: the page size, "300x200"), so that cached
+	 * string into buf (text: the page size the name asks for, "300x200",
+	 * or "" for the default), so that cached
 	 * pixels and sizes are kept apart for two names with the same bytes.
 	 * NULL: the picture depends on the bytes alone.
 	 */
@@ -82,8 +83,8 @@ int mint_generator_render(const struct mint_generator *gen, const char *name,
 void mint_decode_why(char *why, const char *fmt, int rc, const char *msg);
 
 /*
- * What of `name` any generator's picture may depend on (each name_key,
- * joined by '@'), into buf; "" when none reads the name.
+ * What of `name` any generator's picture may depend on (each name_key
+ * that is not empty, after an '@'), into buf; "" when nothing counts.
  */
 void mint_generator_name_key(const char *name, char *buf, size_t len);
 

@@ -33,12 +33,13 @@ static unsigned variant_count(void)
 
 /* ---- Images/<folder>/<variant>/<file> ----------------------------------- */
 
-static void file_name(const struct mint_node *n, char *buf, size_t len)
+/* The name of file n in its variant folder; `stem` is mint_name_file_stem
+ * of the folder's name, made once for all of a folder's files. */
+static void file_name(const struct mint_node *n, const char *stem, char *buf,
+		      size_t len)
 {
 	const char *ext = mint_format_ext(n->fmt);
-	char stem[MINT_FILE_STEM_MAX + 1];
 
-	mint_name_file_stem(n->name, stem);
 	if (n->variant->copies > 1)
 		snprintf(buf, len, "%s_%u.%s", stem, n->copy, ext);
 	else
@@ -203,16 +204,17 @@ static int vdir_getattr(struct mint_node *n, struct stat *st)
 static int vdir_lookup(struct mint_node *dir, const char *name,
 		       struct mint_node *child)
 {
-	char want[MINT_NAME_MAX * 2];
+	char want[MINT_NAME_MAX * 2], stem[MINT_FILE_STEM_MAX + 1];
 	unsigned f, i;
 
 	*child = *dir;
 	child->type = &vfile_type;
+	mint_name_file_stem(dir->name, stem);
 	for (f = 0; f < MINT_FMT_COUNT; f++) {
 		child->fmt = f;
 		for (i = 0; i < dir->variant->copies; i++) {
 			child->copy = i;
-			file_name(child, want, sizeof(want));
+			file_name(child, stem, want, sizeof(want));
 			if (!strcmp(want, name))
 				return 0;
 		}
@@ -222,15 +224,16 @@ static int vdir_lookup(struct mint_node *dir, const char *name,
 
 static int vdir_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
 {
-	char name[MINT_NAME_MAX * 2];
+	char name[MINT_NAME_MAX * 2], stem[MINT_FILE_STEM_MAX + 1];
 	struct mint_node n = *dir;
 	unsigned f, i;
 
+	mint_name_file_stem(dir->name, stem);
 	for (f = 0; f < MINT_FMT_COUNT; f++) {
 		for (i = 0; i < dir->variant->copies; i++) {
 			n.fmt = f;
 			n.copy = i;
-			file_name(&n, name, sizeof(name));
+			file_name(&n, stem, name, sizeof(name));
 			if (fill(ctx, name, NULL))
 				return 0;
 		}
@@ -291,12 +294,8 @@ static const struct node_type folder_type = {
 
 static int images_getattr(struct mint_node *n, struct stat *st)
 {
-	uint64_t count;
-	int rc;
+	uint64_t count = mint_store_count_folders(n->tree->ctx->store);
 
-	rc = mint_store_count_folders(n->tree->ctx->store, &count);
-	if (rc)
-		return rc;
 	pthread_mutex_lock(&n->tree->lock);
 	mint_stat_dir(st, INO_IMAGES, 0555, 2 + count, &n->tree->changed);
 	pthread_mutex_unlock(&n->tree->lock);

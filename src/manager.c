@@ -453,8 +453,7 @@ static int manager_unlink(struct mint_node *dir, const char *name)
 	int rc, had, open;
 
 	pthread_mutex_lock(&mint_ns_lock);
-	open = mint_pending_exists(t, name);
-	mint_pending_unlinked(t, name);	/* its handles write to nowhere */
+	open = mint_pending_unlinked(t, name);	/* its handles: nowhere */
 	had = !mint_store_get(t->ctx->store, name, &row);
 	rc = mint_store_unlink(t->ctx->store, name);
 	pthread_mutex_unlock(&mint_ns_lock);

@@ -28,10 +28,10 @@ int mint_name_has_folder(const char *name, uint64_t size)
 	return 1;
 }
 
-size_t mint_name_cut(const char *s, size_t max)
+size_t mint_name_cut(const char *s, size_t len, size_t max)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t len = strlen(s), cut = max;
+	size_t cut = max;
 
 	if (len <= max)
 		return len;
@@ -61,19 +61,13 @@ void mint_name_folder_choice(const char *name, unsigned k, char *buf)
 	}
 	snprintf(num, sizeof(num), " (%u)", k + 1 - (unsigned)has_full);
 	room = MINT_NAME_MAX - strlen(num);
-	if (stem > room) {
-		char cut[MINT_NAME_MAX + 1];
-
-		memcpy(cut, name, stem);
-		cut[stem] = '\0';
-		stem = mint_name_cut(cut, room);
-	}
+	stem = mint_name_cut(name, stem, room);
 	snprintf(buf, MINT_NAME_MAX + 1, "%.*s%s", (int)stem, name, num);
 }
 
 void mint_name_file_stem(const char *folder, char *buf)
 {
-	size_t n = mint_name_cut(folder, MINT_FILE_STEM_MAX);
+	size_t n = mint_name_cut(folder, strlen(folder), MINT_FILE_STEM_MAX);
 
 	memcpy(buf, folder, n);
 	buf[n] = '\0';

@@ -51,8 +51,9 @@ void mint_name_folder_choice(const char *name, unsigned k, char *buf);
  * (MINT_FILE_STEM_MAX + 1 bytes). */
 void mint_name_file_stem(const char *folder, char *buf);
 
-/* The length of s cut to at most max bytes without splitting a UTF-8
- * character (bytes that are not UTF-8 are cut anywhere). */
-size_t mint_name_cut(const char *s, size_t max);
+/* The length of the `len` bytes at s cut to at most max without
+ * splitting a UTF-8 character (bytes that are not UTF-8 are cut
+ * anywhere). */
+size_t mint_name_cut(const char *s, size_t len, size_t max);
 
 #endif

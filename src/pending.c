@@ -569,7 +569,7 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p)
 	return rc;
 }
 
-void mint_pending_unlinked(struct mint_tree *t, const char *name)
+int mint_pending_unlinked(struct mint_tree *t, const char *name)
 {
 	struct pending *p;
 
@@ -578,6 +578,7 @@ void mint_pending_unlinked(struct mint_tree *t, const char *name)
 	if (p)
 		unlink_locked(t, p);
 	pthread_mutex_unlock(&t->lock);
+	return p != NULL;
 }
 
 void mint_pending_renamed(struct mint_tree *t, const char *from,

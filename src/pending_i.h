@@ -68,10 +68,11 @@ void mint_pending_set_times(struct pending *p, const struct timespec *atime,
  */
 int mint_pending_commit(struct mint_tree *t, struct pending *p);
 
-/* The namespace changed (mint_ns_lock held): `name` was unlinked, or
- * `from` renamed to `to` (over whatever `to` was). Open handles on an
- * unlinked or replaced name now write to nowhere. */
-void mint_pending_unlinked(struct mint_tree *t, const char *name);
+/* The namespace changed (mint_ns_lock held): `name` was unlinked (1 if
+ * it had a pending file, else 0), or `from` renamed to `to` (over
+ * whatever `to` was). Open handles on an unlinked or replaced name now
+ * write to nowhere. */
+int mint_pending_unlinked(struct mint_tree *t, const char *name);
 void mint_pending_renamed(struct mint_tree *t, const char *from,
 			  const char *to);
 

@@ -68,10 +68,11 @@ void mint_generator_name_key(const char *name, char *buf, size_t len)
 	for (g = mint_generators; *g; g++) {
 		if (!(*g)->name_key || used + 1 >= len)
 			continue;
-		buf[used++] = '@';
+		buf[used] = '@';
+		(*g)->name_key(name, buf + used + 1, len - used - 1);
+		if (buf[used + 1])
+			used += 1 + strlen(buf + used + 1);
 		buf[used] = '\0';
-		(*g)->name_key(name, buf + used, len - used);
-		used += strlen(buf + used);
 	}
 }
 

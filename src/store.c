@@ -389,12 +389,14 @@ int mint_store_count(struct mint_store *st, uint64_t *count)
 	return count_rows(st, Q_COUNT, count);
 }
 
-int mint_store_count_folders(struct mint_store *st, uint64_t *count)
+uint64_t mint_store_count_folders(struct mint_store *st)
 {
+	uint64_t count;
+
 	store_lock(st);
-	*count = st->folders;
+	count = st->folders;
 	store_unlock(st);
-	return 0;
+	return count;
 }
 
 /*

@@ -105,7 +105,7 @@ int mint_store_list_folders(struct mint_store *st, mint_store_each_fn fn,
 			    void *ctx);
 
 /* Number of originals that have an Images folder (kept, not counted). */
-int mint_store_count_folders(struct mint_store *st, uint64_t *count);
+uint64_t mint_store_count_folders(struct mint_store *st);
 
 /*
  * Image Manager's own attributes, kept in the catalog: its mode, set by
