@@ -24,7 +24,7 @@ WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-declarations \
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-DFUSE_USE_VERSION=314 $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
-	-Isrc -MMD -MP -pthread
+	-Isrc -Isplice -Ivariants -MMD -MP -pthread
 ifneq ($(WERROR),)
 ALL_CFLAGS += -Werror
 endif
@@ -41,10 +41,11 @@ LIBS := $(PKG_LIBS) -lm -pthread
 # mintctl.c the same core as a command without FUSE.
 FUSE_SRC := src/fs.c src/main.c
 CTL_SRC := $(wildcard src/mintctl.c)
-# A variant of several files has a folder of its own under variants/.
+# A variant of several files may have a folder of its own under variants/;
+# splice/ holds each format's base and what is spliced from it.
 CORE_SRC := $(filter-out $(FUSE_SRC) $(CTL_SRC),$(wildcard src/*.c)) \
 	$(wildcard generators/*.c) $(wildcard variants/*.c) \
-	$(wildcard variants/*/*.c)
+	$(wildcard variants/*/*.c) $(wildcard splice/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 FUSE_OBJ := $(FUSE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

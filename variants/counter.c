@@ -6,9 +6,11 @@
  * 200-pixel thumbnail), at least 12 pixels, and never larger than the
  * image: a tiny image is covered by the box and still shows its digit as
  * large as fits. The digit is drawn with cairo and DejaVu Sans Bold (found
- * through fontconfig) into a small surface of the box's size, which is
- * copied onto a copy of the pixels; the rest of the image is untouched.
- * Deterministic, so flagged cached: each copy is drawn once per format.
+ * through fontconfig) into a small surface of the box's size, which
+ * the format's splicer puts over the original's pixels (splice.h): a
+ * splicing format encodes only the band that holds the box, the rest of
+ * the file is the base's. Deterministic, so flagged cached: each copy is
+ * made once per format.
  */
 #include <errno.h>
 #include <math.h>
@@ -21,6 +23,7 @@
 
 #include "counter.h"
 #include "draw.h"
+#include "splice.h"
 #include "variant.h"
 
 #define COUNTER_COPIES 10
@@ -59,64 +62,102 @@ static int draw_box(unsigned digit, int bw, int bh, cairo_surface_t **out)
 	return 0;
 }
 
-/* Draw `digit` on a copy of `src` into `dst` (released by the caller). */
-int mint_counter_draw(const struct mint_image *src, unsigned digit,
-		      struct mint_image *dst)
+void mint_counter_box(uint32_t w, uint32_t h, uint32_t *bw, uint32_t *bh)
 {
-	uint32_t longer = src->width > src->height ? src->width : src->height;
-	cairo_surface_t *s;
-	int bh, bw, rc;
+	uint32_t longer = w > h ? w : h;
+	long y, x;
 
-	bh = (int)lround(longer * BOX_SHARE);
-	if (bh < BOX_MIN)
-		bh = BOX_MIN;
-	if (bh > (int)src->height)
-		bh = (int)src->height;
-	bw = (int)lround(bh * 0.75);
-	if (bw > (int)src->width)
-		bw = (int)src->width;
-	rc = mint_image_init(dst, src->width, src->height, src->channels);
+	y = lround(longer * BOX_SHARE);
+	if (y < BOX_MIN)
+		y = BOX_MIN;
+	if (y > (long)h)
+		y = (long)h;
+	x = lround(y * 0.75);
+	if (x > (long)w)
+		x = (long)w;
+	*bw = (uint32_t)x;
+	*bh = (uint32_t)y;
+}
+
+int mint_counter_draw_box(uint32_t w, uint32_t h, unsigned channels,
+			  unsigned digit, struct mint_image *box)
+{
+	cairo_surface_t *s;
+	uint32_t bw, bh;
+	int rc;
+
+	mint_counter_box(w, h, &bw, &bh);
+	rc = mint_image_init(box, bw, bh, channels);
 	if (rc)
 		return rc;
-	memcpy(dst->pixels, src->pixels, mint_image_bytes(src));
-	rc = draw_box(digit, bw, bh, &s);
+	rc = draw_box(digit, (int)bw, (int)bh, &s);
 	if (rc) {
-		mint_image_release(dst);
+		mint_image_release(box);
 		return rc;
 	}
-	mint_cairo_copy(s, dst);
+	mint_cairo_copy(s, box);
 	cairo_surface_destroy(s);
 	return 0;
 }
 
+/* Draw `digit` on a copy of `src` into `dst` (released by the caller). */
+int mint_counter_draw(const struct mint_image *src, unsigned digit,
+		      struct mint_image *dst)
+{
+	struct mint_image box;
+	uint32_t y;
+	int rc;
+
+	rc = mint_counter_draw_box(src->width, src->height, src->channels,
+				   digit, &box);
+	if (rc)
+		return rc;
+	rc = mint_image_init(dst, src->width, src->height, src->channels);
+	if (rc) {
+		mint_image_release(&box);
+		return rc;
+	}
+	memcpy(dst->pixels, src->pixels, mint_image_bytes(src));
+	for (y = 0; y < box.height; y++)
+		memcpy(dst->pixels + (size_t)y * dst->stride,
+		       box.pixels + (size_t)y * box.stride,
+		       (size_t)box.width * box.channels);
+	mint_image_release(&box);
+	return 0;
+}
+
+/*
+ * A copy: the digit's box drawn alone, spliced into the base of its
+ * format (splice.h), so a splicing format encodes only the band that
+ * holds it.
+ */
 static int counter_make(const struct mint_variant *self,
 			struct mint_source *src, enum mint_format fmt,
 			unsigned index, struct mint_content **out)
 {
-	struct mint_buf buf = MINT_BUF_INIT;
-	struct mint_image img;
+	struct mint_base *base;
 	struct mint_pixels *px;
-	uint8_t *data;
-	size_t len;
+	struct mint_image box;
 	int rc;
 
 	(void)self;
+	rc = mint_base_get(src, fmt, &base);
+	if (rc)
+		return rc;
 	rc = mint_source_pixels(src, &px);
 	if (rc)
-		return rc;
-	rc = mint_counter_draw(&px->img, index % COUNTER_COPIES, &img);
-	mint_pixels_unref(px);
-	if (rc)
-		return rc;
-	rc = mint_encode(fmt, &img, &buf);
-	mint_image_release(&img);
-	if (rc) {
-		mint_buf_release(&buf);
-		return rc;
+		goto out;
+	rc = mint_counter_draw_box(px->img.width, px->img.height,
+				   px->img.channels, index % COUNTER_COPIES,
+				   &box);
+	if (!rc) {
+		rc = mint_counter_splice(base, &px->img, &box, out);
+		mint_image_release(&box);
 	}
-	data = mint_buf_detach(&buf, &len);
-	*out = mint_content_new_owned(data, len);
-	return *out ? 0 : -ENOMEM;
+	mint_pixels_unref(px);
+out:
+	mint_base_unref(base);
+	return rc;
 }
 
 /*

@@ -12,6 +12,20 @@
 #include "image.h"
 
 /*
+ * The box the digit is drawn on for a w x h image, at its top-left
+ * corner: *bw x *bh pixels, never larger than the image. The splicers lay
+ * their bases out around it (splice.h).
+ */
+void mint_counter_box(uint32_t w, uint32_t h, uint32_t *bw, uint32_t *bh);
+
+/*
+ * The box of `digit` for a w x h image with `channels` channels (opaque),
+ * in `box` (caller releases). 0, -ENOMEM or -EIO.
+ */
+int mint_counter_draw_box(uint32_t w, uint32_t h, unsigned channels,
+			  unsigned digit, struct mint_image *box);
+
+/*
  * A copy of `src` with `digit` white on a dark box in the top-left corner,
  * in `dst` (caller releases). 0, -ENOMEM or -EIO.
  */

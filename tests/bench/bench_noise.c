@@ -18,7 +18,7 @@
 
 #include "encode.h"
 #include "generator.h"
-#include "../../variants/always_random/noise.h"
+#include "splice.h"
 
 static double now_us(void)
 {
@@ -69,7 +69,7 @@ static void bench_format(const char *name, const struct mint_image *img,
 	double t0, prep_ms, enc_ms, *t;
 
 	t0 = now_us();
-	if (mint_noise_prepare(fmt, img, &prep)) {
+	if (mint_noise_prepare_image(fmt, img, &prep)) {
 		printf("%-28s %-5s prepare failed\n", name,
 		       mint_format_ext(fmt));
 		return;

@@ -25,7 +25,7 @@
 #include "content.h"
 #include "encode.h"
 #include "generator.h"
-#include "../../variants/always_random/noise.h"
+#include "splice.h"
 
 #define MAKES 300
 #define SQ MINT_NOISE_SIDE
@@ -207,7 +207,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch, int photo)
 	EXPECT_EQ(mint_generator_render(&mint_generator_jpeg, "orig.jpeg", orig.data,
 					     orig.len, &lim, &ofancy), 0);
 	EXPECT_EQ(decode(orig.data, orig.len, 0, &oplain), 0);
-	EXPECT_EQ(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep), 0);
+	EXPECT_EQ(mint_noise_prepare_image(MINT_FMT_JPEG, &src, &prep), 0);
 	if (check_case_failed)
 		goto out;
 	EXPECT_EQ(prep->fmt, MINT_FMT_JPEG);
@@ -340,7 +340,7 @@ static void splice_is_whole_encode(void)
 	uint8_t *f, *ref;
 
 	REQUIRE(testimg_make(&src, 300, 200, 3, 1) == 0);
-	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep) == 0);
+	REQUIRE(mint_noise_prepare_image(MINT_FMT_JPEG, &src, &prep) == 0);
 	REQUIRE(mint_noise_make(prep, &c) == 0);
 	f = content_bytes(c);
 	REQUIRE(f);
@@ -375,8 +375,8 @@ static void size_is_stable(void)
 	struct mint_image src;
 
 	REQUIRE(testimg_make(&src, 333, 77, 4, 1) == 0);
-	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &a) == 0);
-	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &b) == 0);
+	REQUIRE(mint_noise_prepare_image(MINT_FMT_JPEG, &src, &a) == 0);
+	REQUIRE(mint_noise_prepare_image(MINT_FMT_JPEG, &src, &b) == 0);
 	EXPECT_EQ(a->size, b->size);
 	mint_obj_unref(&a->obj);
 	mint_obj_unref(&b->obj);
@@ -402,7 +402,7 @@ static void tiny_files_are_unique(void)
 	size_t i, dup = 0, com;
 
 	REQUIRE(testimg_make(&src, 1, 1, 3, 1) == 0);
-	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep) == 0);
+	REQUIRE(mint_noise_prepare_image(MINT_FMT_JPEG, &src, &prep) == 0);
 	f = calloc(N, sizeof(*f));
 	REQUIRE(f);
 	for (i = 0; i < N; i++) {
@@ -439,7 +439,7 @@ static void make_outlives_prep(void)
 	uint8_t *f;
 
 	REQUIRE(testimg_make(&src, 40, 30, 4, 1) == 0);
-	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, &src, &prep) == 0);
+	REQUIRE(mint_noise_prepare_image(MINT_FMT_JPEG, &src, &prep) == 0);
 	REQUIRE(mint_noise_make(prep, &c) == 0);
 	mint_obj_unref(&prep->obj);
 	f = content_bytes(c);
@@ -459,11 +459,11 @@ static void bad_input(void)
 
 	REQUIRE(testimg_make(&img, 4, 4, 3, 0) == 0);
 	img.channels = 2;
-	EXPECT_EQ(mint_noise_prepare(MINT_FMT_JPEG, &img, &prep), -EINVAL);
+	EXPECT_EQ(mint_noise_prepare_image(MINT_FMT_JPEG, &img, &prep), -EINVAL);
 	EXPECT(prep == NULL);
 	img.channels = 3;
 	img.stride = 5;
-	EXPECT_EQ(mint_noise_prepare(MINT_FMT_JPEG, &img, &prep), -EINVAL);
+	EXPECT_EQ(mint_noise_prepare_image(MINT_FMT_JPEG, &img, &prep), -EINVAL);
 	mint_image_release(&img);
 }
 
@@ -490,7 +490,7 @@ static void bench(const struct mint_image *src, const char *what)
 	REQUIRE(mint_encode_jpeg(src, &orig) == 0);
 	enc_s = check_now() - t0;
 	t0 = check_now();
-	REQUIRE(mint_noise_prepare(MINT_FMT_JPEG, src, &prep) == 0);
+	REQUIRE(mint_noise_prepare_image(MINT_FMT_JPEG, src, &prep) == 0);
 	prep_s = check_now() - t0;
 	for (i = 0; i < 1000; i++) {
 		t0 = check_now();

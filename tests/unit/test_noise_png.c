@@ -22,7 +22,7 @@
 #include "content.h"
 #include "encode.h"
 #include "generator.h"
-#include "../../variants/always_random/noise.h"
+#include "splice.h"
 
 #define MAKES 200
 #define SQ MINT_NOISE_SIDE
@@ -156,7 +156,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch)
 	int i, rc;
 
 	REQUIRE(testimg_make(&src, w, h, ch, 1) == 0);
-	rc = mint_noise_prepare(MINT_FMT_PNG, &src, &prep);
+	rc = mint_noise_prepare_image(MINT_FMT_PNG, &src, &prep);
 	EXPECT_EQ(rc, 0);
 	if (rc)
 		goto out;
@@ -221,7 +221,7 @@ static void make_outlives_prep(void)
 	uint8_t *f;
 
 	REQUIRE(testimg_make(&src, 40, 30, 3, 1) == 0);
-	REQUIRE(mint_noise_prepare(MINT_FMT_PNG, &src, &prep) == 0);
+	REQUIRE(mint_noise_prepare_image(MINT_FMT_PNG, &src, &prep) == 0);
 	REQUIRE(mint_noise_make(prep, &c) == 0);
 	mint_obj_unref(&prep->obj);
 	f = content_bytes(c);
@@ -239,11 +239,11 @@ static void bad_input(void)
 
 	REQUIRE(testimg_make(&img, 4, 4, 3, 1) == 0);
 	img.channels = 2;
-	EXPECT_EQ(mint_noise_prepare(MINT_FMT_PNG, &img, &prep), -EINVAL);
+	EXPECT_EQ(mint_noise_prepare_image(MINT_FMT_PNG, &img, &prep), -EINVAL);
 	EXPECT(prep == NULL);
 	img.channels = 3;
 	img.stride = 5;
-	EXPECT_EQ(mint_noise_prepare(MINT_FMT_PNG, &img, &prep), -EINVAL);
+	EXPECT_EQ(mint_noise_prepare_image(MINT_FMT_PNG, &img, &prep), -EINVAL);
 	mint_image_release(&img);
 }
 
@@ -264,7 +264,7 @@ static void bench(uint32_t w, uint32_t h)
 
 	REQUIRE(testimg_make(&src, w, h, 3, 1) == 0);
 	t0 = check_now();
-	REQUIRE(mint_noise_prepare(MINT_FMT_PNG, &src, &prep) == 0);
+	REQUIRE(mint_noise_prepare_image(MINT_FMT_PNG, &src, &prep) == 0);
 	prep_s = check_now() - t0;
 	for (i = 0; i < 1000; i++) {
 		t0 = check_now();

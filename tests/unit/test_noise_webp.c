@@ -21,7 +21,7 @@
 #include "check.h"
 #include "encode.h"
 #include "generator.h"
-#include "../../variants/always_random/noise.h"
+#include "splice.h"
 
 #define DRAWS 200
 #define SQ MINT_NOISE_SIDE
@@ -256,7 +256,7 @@ static void check_image(const struct mint_image *img, const char *name)
 	REQUIRE(WebPInitDecoderConfig(&cfg));
 	hash = calloc(DRAWS, sizeof(*hash));
 	REQUIRE(hash);
-	REQUIRE(!mint_noise_prepare(MINT_FMT_WEBP, img, &prep));
+	REQUIRE(!mint_noise_prepare_image(MINT_FMT_WEBP, img, &prep));
 	EXPECT_EQ(prep->fmt, MINT_FMT_WEBP);
 	for (i = 0; i < DRAWS; i++) {
 		REQUIRE(!mint_noise_make(prep, &c));
@@ -357,8 +357,8 @@ static void test_prepare_is_deterministic(void)
 	struct mint_image img;
 
 	photo(&img, 320, 240);
-	REQUIRE(!mint_noise_prepare(MINT_FMT_WEBP, &img, &a));
-	REQUIRE(!mint_noise_prepare(MINT_FMT_WEBP, &img, &b));
+	REQUIRE(!mint_noise_prepare_image(MINT_FMT_WEBP, &img, &a));
+	REQUIRE(!mint_noise_prepare_image(MINT_FMT_WEBP, &img, &b));
 	EXPECT_EQ(a->size, b->size);
 	mint_obj_unref(&a->obj);
 	mint_obj_unref(&b->obj);
@@ -405,7 +405,7 @@ static void test_concurrent_makes(void)
 	int i;
 
 	photo(&img, 64, 48);
-	REQUIRE(!mint_noise_prepare(MINT_FMT_WEBP, &img, &prep));
+	REQUIRE(!mint_noise_prepare_image(MINT_FMT_WEBP, &img, &prep));
 	memset(m, 0, sizeof(m));
 	for (i = 0; i < T; i++) {
 		m[i].prep = prep;
@@ -438,7 +438,7 @@ static void test_destroy_mid_encode(void)
 
 	photo(&img, 1680, 1050);
 	for (i = 0; i < sizeof(wait_us) / sizeof(wait_us[0]); i++) {
-		REQUIRE(!mint_noise_prepare(MINT_FMT_WEBP, &img, &prep));
+		REQUIRE(!mint_noise_prepare_image(MINT_FMT_WEBP, &img, &prep));
 		/* The first make starts the worker. */
 		REQUIRE(!mint_noise_make(prep, &c));
 		mint_content_unref(c);
@@ -470,7 +470,7 @@ static void test_timing(void)
 
 	photo(&img, 1680, 1050);
 	prep_ms = (check_now() * 1e3);
-	REQUIRE(!mint_noise_prepare(MINT_FMT_WEBP, &img, &prep));
+	REQUIRE(!mint_noise_prepare_image(MINT_FMT_WEBP, &img, &prep));
 	prep_ms = (check_now() * 1e3) - prep_ms;
 	for (i = 0; i < 2 * N; i++) {
 		if (i >= N)

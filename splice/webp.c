@@ -1,5 +1,5 @@
 /*
- * noise_webp.c - always_random for WebP (see noise.h). No seam to splice
+ * webp.c - always_random for WebP (see splice.h). No seam to splice
  * (docs/ALWAYS_RANDOM.md, "WebP"), so every open re-encodes the whole
  * image:
  *
@@ -37,7 +37,7 @@
 
 #include "buf.h"
 #include "log.h"
-#include "noise.h"
+#include "splice.h"
 
 #define NOISE_METHOD 0		/* libwebp's fastest */
 #define EST_DRAWS 8
@@ -429,12 +429,14 @@ static int bound_from(struct webp_prep *p)
 	return rc;
 }
 
-int mint_noise_webp_prepare(const struct mint_image *img,
+int mint_noise_webp_prepare(struct mint_base *base,
+			    const struct mint_image *img,
 			    struct mint_noise_prep **out)
 {
 	struct webp_prep *p;
 	int rc;
 
+	(void)base;
 	*out = NULL;
 	if (img->width > WEBP_MAX_DIMENSION || img->height > WEBP_MAX_DIMENSION)
 		return -EFBIG;

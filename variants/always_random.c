@@ -3,15 +3,16 @@
  * original with a fresh random 16x16 noise square in the top-left corner.
  *
  * The work that does not depend on the noise is prepared once per
- * (original, format) by noise.h's splicers and kept in the cache under
- * "<hash>:always_random:<ext>:prep"; each open then costs one make(),
- * whose content shares the prepared bytes. Every make of one prepared
- * object has the same length, so the size the tree remembers stays true.
+ * (original, format) from the format's base (splice.h) and kept in the
+ * cache under "<key>:always_random:<ext>:prep"; each open then costs one
+ * mint_noise_make(), whose content shares the prepared bytes. Every make
+ * of one prepared object has the same length, so the size the tree
+ * remembers stays true.
  */
 #include <stdio.h>
 
-#include "noise.h"
 #include "cache.h"
+#include "splice.h"
 #include "variant.h"
 
 struct prep_args {
@@ -24,13 +25,18 @@ static int prep_compute(void *arg, struct mint_obj **out)
 	struct prep_args *a = arg;
 	struct mint_noise_prep *prep;
 	struct mint_pixels *px;
+	struct mint_base *base;
 	int rc;
 
-	rc = mint_source_pixels(a->src, &px);
+	rc = mint_base_get(a->src, a->fmt, &base);
 	if (rc)
 		return rc;
-	rc = mint_noise_prepare(a->fmt, &px->img, &prep);
-	mint_pixels_unref(px);
+	rc = mint_source_pixels(a->src, &px);
+	if (!rc) {
+		rc = mint_noise_prepare(base, &px->img, &prep);
+		mint_pixels_unref(px);
+	}
+	mint_base_unref(base);
 	if (!rc)
 		*out = &prep->obj;
 	return rc;

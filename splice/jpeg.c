@@ -1,7 +1,7 @@
 /*
- * noise_jpeg.c - always_random for JPEG: the original with a fresh 16x16
+ * jpeg.c - always_random for JPEG: the original with a fresh 16x16
  * noise square, made per open by re-encoding one restart interval (see
- * noise.h).
+ * splice.h).
  *
  * At 4:2:0 an MCU is 16x16 pixels, so the square is exactly MCU 0. The
  * image is encoded once with the settings of mint_encode_jpeg (quality 90,
@@ -37,7 +37,7 @@
 #include <jpeglib.h>
 
 #include "log.h"
-#include "noise.h"
+#include "splice.h"
 
 #define SIDE MINT_NOISE_SIDE	/* one 4:2:0 MCU */
 #define RESTART_MCUS 16		/* MCUs per restart interval, at most */
@@ -49,7 +49,7 @@
 
 /* The prepared parts of one original. */
 struct jpeg_prep {
-	struct mint_noise_prep pub;	/* first: noise.h's view */
+	struct mint_noise_prep pub;	/* first: splice.h's view */
 	struct mint_content *base;	/* the encode, then `bound` filler */
 	struct mint_image strip;	/* MCUs 0..k-1, the image's channels */
 	size_t sos;			/* offset of the SOS marker */
@@ -220,7 +220,8 @@ static int measure_bound(struct jpeg_prep *p, size_t *bound)
 	return rc;
 }
 
-int mint_noise_jpeg_prepare(const struct mint_image *img,
+int mint_noise_jpeg_prepare(struct mint_base *base,
+			    const struct mint_image *img,
 			    struct mint_noise_prep **out)
 {
 	struct mint_buf buf = MINT_BUF_INIT;
@@ -231,6 +232,7 @@ int mint_noise_jpeg_prepare(const struct mint_image *img,
 	size_t len;
 	int rc;
 
+	(void)base;
 	*out = NULL;
 	if (!mint_image_valid(img))
 		return -EINVAL;

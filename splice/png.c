@@ -1,6 +1,6 @@
 /*
- * noise_png.c - always_random's PNG: the original with a fresh 16x16 noise
- * square, made per open in O(1) by a "stored-block splice" (noise.h).
+ * png.c - always_random's PNG: the original with a fresh 16x16 noise
+ * square, made per open in O(1) by a "stored-block splice" (splice.h).
  *
  * The file is signature, IHDR, one IDAT, IEND. Inside the IDAT's zlib
  * stream, rows 0..15 are filtered None or Up (the only filters that keep
@@ -28,7 +28,7 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "noise.h"
+#include "splice.h"
 
 #define ROWS MINT_NOISE_SIDE		/* rows of the square, at most */
 #define STORED_HDR 5			/* BFINAL/BTYPE byte, LEN, NLEN */
@@ -339,12 +339,14 @@ fail:
 	return rc;
 }
 
-int mint_noise_png_prepare(const struct mint_image *img,
+int mint_noise_png_prepare(struct mint_base *base,
+			   const struct mint_image *img,
 			   struct mint_noise_prep **out)
 {
 	struct png_prep *p;
 	int rc;
 
+	(void)base;
 	*out = NULL;
 	if (!img || !img->pixels || !img->width || !img->height ||
 	    (img->channels != 3 && img->channels != 4) ||

@@ -1,0 +1,238 @@
+/*
+ * splice.c - the random source of always_random, the base of each
+ * (original, format), and the dispatch to each format's splicer
+ * (splice.h), with the whole-encode fallbacks for a format that lacks a
+ * slot.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "cache.h"
+#include "source.h"
+#include "splice.h"
+
+int mint_noise_fill(uint8_t *buf, size_t len)
+{
+	if (len > INT_MAX)
+		return -EINVAL;
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
+}
+
+/* Each format's splicer: one row per output format (splice.h). */
+static const struct splicer {
+	int (*base)(const struct mint_image *img, struct mint_base **out);
+	int (*noise_prepare)(struct mint_base *base,
+			     const struct mint_image *img,
+			     struct mint_noise_prep **out);
+	int (*noise_make)(struct mint_noise_prep *prep,
+			  struct mint_content **out);
+	int (*counter)(struct mint_base *base, const struct mint_image *img,
+		       const struct mint_image *box,
+		       struct mint_content **out);
+} splicers[MINT_FMT_COUNT] = {
+	[MINT_FMT_PNG] = { NULL, mint_noise_png_prepare, mint_noise_png_make,
+			   NULL },
+	[MINT_FMT_JPEG] = { NULL, mint_noise_jpeg_prepare,
+			    mint_noise_jpeg_make, NULL },
+	[MINT_FMT_WEBP] = { NULL, mint_noise_webp_prepare,
+			    mint_noise_webp_make, NULL },
+};
+
+static const struct splicer *splicer(enum mint_format fmt)
+{
+	return (unsigned)fmt < MINT_FMT_COUNT ? &splicers[fmt] : NULL;
+}
+
+/* ---- base --------------------------------------------------------------- */
+
+void mint_base_init(struct mint_base *b, enum mint_format fmt,
+		    const struct mint_image *img, struct mint_content *file,
+		    size_t bytes, void (*destroy)(struct mint_obj *))
+{
+	mint_obj_init(&b->obj, bytes, destroy);
+	b->fmt = fmt;
+	b->width = img->width;
+	b->height = img->height;
+	b->file = file;
+}
+
+void mint_base_fini(struct mint_base *b)
+{
+	mint_content_unref(b->file);
+}
+
+static void plain_destroy(struct mint_obj *obj)
+{
+	struct mint_base *b = mint_container_of(obj, struct mint_base, obj);
+
+	mint_base_fini(b);
+	free(b);
+}
+
+/* A format without a layout of its own: the whole encode is the base. */
+static int plain_base(enum mint_format fmt, const struct mint_image *img,
+		      struct mint_base **out)
+{
+	struct mint_buf buf = MINT_BUF_INIT;
+	struct mint_content *file;
+	struct mint_base *b;
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	rc = mint_encode(fmt, img, &buf);
+	if (rc) {
+		mint_buf_release(&buf);
+		return rc;
+	}
+	data = mint_buf_detach(&buf, &len);
+	file = mint_content_new_owned(data, len);
+	b = malloc(sizeof(*b));
+	if (!file || !b) {
+		mint_content_unref(file);
+		free(b);
+		return -ENOMEM;
+	}
+	mint_base_init(b, fmt, img, file, sizeof(*b) + file->obj.bytes,
+		       plain_destroy);
+	*out = b;
+	return 0;
+}
+
+int mint_base_make(enum mint_format fmt, const struct mint_image *img,
+		   struct mint_base **out)
+{
+	const struct splicer *s = splicer(fmt);
+
+	*out = NULL;
+	if (!s)
+		return -EINVAL;
+	return s->base ? s->base(img, out) : plain_base(fmt, img, out);
+}
+
+struct base_args {
+	struct mint_source *src;
+	enum mint_format fmt;
+};
+
+static int base_compute(void *arg, struct mint_obj **out)
+{
+	struct base_args *a = arg;
+	struct mint_pixels *px;
+	struct mint_base *b;
+	int rc;
+
+	rc = mint_source_pixels(a->src, &px);
+	if (rc)
+		return rc;
+	rc = mint_base_make(a->fmt, &px->img, &b);
+	mint_pixels_unref(px);
+	if (!rc)
+		*out = &b->obj;
+	return rc;
+}
+
+int mint_base_get(struct mint_source *src, enum mint_format fmt,
+		  struct mint_base **out)
+{
+	struct base_args a = { src, fmt };
+	char key[MINT_SOURCE_KEY_MAX + 32];
+	struct mint_obj *obj;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s:base:%s", src->key,
+		 mint_format_ext(fmt));
+	rc = mint_cache_get(src->ctx->cache, key, base_compute, &a, &obj);
+	*out = rc ? NULL : mint_container_of(obj, struct mint_base, obj);
+	return rc;
+}
+
+/* ---- always_random ------------------------------------------------------ */
+
+int mint_noise_prepare(struct mint_base *base, const struct mint_image *img,
+		       struct mint_noise_prep **out)
+{
+	const struct splicer *s = splicer(base->fmt);
+
+	if (!s || !s->noise_prepare)
+		return -EINVAL;
+	return s->noise_prepare(base, img, out);
+}
+
+int mint_noise_prepare_image(enum mint_format fmt,
+			     const struct mint_image *img,
+			     struct mint_noise_prep **out)
+{
+	struct mint_base *base;
+	int rc;
+
+	*out = NULL;
+	rc = mint_base_make(fmt, img, &base);
+	if (rc)
+		return rc;
+	rc = mint_noise_prepare(base, img, out);
+	mint_base_unref(base);
+	return rc;
+}
+
+int mint_noise_make(struct mint_noise_prep *prep, struct mint_content **out)
+{
+	const struct splicer *s = splicer(prep->fmt);
+
+	if (!s || !s->noise_make)
+		return -EINVAL;
+	return s->noise_make(prep, out);
+}
+
+/* ---- counter ------------------------------------------------------------ */
+
+/* The copy drawn whole: img with box over its corner, encoded. */
+static int counter_whole(enum mint_format fmt, const struct mint_image *img,
+			 const struct mint_image *box,
+			 struct mint_content **out)
+{
+	struct mint_buf buf = MINT_BUF_INIT;
+	struct mint_image copy;
+	uint8_t *data;
+	size_t len;
+	uint32_t y;
+	int rc;
+
+	rc = mint_image_init(&copy, img->width, img->height, img->channels);
+	if (rc)
+		return rc;
+	memcpy(copy.pixels, img->pixels, mint_image_bytes(img));
+	for (y = 0; y < box->height && y < img->height; y++)
+		memcpy(copy.pixels + (size_t)y * copy.stride,
+		       box->pixels + (size_t)y * box->stride,
+		       (size_t)box->width * box->channels);
+	rc = mint_encode(fmt, &copy, &buf);
+	mint_image_release(&copy);
+	if (rc) {
+		mint_buf_release(&buf);
+		return rc;
+	}
+	data = mint_buf_detach(&buf, &len);
+	*out = mint_content_new_owned(data, len);
+	return *out ? 0 : -ENOMEM;
+}
+
+int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
+			const struct mint_image *box,
+			struct mint_content **out)
+{
+	const struct splicer *s = splicer(base->fmt);
+
+	*out = NULL;
+	if (!s || box->channels != img->channels || box->width > img->width ||
+	    box->height > img->height)
+		return -EINVAL;
+	if (s->counter)
+		return s->counter(base, img, box, out);
+	return counter_whole(base->fmt, img, box, out);
+}
