@@ -324,7 +324,8 @@ static void rename_keeps_id(void)
 
 static void bad_names(void)
 {
-	static const char *const bad[] = { "", ".", "..", "a/b", "/", NULL };
+	static const char *const bad[] = { "", ".", "..", "a//b", "/", "a/",
+					   "/a", "a/../b", NULL };
 	struct mint_original o;
 	struct mint_store *st;
 	struct mint_stage sg;
