@@ -83,6 +83,7 @@ static const char *const query_sql[Q_N] = {
 		"ctime_ns = ?4 WHERE id = ?1",
 	[Q_DIR_SET_FOLDER] = "UPDATE dirs SET folder = ?2 WHERE id = ?1",
 	[Q_DIR_SHOWN] = "UPDATE dirs SET shown = shown + ?2 WHERE id = ?1",
+	[Q_DIR_SHOWN_SET] = "UPDATE dirs SET shown = ?2 WHERE id = ?1",
 	[Q_DIR_USED] = "SELECT EXISTS (SELECT 1 FROM originals WHERE "
 		"dir = ?1) + EXISTS (SELECT 1 FROM dirs WHERE parent = ?1)",
 	[Q_DIR_NSUB] = "SELECT count(*) FROM dirs WHERE parent = ?1",
@@ -168,7 +169,7 @@ static const char *const schema_v3[] = {
 	"CREATE UNIQUE INDEX dirs_folder ON dirs (parent, folder)",
 	"CREATE TABLE originals_v3 (\n"
 	"  id       INTEGER PRIMARY KEY,\n"
-	"  dir      INTEGER NOT NULL,\n"
+	"  dir      INTEGER NOT NULL DEFAULT 0,\n"
 	"  name     TEXT NOT NULL COLLATE BINARY,\n"
 	"  hash     TEXT NOT NULL,\n"
 	"  size     INTEGER NOT NULL,\n"
@@ -584,7 +585,8 @@ int mint_cat_open(struct mint_store *st)
 
 /*
  * Recovery: drop (and log) every row whose blob is missing, then the sizes
- * of hashes no row names; give folders to rows that have none yet.
+ * of hashes no row names; give folders to rows that have none yet; count
+ * what each Images folder lists afresh.
  */
 int mint_cat_recover_rows(struct mint_store *st)
 {
@@ -618,6 +620,8 @@ int mint_cat_recover_rows(struct mint_store *st)
 				  "(SELECT hash FROM originals)", NULL, 0);
 	if (!rc)
 		rc = assign_missing_folders(st);
+	if (!rc)
+		rc = mint_cat_shown_recount(st);
 	return rc;
 }
 

@@ -323,3 +323,109 @@ int mint_cat_dir_extent(struct mint_store *st, int64_t id, unsigned *depth,
 	*len = (size_t)l;
 	return rc;
 }
+
+static int by_id(const void *a, const void *b)
+{
+	const struct mint_dir *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The row of folder id in dirs sorted by id, or NULL. */
+static struct mint_dir *find_id(struct mint_dir *dirs, size_t n, int64_t id)
+{
+	struct mint_dir key = { .id = id };
+
+	return bsearch(&key, dirs, n, sizeof(*dirs), by_id);
+}
+
+/*
+ * Every folder's `shown`: its originals with an Images folder, then one
+ * more in its parent for each folder that shows something, deepest
+ * first. Rows written by another program, or a count gone wrong, are
+ * made right at every start.
+ */
+int mint_cat_shown_recount(struct mint_store *st)
+{
+	static const char *const sql = "SELECT id, parent, folder, "
+		"(SELECT count(*) FROM originals o WHERE o.dir = dirs.id "
+		"AND o.folder IS NOT NULL) FROM dirs ORDER BY id";
+	struct mint_dir *dirs = NULL, *p, *up;
+	sqlite3_stmt *s = NULL;
+	size_t n = 0, cap = 0, i, changed;
+	unsigned *depth = NULL, d, max = 0;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			p = reallocarray(dirs, cap, sizeof(*dirs));
+			if (!p) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			dirs = p;
+		}
+		p = &dirs[n++];
+		memset(p, 0, sizeof(*p));
+		p->id = sqlite3_column_int64(s, 0);
+		p->parent = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 :
+			    sqlite3_column_int64(s, 1);
+		copy_text(s, 2, p->folder, sizeof(p->folder));
+		p->shown = (uint64_t)sqlite3_column_int64(s, 3);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		rc = mint_cat_fail(st, rc, "count Images entries");
+		goto out;
+	}
+	depth = calloc(n ? n : 1, sizeof(*depth));
+	if (!depth) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* depth of each folder: parents first, at most n rounds */
+	do {
+		changed = 0;
+		for (i = 0; i < n; i++) {
+			up = dirs[i].parent < 0 ? NULL :
+			     find_id(dirs, n, dirs[i].parent);
+			d = up ? depth[up - dirs] + 1 : 0;
+			if (d != depth[i] && d <= n) {
+				depth[i] = d;
+				changed = 1;
+			}
+			if (depth[i] > max)
+				max = depth[i];
+		}
+	} while (changed);
+	for (d = max; d > 0; d--) {
+		for (i = 0; i < n; i++) {
+			if (depth[i] != d || !dirs[i].folder[0] ||
+			    !dirs[i].shown)
+				continue;
+			up = find_id(dirs, n, dirs[i].parent);
+			if (up)
+				up->shown++;
+		}
+	}
+	rc = mint_cat_begin(st);
+	for (i = 0; !rc && i < n; i++) {
+		sqlite3_bind_int64(st->q[Q_DIR_SHOWN_SET], 1, dirs[i].id);
+		sqlite3_bind_int64(st->q[Q_DIR_SHOWN_SET], 2,
+				   (int64_t)dirs[i].shown);
+		rc = mint_cat_step(st, Q_DIR_SHOWN_SET, "count Images entries");
+	}
+	if (!rc)
+		rc = mint_cat_commit(st);
+	else
+		mint_cat_rollback(st);
+out:
+	free(depth);
+	free(dirs);
+	return rc;
+}

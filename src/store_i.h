@@ -26,7 +26,7 @@ enum query {
 	Q_LIST_FOLDERS, Q_LIST_DIR, Q_NO_FOLDER, Q_SET_FOLDER, Q_DIR_GET,
 	Q_DIR_LOOKUP, Q_DIR_BY_FOLDER, Q_DIR_LIST, Q_DIR_SHOWN_LIST,
 	Q_DIR_SET, Q_DIR_INSERT, Q_DIR_DELETE, Q_DIR_MOVE, Q_DIR_SET_FOLDER,
-	Q_DIR_SHOWN, Q_DIR_USED, Q_DIR_NSUB, Q_DIR_EXTENT, Q_N
+	Q_DIR_SHOWN, Q_DIR_SHOWN_SET, Q_DIR_USED, Q_DIR_NSUB, Q_DIR_EXTENT, Q_N
 };
 
 /* A commit in flight holds its blob's hash here. */
@@ -183,6 +183,9 @@ int mint_cat_shown_add(struct mint_store *st, int64_t dir, int delta);
  */
 int mint_cat_folder_taken(struct mint_store *st, int64_t dir,
 			  const char *folder, int64_t orig_id, int64_t dir_id);
+
+/* Recovery: count every folder's `shown` afresh, from its rows. */
+int mint_cat_shown_recount(struct mint_store *st);
 
 /* 1 if folder `id` holds anything, 0 if empty, -errno. */
 int mint_cat_dir_used(struct mint_store *st, int64_t id);
