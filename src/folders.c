@@ -254,8 +254,10 @@ int mint_store_rename_dir(struct mint_store *st, const char *from,
 		rc = mint_dir_touch_locked(st, tdir, now);
 	if (rc)
 		goto fail;
+	mint_fault_point("folder-in-transaction");
 	rc = mint_cat_commit(st);
 	if (!rc) {
+		mint_fault_point("folder-after-commit");
 		mint_dir_moved(st, fdir, now);
 		mint_dir_moved(st, tdir, now);
 	}

@@ -688,7 +688,8 @@ static int manager_rename(struct mint_node *fdir, const char *fname,
 	rc = limits_ok(t, to, 0, 0, 0);
 	if (rc)
 		goto out;
-	pt = mint_pending_exists(t, to);
+	pt = mint_pending_exists(t, to) ||
+	     !mint_store_dir_lookup(t->ctx->store, tdir->dir, tname, &d);
 	replaced = !mint_store_get(t->ctx->store, to, &row);
 	if ((flags & RENAME_NOREPLACE) && (pt || replaced)) {
 		rc = -EEXIST;

@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +33,23 @@
 #include "store_i.h"
 
 #ifdef MINT_FAULT_INJECTION
-/* Test builds: MINT_FAULT_AT=<where> kills the process at that point. */
+/*
+ * Test builds: MINT_FAULT_AT=<where> kills the process at that point:
+ * exit status 99, or a SIGKILL of its own with MINT_FAULT_KILL set.
+ */
 static const char *fault_at;
+static int fault_kill;
 
-static void fault_point(const char *where)
+void mint_fault_point(const char *where)
 {
-	if (fault_at && !strcmp(fault_at, where))
-		_exit(99);
+	if (!fault_at || strcmp(fault_at, where))
+		return;
+	if (fault_kill)
+		raise(SIGKILL);
+	_exit(99);
 }
-#else
-#define fault_point(where) ((void)0)
 #endif
+#define fault_point(where) mint_fault_point(where)
 
 static void store_lock(struct mint_store *st)
 {
@@ -344,6 +351,7 @@ int mint_store_open(const char *dir, struct mint_store **out)
 	}
 #ifdef MINT_FAULT_INJECTION
 	fault_at = getenv("MINT_FAULT_AT");
+	fault_kill = getenv("MINT_FAULT_KILL") != NULL;
 #endif
 	rc = dir_setup(st);
 	if (!rc)

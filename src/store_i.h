@@ -130,6 +130,14 @@ int mint_store_walk_locked(struct mint_store *st, const char *path,
 int mint_dir_touch_locked(struct mint_store *st, int64_t dir, int64_t now);
 void mint_dir_moved(struct mint_store *st, int64_t dir, int64_t now);
 
+/* Test builds (-DMINT_FAULT_INJECTION): stop hard here if
+ * MINT_FAULT_AT names `where` (store.c, docs/STORE.md). */
+#ifdef MINT_FAULT_INJECTION
+void mint_fault_point(const char *where);
+#else
+#define mint_fault_point(where) ((void)0)
+#endif
+
 /* Lock and unlock the store's mutex (store.c). */
 void mint_store_lock(struct mint_store *st);
 void mint_store_unlock(struct mint_store *st);
