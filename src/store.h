@@ -187,8 +187,9 @@ int mint_store_rmdir(struct mint_store *st, const char *path);
 int mint_store_rename_dir(struct mint_store *st, const char *from,
 			  const char *to, int noreplace);
 
-/* How deep (*depth folders) and how long (*len bytes) the paths below
- * folder `path` reach. 0 or -errno. */
+/* How deep (*depth folders) and how long the paths below folder `path`
+ * reach: *len bytes to add to its own path ("/b/x.png" for a/b/x.png
+ * below a). 0 or -errno. */
 int mint_store_dir_extent(struct mint_store *st, const char *path,
 			  unsigned *depth, size_t *len);
 

@@ -202,7 +202,7 @@ int mint_cat_dir_used(struct mint_store *st, int64_t id);
 int mint_cat_dir_nsub(struct mint_store *st, int64_t id, uint64_t *n);
 
 /* The most folders below `id` (*depth) and the longest path below it
- * (*len bytes, without a leading '/'). */
+ * (*len bytes, with its leading '/'). */
 int mint_cat_dir_extent(struct mint_store *st, int64_t id, unsigned *depth,
 			size_t *len);
 
