@@ -1,8 +1,9 @@
 /*
  * catalog.c - the SQLite half of the store (private to store.c, see
- * store_i.h): the version 1 schema, the prepared statements, the one
- * mapping of SQLite result codes to errnos, row decoding, Images folder
- * names, and the catalog side of recovery. Nothing here takes the store's mutex: store.c calls
+ * store_i.h): the schema and its versions, the prepared statements, the
+ * one mapping of SQLite result codes to errnos, row decoding, Images
+ * folder names of originals (of folders: catdirs.c), and the catalog side
+ * of recovery. Nothing here takes the store's mutex: store.c calls
  * these with it held (or, during mint_store_open(), before any other
  * thread can see the store). Only constant SQL is ever prepared; values
  * are always bound.

@@ -245,7 +245,9 @@ void mint_store_stage_discard(struct mint_store *st, struct mint_stage *sg);
  * the row written in one transaction. On success the staging file is
  * consumed (sg->fd becomes -1) and *out, if not NULL, holds the new row.
  * On failure the staging file is left for the caller and nothing changed
- * in the catalog. -ENOSPC, -EIO, -ENOMEM, or -EINVAL for a bad name.
+ * in the catalog. -ENOSPC, -EIO, -ENOMEM, -EINVAL for a bad name, or for
+ * a path: -ENOENT (a folder on the way is missing), -EISDIR (a folder
+ * has the name).
  */
 int mint_store_commit(struct mint_store *st, struct mint_stage *sg,
 		      const char *name, mode_t mode,
@@ -263,7 +265,8 @@ int mint_store_rename(struct mint_store *st, const char *from, const char *to);
  * 0 or -ENOENT. */
 int mint_store_unlink(struct mint_store *st, const char *name);
 
-/* Set the permission bits (mode & 07777). 0 or -ENOENT. ctime becomes now. */
+/* Set the permission bits (mode & 07777) of the original at a path. 0 or
+ * -ENOENT. ctime becomes now. */
 int mint_store_set_mode(struct mint_store *st, const char *name, mode_t mode);
 
 /*
