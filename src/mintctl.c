@@ -492,7 +492,7 @@ static int add_tree(struct ctl *c, const char *src, mode_t mode)
 		const char *e = ents[i]->d_name;
 
 		if (!strcmp(e, ".") || !strcmp(e, ".."))
-			continue;
+			goto next;
 		rc = snprintf(from, sizeof(from), "%s/%s", src, e) >=
 		     (int)sizeof(from) ? -ENAMETOOLONG : 0;
 		if (!rc && plen + 1 + strlen(e) >= sizeof(c->path))
@@ -524,6 +524,7 @@ static int add_tree(struct ctl *c, const char *src, mode_t mode)
 		}
 		c->path[plen] = '\0';
 		rel = c->path + strlen("/" MINT_DIR_MANAGER "/");
+next:
 		free(ents[i]);
 	}
 	free(ents);
