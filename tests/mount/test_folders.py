@@ -190,6 +190,48 @@ def test_folder_rules(mount, tmp_path):
     assert not os.path.exists(os.path.join(m.images, "a"))
 
 
+def test_writer_inside_a_moving_folder(mount, tmp_path):
+    """A file being written in a folder follows the folder's rename and is
+    committed at its new path; the folder cannot go while it is open."""
+    m = mount
+    data = tiny_png(40, 30, (1, 2, 3))
+    os.makedirs(os.path.join(m.im, "a", "b"))
+    f = open(os.path.join(m.im, "a", "b", "x.png"), "wb")
+    try:
+        f.write(data[:20])
+        f.flush()
+        with pytest.raises(OSError) as e:
+            os.rmdir(os.path.join(m.im, "a", "b"))
+        assert e.value.errno == errno.ENOTEMPTY
+        os.rename(os.path.join(m.im, "a"), os.path.join(m.im, "z"))
+        assert os.listdir(os.path.join(m.im, "z", "b")) == ["x.png"]
+        f.write(data[20:])
+    finally:
+        f.close()
+    assert read(os.path.join(m.im, "z", "b", "x.png")) == data
+    assert not os.path.exists(os.path.join(m.im, "a"))
+    assert os.listdir(os.path.join(m.images, "z", "b")) == ["x"]
+    m.restart()
+    assert read(os.path.join(m.im, "z", "b", "x.png")) == data
+
+
+def test_limits(mount_factory):
+    m = mount_factory("--max-depth", "2", "--max-path", "24")
+    os.makedirs(os.path.join(m.im, "a", "b"))
+    with pytest.raises(OSError) as e:
+        os.mkdir(os.path.join(m.im, "a", "b", "c"))
+    assert e.value.errno == errno.EMLINK
+    with pytest.raises(OSError) as e:
+        open(os.path.join(m.im, "a", "b", "a-much-longer-name.png"), "wb")
+    assert e.value.errno == errno.ENAMETOOLONG
+    os.mkdir(os.path.join(m.im, "c"))
+    with pytest.raises(OSError) as e:           # c/a/b: three deep
+        os.rename(os.path.join(m.im, "a"), os.path.join(m.im, "c", "a"))
+    assert e.value.errno == errno.EMLINK
+    assert "--max-depth" in m.log() and "--max-path" in m.log()
+    assert sorted(os.listdir(m.im)) == ["a", "c"]
+
+
 def catalog(m, sql):
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(m.store,
                                                          "catalog.db"),
