@@ -3,9 +3,10 @@
  * manager.c uses them.
  *
  * A pending file is the bytes of one name while some program has it open
- * for writing (its name: the path under Image Manager, "a/b.jpg"): its struct is private to pending.c, and every function
- * here takes the locks it needs (pending.c gives their order), so callers
- * hold none. Functions return 0 (or a byte count) or -errno.
+ * for writing; its name is its path under Image Manager ("a/b.jpg"). Its
+ * struct is private to pending.c, and every function here takes the
+ * locks it needs (pending.c gives their order), so callers hold none.
+ * Functions return 0 (or a byte count) or -errno.
  */
 #ifndef MINT_PENDING_I_H
 #define MINT_PENDING_I_H
