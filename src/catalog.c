@@ -1,8 +1,9 @@
 /*
  * catalog.c - the SQLite half of the store (private to store.c, see
- * store_i.h): the version 1 schema, the prepared statements, the one
- * mapping of SQLite result codes to errnos, row decoding, Images folder
- * names, and the catalog side of recovery. Nothing here takes the store's mutex: store.c calls
+ * store_i.h): the schema and its versions, the prepared statements, the
+ * one mapping of SQLite result codes to errnos, row decoding, Images
+ * folder names of originals (of folders: catdirs.c), and the catalog side
+ * of recovery. Nothing here takes the store's mutex: store.c calls
  * these with it held (or, during mint_store_open(), before any other
  * thread can see the store). Only constant SQL is ever prepared; values
  * are always bound.
@@ -17,53 +18,84 @@
 #include "names.h"
 #include "store_i.h"
 
-#define CATALOG_VERSION 2
+#define CATALOG_VERSION 3
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define BUSY_TIMEOUT_MS 5000
 
 #define ROW_COLUMNS \
-	"id, name, hash, size, mode, atime_ns, mtime_ns, ctime_ns, folder"
+	"id, name, hash, size, mode, atime_ns, mtime_ns, ctime_ns, folder, dir"
+#define DIR_COLUMNS \
+	"id, parent, name, folder, shown, mode, atime_ns, mtime_ns, ctime_ns"
 
 static const char *const query_sql[Q_N] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
-	[Q_GET] = "SELECT " ROW_COLUMNS " FROM originals WHERE name = ?1",
-	[Q_LIST] = "SELECT " ROW_COLUMNS " FROM originals ORDER BY name",
+	[Q_GET] = "SELECT " ROW_COLUMNS " FROM originals "
+		"WHERE dir = ?1 AND name = ?2",
+	[Q_LIST] = "SELECT " ROW_COLUMNS " FROM originals ORDER BY dir, name",
 	[Q_COUNT] = "SELECT count(*) FROM originals",
 	[Q_INSERT] = "INSERT INTO originals (name, hash, size, mode, "
-		"atime_ns, mtime_ns, ctime_ns) VALUES (?1, ?2, ?3, ?4, ?5, "
-		"?6, ?7)",
+		"atime_ns, mtime_ns, ctime_ns, dir) VALUES (?1, ?2, ?3, ?4, "
+		"?5, ?6, ?7, ?8)",
 	[Q_UPDATE_CONTENT] = "UPDATE originals SET hash = ?2, size = ?3, "
 		"mtime_ns = ?4, ctime_ns = ?5 WHERE id = ?1",
 	[Q_DELETE] = "DELETE FROM originals WHERE id = ?1",
-	[Q_RENAME] = "UPDATE originals SET name = ?2, ctime_ns = ?3 "
-		"WHERE id = ?1",
+	[Q_RENAME] = "UPDATE originals SET dir = ?2, name = ?3, "
+		"ctime_ns = ?4 WHERE id = ?1",
 	[Q_SET_MODE] = "UPDATE originals SET mode = ?2, ctime_ns = ?3 "
-		"WHERE name = ?1",
+		"WHERE id = ?1",
 	[Q_SET_TIMES] = "UPDATE originals SET atime_ns = "
 		"coalesce(?2, atime_ns), mtime_ns = coalesce(?3, mtime_ns), "
-		"ctime_ns = ?4 WHERE name = ?1",
+		"ctime_ns = ?4 WHERE id = ?1",
 	[Q_HASH_USED] = "SELECT 1 FROM originals WHERE hash = ?1 LIMIT 1",
 	[Q_SIZES_DROP] = "DELETE FROM sizes WHERE hash = ?1",
 	[Q_SIZE_GET] = "SELECT size FROM sizes WHERE hash = ?1 AND key = ?2",
 	[Q_SIZE_PUT] = "INSERT OR REPLACE INTO sizes (hash, key, size) "
 		"VALUES (?1, ?2, ?3)",
 	[Q_GET_FOLDER] = "SELECT " ROW_COLUMNS " FROM originals "
-		"WHERE folder = ?1",
+		"WHERE dir = ?1 AND folder = ?2",
 	[Q_LIST_FOLDERS] = "SELECT " ROW_COLUMNS " FROM originals "
-		"WHERE folder IS NOT NULL ORDER BY folder",
-	[Q_COUNT_FOLDERS] = "SELECT count(folder) FROM originals",
+		"WHERE dir = ?1 AND folder IS NOT NULL ORDER BY folder",
+	[Q_LIST_DIR] = "SELECT " ROW_COLUMNS " FROM originals "
+		"WHERE dir = ?1 ORDER BY name",
 	[Q_NO_FOLDER] = "SELECT " ROW_COLUMNS " FROM originals "
 		"WHERE folder IS NULL ORDER BY id",
 	[Q_SET_FOLDER] = "UPDATE originals SET folder = ?2 WHERE id = ?1",
-	[Q_DIR_GET] = "SELECT mode, atime_ns, mtime_ns, ctime_ns FROM dirs "
-		"WHERE path = ?1",
+	[Q_DIR_GET] = "SELECT " DIR_COLUMNS " FROM dirs WHERE id = ?1",
+	[Q_DIR_LOOKUP] = "SELECT " DIR_COLUMNS " FROM dirs "
+		"WHERE parent = ?1 AND name = ?2",
+	[Q_DIR_BY_FOLDER] = "SELECT " DIR_COLUMNS " FROM dirs "
+		"WHERE parent = ?1 AND folder = ?2",
+	[Q_DIR_LIST] = "SELECT " DIR_COLUMNS " FROM dirs "
+		"WHERE parent = ?1 ORDER BY name",
+	[Q_DIR_SHOWN_LIST] = "SELECT " DIR_COLUMNS " FROM dirs "
+		"WHERE parent = ?1 AND folder IS NOT NULL AND shown > 0 "
+		"ORDER BY folder",
 	[Q_DIR_SET] = "UPDATE dirs SET mode = coalesce(?2, mode), "
 		"atime_ns = coalesce(?3, atime_ns), "
 		"mtime_ns = coalesce(?4, mtime_ns), ctime_ns = ?5 "
-		"WHERE path = ?1",
+		"WHERE id = ?1",
+	[Q_DIR_INSERT] = "INSERT INTO dirs (parent, name, mode, atime_ns, "
+		"mtime_ns, ctime_ns) VALUES (?1, ?2, ?3, ?4, ?4, ?4)",
+	[Q_DIR_DELETE] = "DELETE FROM dirs WHERE id = ?1",
+	[Q_DIR_MOVE] = "UPDATE dirs SET parent = ?2, name = ?3, "
+		"ctime_ns = ?4 WHERE id = ?1",
+	[Q_DIR_SET_FOLDER] = "UPDATE dirs SET folder = ?2 WHERE id = ?1",
+	[Q_DIR_SHOWN] = "UPDATE dirs SET shown = shown + ?2 WHERE id = ?1",
+	[Q_DIR_SHOWN_SET] = "UPDATE dirs SET shown = ?2 WHERE id = ?1",
+	[Q_DIR_USED] = "SELECT EXISTS (SELECT 1 FROM originals WHERE "
+		"dir = ?1) + EXISTS (SELECT 1 FROM dirs WHERE parent = ?1)",
+	[Q_DIR_NSUB] = "SELECT count(*) FROM dirs WHERE parent = ?1",
+	/* how deep and how long the paths below a folder reach */
+	[Q_DIR_EXTENT] = "WITH RECURSIVE sub(id, depth, len) AS ("
+		"SELECT ?1, 0, 0 UNION ALL SELECT d.id, sub.depth + 1, "
+		"sub.len + 1 + length(CAST(d.name AS BLOB)) FROM dirs d "
+		"JOIN sub ON d.parent = sub.id) "
+		"SELECT max(depth), max(len + coalesce((SELECT 1 + "
+		"max(length(CAST(o.name AS BLOB))) FROM originals o "
+		"WHERE o.dir = sub.id), 0)) FROM sub",
 };
 
 /*
@@ -110,8 +142,57 @@ static const char *const schema_v2[] = {
 	NULL
 };
 
+/*
+ * Version 3: folders. A folder is a row of dirs (Image Manager itself is
+ * id 0, parent NULL) with its parent, its name, its folder under Images
+ * (chosen as an original's is, names.h) and `shown`, the number of
+ * entries its Images folder lists; each original names its folder in
+ * `dir`. Names and Images folders are unique per folder, so both tables
+ * are rebuilt: SQLite cannot drop a UNIQUE column constraint.
+ */
+static const char *const schema_v3[] = {
+	"CREATE TABLE dirs_v3 (\n"
+	"  id       INTEGER PRIMARY KEY,\n"
+	"  parent   INTEGER,\n"
+	"  name     TEXT NOT NULL COLLATE BINARY,\n"
+	"  folder   TEXT COLLATE BINARY,\n"
+	"  shown    INTEGER NOT NULL DEFAULT 0,\n"
+	"  mode     INTEGER NOT NULL,\n"
+	"  atime_ns INTEGER NOT NULL,\n"
+	"  mtime_ns INTEGER NOT NULL,\n"
+	"  ctime_ns INTEGER NOT NULL)",
+	"INSERT INTO dirs_v3 (id, parent, name, mode, atime_ns, mtime_ns, "
+	"  ctime_ns) SELECT 0, NULL, '', mode, atime_ns, mtime_ns, ctime_ns "
+	"  FROM dirs WHERE path = ''",
+	"DROP TABLE dirs",
+	"ALTER TABLE dirs_v3 RENAME TO dirs",
+	"CREATE UNIQUE INDEX dirs_name ON dirs (parent, name)",
+	"CREATE UNIQUE INDEX dirs_folder ON dirs (parent, folder)",
+	"CREATE TABLE originals_v3 (\n"
+	"  id       INTEGER PRIMARY KEY,\n"
+	"  dir      INTEGER NOT NULL DEFAULT 0,\n"
+	"  name     TEXT NOT NULL COLLATE BINARY,\n"
+	"  hash     TEXT NOT NULL,\n"
+	"  size     INTEGER NOT NULL,\n"
+	"  mode     INTEGER NOT NULL,\n"
+	"  atime_ns INTEGER NOT NULL,\n"
+	"  mtime_ns INTEGER NOT NULL,\n"
+	"  ctime_ns INTEGER NOT NULL,\n"
+	"  folder   TEXT COLLATE BINARY)",
+	"INSERT INTO originals_v3 SELECT id, 0, name, hash, size, mode, "
+	"  atime_ns, mtime_ns, ctime_ns, folder FROM originals",
+	"DROP TABLE originals",
+	"ALTER TABLE originals_v3 RENAME TO originals",
+	"CREATE UNIQUE INDEX originals_name ON originals (dir, name)",
+	"CREATE UNIQUE INDEX originals_folder ON originals (dir, folder)",
+	"CREATE INDEX originals_hash ON originals (hash)",
+	"UPDATE dirs SET shown = (SELECT count(folder) FROM originals) "
+	"  WHERE id = 0",
+	NULL
+};
+
 static const char *const *const schema[CATALOG_VERSION] = {
-	schema_v1, schema_v2,
+	schema_v1, schema_v2, schema_v3,
 };
 
 /* The one place SQLite result codes become errnos. */
@@ -177,7 +258,6 @@ int mint_cat_begin(struct mint_store *st)
 
 void mint_cat_rollback(struct mint_store *st)
 {
-	st->folders_delta = 0;
 	/* Some errors (SQLITE_FULL, IOERR) have rolled back already. */
 	if (sqlite3_get_autocommit(st->db))
 		return;
@@ -189,13 +269,9 @@ int mint_cat_commit(struct mint_store *st)
 {
 	int rc = mint_cat_step(st, Q_COMMIT, "commit");
 
-	if (rc) {
+	if (rc)
 		mint_cat_rollback(st);
-		return rc;
-	}
-	st->folders += st->folders_delta;
-	st->folders_delta = 0;
-	return 0;
+	return rc;
 }
 
 /* Run one constant statement; its first row's first column into txt. */
@@ -264,15 +340,17 @@ void mint_cat_row_fill(sqlite3_stmt *s, struct mint_original *o)
 	mint_ns_to_ts(sqlite3_column_int64(s, 6), &o->mtime);
 	mint_ns_to_ts(sqlite3_column_int64(s, 7), &o->ctime);
 	copy_col(s, 8, o->folder, sizeof(o->folder));
+	o->dir = sqlite3_column_int64(s, 9);
 }
 
-int mint_cat_get_by(struct mint_store *st, enum query q, const char *key,
-		    struct mint_original *out)
+int mint_cat_get_by(struct mint_store *st, enum query q, int64_t dir,
+		    const char *key, struct mint_original *out)
 {
 	sqlite3_stmt *s = st->q[q];
 	int rc;
 
-	mint_cat_bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 1, dir);
+	mint_cat_bind_text(s, 2, key);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		mint_cat_row_fill(s, out);
@@ -286,19 +364,22 @@ int mint_cat_get_by(struct mint_store *st, enum query q, const char *key,
 	return rc;
 }
 
-int mint_cat_get(struct mint_store *st, const char *name,
+int mint_cat_get(struct mint_store *st, int64_t dir, const char *name,
 		 struct mint_original *out)
 {
-	return mint_cat_get_by(st, Q_GET, name, out);
+	return mint_cat_get_by(st, Q_GET, dir, name, out);
 }
 
-int mint_cat_rows(struct mint_store *st, enum query q,
+int mint_cat_rows(struct mint_store *st, enum query q, int64_t dir,
 		  struct mint_original **out, size_t *count)
 {
 	sqlite3_stmt *s = st->q[q];
 	struct mint_original *rows = NULL, *p;
 	size_t n = 0, cap = 0;
 	int rc;
+
+	if (sqlite3_bind_parameter_count(s))
+		sqlite3_bind_int64(s, 1, dir);
 
 	for (;;) {
 		rc = sqlite3_step(s);
@@ -365,19 +446,7 @@ int mint_cat_delete(struct mint_store *st, const struct mint_original *o)
 	sqlite3_bind_int64(st->q[Q_DELETE], 1, o->id);
 	rc = mint_cat_step(st, Q_DELETE, "delete");
 	if (!rc && o->folder[0])
-		st->folders_delta--;
-	return rc;
-}
-
-/* The id of the row whose folder is `folder`: 0 and *id, or -ENOENT. */
-static int folder_owner(struct mint_store *st, const char *folder,
-			int64_t *id)
-{
-	struct mint_original o;
-	int rc = mint_cat_get_by(st, Q_GET_FOLDER, folder, &o);
-
-	if (!rc)
-		*id = o.id;
+		rc = mint_cat_shown_add(st, o->dir, -1);
 	return rc;
 }
 
@@ -386,7 +455,6 @@ int mint_cat_folder_assign(struct mint_store *st, struct mint_original *o,
 {
 	char want[MINT_NAME_MAX + 1] = "";
 	sqlite3_stmt *s = st->q[Q_SET_FOLDER];
-	int64_t id = 0;
 	unsigned k;
 	int rc;
 
@@ -395,12 +463,13 @@ int mint_cat_folder_assign(struct mint_store *st, struct mint_original *o,
 			return 0;
 		for (k = 0;; k++) {
 			mint_name_folder_choice(o->name, k, want);
-			rc = folder_owner(st, want, &id);
-			if (rc == -ENOENT || (!rc && id == o->id))
+			rc = mint_cat_folder_taken(st, o->dir, want, o->id,
+						   -1);
+			if (rc <= 0)
 				break;
-			if (rc)
-				return rc;
 		}
+		if (rc)
+			return rc;
 	}
 	if (!strcmp(want, o->folder))
 		return 0;
@@ -408,11 +477,27 @@ int mint_cat_folder_assign(struct mint_store *st, struct mint_original *o,
 	if (want[0])
 		mint_cat_bind_text(s, 2, want);
 	rc = mint_cat_step(st, Q_SET_FOLDER, "set folder");
+	if (!rc && !!want[0] != !!o->folder[0])
+		rc = mint_cat_shown_add(st, o->dir, want[0] ? 1 : -1);
 	if (rc)
 		return rc;
-	st->folders_delta += !!want[0] - !!o->folder[0];
 	memcpy(o->folder, want, sizeof(o->folder));
 	return 0;
+}
+
+int mint_cat_folder_clear(struct mint_store *st, struct mint_original *o)
+{
+	int rc;
+
+	if (!o->folder[0])
+		return 0;
+	sqlite3_bind_int64(st->q[Q_SET_FOLDER], 1, o->id);
+	rc = mint_cat_step(st, Q_SET_FOLDER, "set folder");
+	if (!rc)
+		rc = mint_cat_shown_add(st, o->dir, -1);
+	if (!rc)
+		o->folder[0] = '\0';
+	return rc;
 }
 
 /*
@@ -425,7 +510,7 @@ static int assign_missing_folders(struct mint_store *st)
 	size_t n, i;
 	int rc, begun = 0;
 
-	rc = mint_cat_rows(st, Q_NO_FOLDER, &rows, &n);
+	rc = mint_cat_rows(st, Q_NO_FOLDER, 0, &rows, &n);
 	for (i = 0; !rc && i < n; i++) {
 		if (!mint_name_has_folder(rows[i].name, rows[i].size))
 			continue;
@@ -442,43 +527,6 @@ static int assign_missing_folders(struct mint_store *st)
 		mint_cat_rollback(st);
 	free(rows);
 	return rc;
-}
-
-int mint_cat_dir_get(struct mint_store *st, struct mint_dir_attr *out)
-{
-	sqlite3_stmt *s = st->q[Q_DIR_GET];
-	int rc;
-
-	mint_cat_bind_text(s, 1, "");
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->mode = (mode_t)sqlite3_column_int64(s, 0) & 07777;
-		mint_ns_to_ts(sqlite3_column_int64(s, 1), &out->atime);
-		mint_ns_to_ts(sqlite3_column_int64(s, 2), &out->mtime);
-		mint_ns_to_ts(sqlite3_column_int64(s, 3), &out->ctime);
-		rc = 0;
-	} else {
-		rc = mint_cat_fail(st, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
-				   "Image Manager's attributes");
-	}
-	mint_cat_reset(s);
-	return rc;
-}
-
-int mint_cat_dir_set(struct mint_store *st, const int64_t *mode,
-		     const int64_t *atime, const int64_t *mtime, int64_t ctime)
-{
-	sqlite3_stmt *s = st->q[Q_DIR_SET];
-
-	mint_cat_bind_text(s, 1, "");
-	if (mode)
-		sqlite3_bind_int64(s, 2, *mode);
-	if (atime)
-		sqlite3_bind_int64(s, 3, *atime);
-	if (mtime)
-		sqlite3_bind_int64(s, 4, *mtime);
-	sqlite3_bind_int64(s, 5, ctime);
-	return mint_cat_step(st, Q_DIR_SET, "set Image Manager's attributes");
 }
 
 int mint_cat_open(struct mint_store *st)
@@ -538,7 +586,8 @@ int mint_cat_open(struct mint_store *st)
 
 /*
  * Recovery: drop (and log) every row whose blob is missing, then the sizes
- * of hashes no row names; give folders to rows that have none yet.
+ * of hashes no row names; give folders to rows that have none yet; count
+ * what each Images folder lists afresh.
  */
 int mint_cat_recover_rows(struct mint_store *st)
 {
@@ -546,7 +595,7 @@ int mint_cat_recover_rows(struct mint_store *st)
 	size_t n, i;
 	int rc, begun = 0;
 
-	rc = mint_cat_rows(st, Q_LIST, &rows, &n);
+	rc = mint_cat_rows(st, Q_LIST, 0, &rows, &n);
 	for (i = 0; !rc && i < n; i++) {
 		rc = mint_blob_present(st->blobs_fd, rows[i].hash);
 		if (rc) {
@@ -572,6 +621,8 @@ int mint_cat_recover_rows(struct mint_store *st)
 				  "(SELECT hash FROM originals)", NULL, 0);
 	if (!rc)
 		rc = assign_missing_folders(st);
+	if (!rc)
+		rc = mint_cat_shown_recount(st);
 	return rc;
 }
 

@@ -58,6 +58,8 @@ void mint_settings_init(struct mint_settings *s)
 	s->limits.max_text = MINT_DEFAULT_MAX_TEXT;
 	s->limits.max_handles = MINT_DEFAULT_MAX_HANDLES;
 	s->limits.max_file = MINT_DEFAULT_MAX_FILE;
+	s->limits.max_depth = MINT_DEFAULT_MAX_DEPTH;
+	s->limits.max_path = MINT_DEFAULT_MAX_PATH;
 }
 
 #define SETTING(m) offsetof(struct mint_settings, m)
@@ -68,6 +70,8 @@ const struct mint_size_opt mint_size_opts[] = {
 	{ "max-text", "size", 0, SETTING(limits.max_text) },
 	{ "max-file-size", "size", 0, SETTING(limits.max_file) },
 	{ "max-handle-memory", "size", 1, SETTING(limits.max_handles) },
+	{ "max-depth", "number", 0, SETTING(limits.max_depth) },
+	{ "max-path", "number", 0, SETTING(limits.max_path) },
 	{ NULL, NULL, 0, 0 }
 };
 

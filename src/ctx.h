@@ -20,12 +20,16 @@ struct mint_limits {
 	uint64_t max_text;	/* bytes of a text original */
 	uint64_t max_handles;	/* bytes all per-open contents may own */
 	uint64_t max_file;	/* bytes of one original in Image Manager */
+	uint64_t max_depth;	/* folders in folders in Image Manager */
+	uint64_t max_path;	/* bytes of a path under Image Manager */
 };
 
 #define MINT_DEFAULT_MAX_PIXELS (100ULL * 1000 * 1000)
 #define MINT_DEFAULT_MAX_TEXT (64ULL * 1024 * 1024)
 #define MINT_DEFAULT_MAX_HANDLES (1024ULL * 1024 * 1024)
 #define MINT_DEFAULT_MAX_FILE (4ULL * 1024 * 1024 * 1024)
+#define MINT_DEFAULT_MAX_DEPTH 32ULL
+#define MINT_DEFAULT_MAX_PATH 1024ULL	/* at most MINT_PATH_MAX (4095) */
 #define MINT_MAX_SIDE 65535u
 
 /* What every variant and the tree share for one mount. Const after start. */

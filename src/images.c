@@ -5,6 +5,9 @@
  * fixed at open.
  *
  *   Images/                      mint_node_images
+ *   Images/<dir>/...             idir_type: a folder of Image Manager
+ *                                that holds originals at some depth,
+ *                                listed as mint_node_images lists
  *   Images/<folder>/             folder_type: one entry per variant
  *   Images/<folder>/<variant>/   vdir_type: copies x formats
  *   Images/<folder>/<variant>/<file>   vfile_type
@@ -302,13 +305,28 @@ static int images_getattr(struct mint_node *n, struct stat *st)
 	return 0;
 }
 
+static const struct node_type idir_type;
+
+/* In Images or one of its folders (dir->dir): an original's folder, or
+ * a folder of Image Manager that shows something. */
 static int images_lookup(struct mint_node *dir, const char *name,
 			 struct mint_node *child)
 {
+	struct mint_dir d;
 	int rc;
 
 	*child = *dir;
-	rc = mint_store_get_folder(dir->tree->ctx->store, name, &child->orig);
+	rc = mint_store_get_folder(dir->tree->ctx->store, dir->dir, name,
+				   &child->orig);
+	if (rc == -ENOENT) {
+		rc = mint_store_dir_by_folder(dir->tree->ctx->store, dir->dir,
+					      name, &d);
+		if (rc)
+			return rc;
+		child->type = &idir_type;
+		child->dir = d.id;
+		return 0;
+	}
 	if (rc)
 		return rc;
 	child->type = &folder_type;
@@ -329,15 +347,40 @@ static int images_fill_one(const struct mint_original *o, void *arg)
 	return f->fill(f->ctx, o->folder, NULL);
 }
 
+static int images_fill_dir(const struct mint_dir *d, void *arg)
+{
+	struct images_fill *f = arg;
+
+	return f->fill(f->ctx, d->folder, NULL);
+}
+
 static int images_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
 {
 	struct images_fill f = { fill, ctx };
 	int rc;
 
-	rc = mint_store_list_folders(dir->tree->ctx->store, images_fill_one,
-				     &f);
+	rc = mint_store_list_dir(dir->tree->ctx->store, dir->dir, 1,
+				 images_fill_one, images_fill_dir, &f);
 	return rc < 0 ? rc : 0;		/* > 0: the listing was full */
 }
+
+/* A folder of Image Manager under Images: as many links as it lists. */
+static int idir_getattr(struct mint_node *n, struct stat *st)
+{
+	struct mint_dir d;
+	int rc = mint_store_dir_by_id(n->tree->ctx->store, n->dir, &d);
+
+	if (rc)
+		return rc;
+	mint_stat_dir(st, INO_IDIR(d.id), 0555, 2 + d.shown, &d.attr.mtime);
+	return 0;
+}
+
+static const struct node_type idir_type = {
+	.getattr = idir_getattr,
+	.lookup = images_lookup,
+	.readdir = images_readdir,
+};
 
 const struct node_type mint_node_images = {
 	.getattr = images_getattr,

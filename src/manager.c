@@ -5,6 +5,14 @@
  * A name is a committed original (a catalog row) and, while a program
  * has it open for writing, a pending file (pending.c) that all handles on
  * the name share. A read-only open of a name nobody writes reads the blob.
+ *
+ * Folders: Image Manager and every folder in it are one node type, told
+ * apart by their catalog id (node->dir, 0 for Image Manager) and path
+ * (node->path, "" for Image Manager). Files and pending files are known
+ * by their whole path under Image Manager ("holiday/beach.jpg"), so a
+ * file in a folder is committed, validated and recovered exactly as one
+ * at the top. Depth and path length are limited (--max-depth,
+ * --max-path): a name past them is refused where it would be made.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -156,7 +164,7 @@ static int file_getattr(struct mint_node *n, struct stat *st)
 	struct pending *p;
 
 	if (!n->has_orig) {
-		p = mint_pending_find(t, n->name);
+		p = mint_pending_find(t, n->path);
 		if (!p)
 			return -ENOENT;
 		mint_pending_stat(p, st);
@@ -183,14 +191,14 @@ static int file_open(struct mint_node *n, int flags, struct mint_handle **h,
 		return -ENOMEM;
 	if (!ih->writer && !(flags & O_TRUNC)) {
 		/* a reader of a file being written sees the new bytes */
-		p = mint_pending_find(t, n->name);
+		p = mint_pending_find(t, n->path);
 		if (p) {
 			ih->p = p;
 			goto done;
 		}
 		/* name -> blob with the namespace still: no unlink between */
 		pthread_mutex_lock(&mint_ns_lock);
-		rc = mint_store_get(t->ctx->store, n->name, &row);
+		rc = mint_store_get(t->ctx->store, n->path, &row);
 		if (!rc)
 			rc = mint_store_blob_open(t->ctx->store, row.hash,
 						  &ih->fd);
@@ -207,7 +215,7 @@ static int file_open(struct mint_node *n, int flags, struct mint_handle **h,
 			       &row.atime, &row.mtime, &row.ctime);
 		goto done;
 	}
-	rc = mint_pending_get(t, n->name, 0, 0, 0, &p);
+	rc = mint_pending_get(t, n->path, 0, 0, 0, &p);
 	if (rc)
 		goto fail;
 	rc = attach(t, ih, p, flags);
@@ -227,7 +235,7 @@ static int file_truncate(struct mint_node *n, uint64_t size)
 	struct pending *p;
 	int rc;
 
-	rc = mint_pending_get(t, n->name, 0, 0, 0, &p);
+	rc = mint_pending_get(t, n->path, 0, 0, 0, &p);
 	if (rc)
 		return rc;
 	rc = mint_pending_truncate(t, p, size);
@@ -243,8 +251,8 @@ static int file_chmod(struct mint_node *n, mode_t mode)
 	struct pending *p;
 	int rc;
 
-	p = mint_pending_find(t, n->name);
-	rc = mint_store_set_mode(t->ctx->store, n->name, mode & 07777);
+	p = mint_pending_find(t, n->path);
+	rc = mint_store_set_mode(t->ctx->store, n->path, mode & 07777);
 	if (p) {
 		mint_pending_set_mode(p, mode);
 		mint_pending_put(t, p);
@@ -278,8 +286,8 @@ static int file_utimens(struct mint_node *n, const struct timespec tv[2])
 		mint_now(&at);
 		mt = at;
 	}
-	p = mint_pending_find(t, n->name);
-	rc = mint_store_set_times(t->ctx->store, n->name,
+	p = mint_pending_find(t, n->path);
+	rc = mint_store_set_times(t->ctx->store, n->path,
 				  at.tv_nsec == UTIME_OMIT ? NULL : &at,
 				  mt.tv_nsec == UTIME_OMIT ? NULL : &mt);
 	if (p) {
@@ -309,16 +317,80 @@ static int name_ok(const char *name)
 	return strlen(name) > MINT_NAME_MAX ? -ENAMETOOLONG : 0;
 }
 
+/* The path of `name` in folder dir into buf (MINT_PATH_MAX + 1 bytes).
+ * -ENAMETOOLONG past MINT_PATH_MAX. */
+static int join(const struct mint_node *dir, const char *name, char *buf)
+{
+	int n = snprintf(buf, MINT_PATH_MAX + 1, "%s%s%s", dir->path,
+			 dir->path[0] ? "/" : "", name);
+
+	return n < 0 || n > MINT_PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* Folders in path: "a/b" is two deep, "a/b/c.jpg" a file two deep. */
+static unsigned depth_of(const char *path, int is_dir)
+{
+	unsigned n = is_dir && *path;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+/*
+ * A new path, of a folder holding `below` more folders and paths `len`
+ * bytes longer: within --max-depth and --max-path? 0, or -EMLINK (too
+ * deep) or -ENAMETOOLONG, logged. A limit of 0 is none (the store's
+ * MINT_PATH_MAX still holds).
+ */
+static int limits_ok(struct mint_tree *t, const char *path, int is_dir,
+		     unsigned below, size_t len)
+{
+	const struct mint_limits *l = &t->ctx->limits;
+	uint64_t max_path = l->max_path && l->max_path < MINT_PATH_MAX ?
+			    l->max_path : MINT_PATH_MAX;
+
+	/* 0: no limit but the store's (limits set by hand, as in tests) */
+	if (l->max_depth && depth_of(path, is_dir) + below > l->max_depth) {
+		mint_log("%s: refused: folders nest deeper than --max-depth "
+			 "(%llu)", path, (unsigned long long)l->max_depth);
+		return -EMLINK;
+	}
+	if (strlen(path) + len > max_path) {
+		mint_log("%s: refused: a path under %s would be longer than "
+			 "--max-path (%llu bytes)", path, MINT_DIR_MANAGER,
+			 (unsigned long long)max_path);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 /*
  * Image Manager's own mode and times live in the catalog, so that what
  * rsync -a, cp -a and tar set on the folder survives a remount.
  */
 static int manager_getattr(struct mint_node *n, struct stat *st)
 {
+	struct mint_store *s = n->tree->ctx->store;
 	struct mint_dir_attr a;
+	struct mint_dir d;
+	uint64_t nsub = 0;
+	int rc;
 
-	mint_store_manager_attr(n->tree->ctx->store, &a);
-	mint_stat_dir(st, INO_MANAGER, a.mode, 2, &a.mtime);
+	if (n->dir == MINT_DIR_TOP) {
+		mint_store_manager_attr(s, &a);
+	} else {
+		rc = mint_store_dir_by_id(s, n->dir, &d);
+		if (rc)
+			return rc;
+		a = d.attr;
+	}
+	/* a folder's link count: 2, and one for each folder in it */
+	rc = mint_store_dir_nsub(s, n->dir, &nsub);
+	if (rc)
+		return rc;
+	mint_stat_dir(st, n->dir == MINT_DIR_TOP ? INO_MANAGER :
+		      INO_MDIR(n->dir), a.mode, 2 + nsub, &a.mtime);
 	st->st_atim = a.atime;
 	st->st_ctim = a.ctime;
 	return 0;
@@ -329,48 +401,60 @@ static int manager_getattr(struct mint_node *n, struct stat *st)
 static int manager_chmod(struct mint_node *n, mode_t mode)
 {
 	if ((mode & 0700) != 0700) {
-		mint_log("%s: refused: chmod %04o would take the owner's "
-			 "rwx away", MINT_DIR_MANAGER,
-			 (unsigned)(mode & 07777));
+		mint_log("%s%s%s: refused: chmod %04o would take the owner's "
+			 "rwx away", MINT_DIR_MANAGER, n->path[0] ? "/" : "",
+			 n->path, (unsigned)(mode & 07777));
 		return -EPERM;
 	}
-	return mint_store_manager_set(n->tree->ctx->store,
-				      (int)(mode & 0777), NULL, NULL);
+	return mint_store_dir_set(n->tree->ctx->store, n->dir,
+				  (int)(mode & 0777), NULL, NULL);
 }
 
 static int manager_utimens(struct mint_node *n, const struct timespec tv[2])
 {
 	struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
 
-	return mint_store_manager_set(n->tree->ctx->store, -1,
-				      tv ? &tv[0] : &now[0],
-				      tv ? &tv[1] : &now[1]);
+	return mint_store_dir_set(n->tree->ctx->store, n->dir, -1,
+				  tv ? &tv[0] : &now[0],
+				  tv ? &tv[1] : &now[1]);
 }
 
 static int manager_lookup(struct mint_node *dir, const char *name,
 			  struct mint_node *child)
 {
 	struct mint_tree *t = dir->tree;
+	struct mint_dir d;
 	int found, rc;
 
-	found = mint_pending_exists(t, name);
 	*child = *dir;
+	rc = join(dir, name, child->path);
+	if (rc)
+		return rc;
+	found = mint_pending_exists(t, child->path);
 	child->type = &file_type;
-	if (!found) {
-		rc = mint_store_get(t->ctx->store, name, &child->orig);
-		if (rc)
-			return rc == -EINVAL ? -ENOENT : rc;
+	if (found)
+		return 0;
+	rc = mint_store_get_in(t->ctx->store, dir->dir, name, &child->orig);
+	if (!rc) {
 		child->has_orig = 1;
+		return 0;
 	}
-	snprintf(child->name, sizeof(child->name), "%s", name);
+	if (rc != -ENOENT)
+		return rc == -EINVAL ? -ENOENT : rc;
+	rc = mint_store_dir_lookup(t->ctx->store, dir->dir, name, &d);
+	if (rc)
+		return rc;
+	child->type = &mint_node_manager;
+	child->dir = d.id;
 	return 0;
 }
 
 struct list_ctx {
 	mint_fill_fn fill;
 	void *ctx;
-	char **extra;		/* pending names not yet committed */
+	char **extra;		/* pending paths not yet committed */
 	size_t nextra;
+	size_t skip;		/* bytes of the folder's path and '/' */
 };
 
 static int list_one(const struct mint_original *o, void *arg)
@@ -380,7 +464,8 @@ static int list_one(const struct mint_original *o, void *arg)
 	size_t i;
 
 	for (i = 0; i < lc->nextra; i++) {
-		if (lc->extra[i] && !strcmp(lc->extra[i], o->name)) {
+		if (lc->extra[i] &&
+		    !strcmp(lc->extra[i] + lc->skip, o->name)) {
 			free(lc->extra[i]);
 			lc->extra[i] = NULL;
 		}
@@ -390,22 +475,51 @@ static int list_one(const struct mint_original *o, void *arg)
 	return lc->fill(lc->ctx, o->name, &st);
 }
 
+static int list_dir_one(const struct mint_dir *d, void *arg)
+{
+	struct list_ctx *lc = arg;
+	struct stat st;
+
+	mint_stat_dir(&st, INO_MDIR(d->id), d->attr.mode, 2, &d->attr.mtime);
+	return lc->fill(lc->ctx, d->name, &st);
+}
+
+/* Keep the pending paths directly in folder dir; free the others. */
+static void keep_in(const struct mint_node *dir, struct list_ctx *lc)
+{
+	size_t len = strlen(dir->path), i;
+	char *p;
+
+	lc->skip = len ? len + 1 : 0;
+	for (i = 0; i < lc->nextra; i++) {
+		p = lc->extra[i];
+		if ((len && (strncmp(p, dir->path, len) || p[len] != '/')) ||
+		    strchr(p + lc->skip, '/')) {
+			free(p);
+			lc->extra[i] = NULL;
+		}
+	}
+}
+
 static int manager_readdir(struct mint_node *dir, mint_fill_fn fill,
 			   void *ctx)
 {
 	struct mint_tree *t = dir->tree;
-	struct list_ctx lc = { fill, ctx, NULL, 0 };
+	struct list_ctx lc = { fill, ctx, NULL, 0, 0 };
 	size_t i;
 	int rc;
 
 	rc = mint_pending_names(t, &lc.extra, &lc.nextra);
 	if (rc)
 		return rc;
-	rc = mint_store_list(t->ctx->store, list_one, &lc);
+	keep_in(dir, &lc);
+	rc = mint_store_list_dir(t->ctx->store, dir->dir, 0, list_one,
+				 list_dir_one, &lc);
 	if (rc > 0)
 		rc = 0;		/* the listing was full */
 	for (i = 0; i < lc.nextra; i++) {
-		if (!rc && lc.extra[i] && fill(ctx, lc.extra[i], NULL))
+		if (!rc && lc.extra[i] &&
+		    fill(ctx, lc.extra[i] + lc.skip, NULL))
 			rc = 1;
 		free(lc.extra[i]);
 	}
@@ -417,17 +531,25 @@ static int manager_create(struct mint_node *dir, const char *name,
 			  mode_t mode, int flags, struct mint_handle **h)
 {
 	struct mint_tree *t = dir->tree;
+	char path[MINT_PATH_MAX + 1];
 	struct im_handle *ih;
 	struct pending *p;
+	struct mint_dir d;
 	int rc;
 
 	rc = name_ok(name);
+	if (!rc)
+		rc = join(dir, name, path);
+	if (!rc)
+		rc = limits_ok(t, path, 0, 0, 0);
 	if (rc)
 		return rc;
+	if (!mint_store_dir_lookup(t->ctx->store, dir->dir, name, &d))
+		return -EISDIR;
 	ih = handle_new(t, flags);
 	if (!ih)
 		return -ENOMEM;
-	rc = mint_pending_get(t, name, 1, !!(flags & O_EXCL), mode, &p);
+	rc = mint_pending_get(t, path, 1, !!(flags & O_EXCL), mode, &p);
 	if (!rc)
 		rc = attach(t, ih, p, flags);
 	if (rc) {
@@ -440,25 +562,47 @@ static int manager_create(struct mint_node *dir, const char *name,
 
 static int manager_mkdir(struct mint_node *dir, const char *name, mode_t mode)
 {
-	(void)dir;
-	(void)mode;
-	mint_log("%s: refused: Image Manager holds files, not folders", name);
-	return -EPERM;
+	struct mint_tree *t = dir->tree;
+	char path[MINT_PATH_MAX + 1];
+	int rc;
+
+	rc = name_ok(name);
+	if (!rc)
+		rc = join(dir, name, path);
+	if (!rc)
+		rc = limits_ok(t, path, 1, 0, 0);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&mint_ns_lock);
+	if (mint_pending_exists(t, path))
+		rc = -EEXIST;		/* a file being written has the name */
+	else
+		rc = mint_store_mkdir(t->ctx->store, path, mode & 07777, NULL);
+	pthread_mutex_unlock(&mint_ns_lock);
+	return rc;
 }
 
 static int manager_unlink(struct mint_node *dir, const char *name)
 {
 	struct mint_tree *t = dir->tree;
+	char path[MINT_PATH_MAX + 1];
 	struct mint_original row;
+	struct mint_dir d;
 	int rc, had, open;
 
+	rc = join(dir, name, path);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&mint_ns_lock);
-	open = mint_pending_unlinked(t, name);	/* its handles: nowhere */
-	had = !mint_store_get(t->ctx->store, name, &row);
-	rc = mint_store_unlink(t->ctx->store, name);
+	open = mint_pending_unlinked(t, path);	/* its handles: nowhere */
+	had = !mint_store_get(t->ctx->store, path, &row);
+	rc = mint_store_unlink(t->ctx->store, path);
 	pthread_mutex_unlock(&mint_ns_lock);
 	if (rc == -ENOENT && open)
 		rc = 0;
+	if (rc == -ENOENT &&
+	    !mint_store_dir_lookup(t->ctx->store, dir->dir, name, &d))
+		rc = -EISDIR;
 	if (rc)
 		return rc;
 	if (had)
@@ -467,23 +611,85 @@ static int manager_unlink(struct mint_node *dir, const char *name)
 	return 0;
 }
 
-static int manager_rename(struct mint_node *dir, const char *from,
-			  const char *to, unsigned flags)
+static int manager_rmdir(struct mint_node *dir, const char *name)
 {
 	struct mint_tree *t = dir->tree;
+	char path[MINT_PATH_MAX + 1];
+	int rc;
+
+	rc = join(dir, name, path);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&mint_ns_lock);
+	/* a file being written in it, not committed yet, is in it */
+	if (mint_pending_under(t, path))
+		rc = -ENOTEMPTY;
+	else
+		rc = mint_store_rmdir(t->ctx->store, path);
+	pthread_mutex_unlock(&mint_ns_lock);
+	return rc;
+}
+
+/*
+ * Rename a folder with everything in it: one catalog row changes, so
+ * Images follows at once, and files being written in it follow too.
+ * (mint_ns_lock held.)
+ */
+static int rename_dir(struct mint_tree *t, const char *from, const char *to,
+		      unsigned flags)
+{
+	unsigned below;
+	size_t len;
+	int rc;
+
+	if (mint_pending_exists(t, to))
+		return -ENOTDIR;
+	rc = mint_store_dir_extent(t->ctx->store, from, &below, &len);
+	if (!rc)
+		rc = limits_ok(t, to, 1, below, len);
+	if (!rc)
+		rc = mint_store_rename_dir(t->ctx->store, from, to,
+					   !!(flags & RENAME_NOREPLACE));
+	if (rc)
+		return rc;
+	mint_pending_renamed_dir(t, from, to);
+	mint_tree_changed(t);
+	return 0;
+}
+
+static int manager_rename(struct mint_node *fdir, const char *fname,
+			  struct mint_node *tdir, const char *tname,
+			  unsigned flags)
+{
+	struct mint_tree *t = fdir->tree;
+	char from[MINT_PATH_MAX + 1], to[MINT_PATH_MAX + 1];
 	struct mint_original row;
+	struct mint_dir d;
 	int rc, replaced, pf, pt;
 
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL;
-	rc = name_ok(to);
+	rc = name_ok(tname);
+	if (!rc)
+		rc = join(fdir, fname, from);
+	if (!rc)
+		rc = join(tdir, tname, to);
 	if (rc)
 		return rc;
 	if (!strcmp(from, to))
 		return 0;
 	pthread_mutex_lock(&mint_ns_lock);
 	pf = mint_pending_exists(t, from);
-	pt = mint_pending_exists(t, to);
+	if (!pf && !mint_store_dir_lookup(t->ctx->store, fdir->dir, fname,
+					  &d)) {
+		rc = rename_dir(t, from, to, flags);
+		goto out;
+	}
+	rc = limits_ok(t, to, 0, 0, 0);
+	if (rc)
+		goto out;
+	pt = mint_pending_exists(t, to) ||
+	     !mint_store_dir_lookup(t->ctx->store, tdir->dir, tname, &d);
 	replaced = !mint_store_get(t->ctx->store, to, &row);
 	if ((flags & RENAME_NOREPLACE) && (pt || replaced)) {
 		rc = -EEXIST;
@@ -493,6 +699,9 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	if (rc == -ENOENT && pf) {
 		/* `from` is not committed yet: it takes the name alone */
 		rc = mint_store_unlink(t->ctx->store, to);
+		if (rc == -ENOENT &&
+		    !mint_store_dir_lookup(t->ctx->store, tdir->dir, tname, &d))
+			rc = -EISDIR;
 		if (rc == -ENOENT)
 			rc = 0;
 	}
@@ -514,6 +723,7 @@ const struct node_type mint_node_manager = {
 	.create = manager_create,
 	.mkdir = manager_mkdir,
 	.unlink = manager_unlink,
+	.rmdir = manager_rmdir,
 	.rename = manager_rename,
 	.chmod = manager_chmod,
 	.utimens = manager_utimens,

@@ -19,6 +19,7 @@
  * SIGPIPE is ignored: a reader that stops early (`| head -c 10`) ends the
  * command quietly with status 0, so `set -o pipefail` pipelines pass.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -44,7 +45,7 @@
 struct ctl {
 	const char *store_opt;		/* --store, borrowed from argv */
 	char *store_dir;
-	int flag;			/* ls -l */
+	int flag;			/* ls -l, add -r */
 	struct mint_settings set;
 	struct mint_ctx ctx;
 	struct mint_tree *tree;
@@ -63,8 +64,10 @@ static void usage(void)
 	       "Images/cat/always_random/cat.png\n"
 	       "  ls [-l] [PATH]    list a folder (-l: size<TAB>name)\n"
 	       "  add FILE [NAME]   add an original (FILE - is stdin: "
-	       "give NAME)\n"
-	       "  rm NAME           remove an original\n"
+	       "give NAME);\n"
+	       "                    NAME may be a path: folders are made\n"
+	       "  add -r DIR [NAME] add a folder of originals, at any depth\n"
+	       "  rm NAME           remove an original, or an empty folder\n"
 	       "  stat PATH         type, size, mode, mtime (tab-separated)\n\n"
 	       "  --store DIR       default $XDG_DATA_HOME/mintfs\n"
 	       "  --max-pixels N    largest original (default 100000000)\n"
@@ -221,6 +224,43 @@ static int ctl_open(struct ctl *c, const char *dir, const char *rel)
 	return 0;
 }
 
+/* A path under Image Manager: names separated by single '/'s. */
+static int is_rel_path(const char *p)
+{
+	size_t len = strlen(p);
+
+	return len && p[0] != '/' && p[len - 1] != '/' && !strstr(p, "//");
+}
+
+/*
+ * Make the folders of c->path that are missing, as mkdir -p does, with
+ * `mode`; the last component too when `self`. 0 or -errno.
+ */
+static int make_parents(struct ctl *c, mode_t mode, int self)
+{
+	char *p = c->path + strlen("/" MINT_DIR_MANAGER "/"), *slash;
+	struct stat st;
+	int rc = 0;
+
+	for (;;) {
+		slash = strchr(p, '/');
+		if (!slash && !self)
+			break;
+		if (slash)
+			*slash = '\0';
+		if (mint_tree_getattr(c->tree, c->path, &st))
+			rc = mint_tree_mkdir(c->tree, c->path, mode);
+		else if (!S_ISDIR(st.st_mode))
+			rc = -ENOTDIR;
+		if (slash)
+			*slash = '/';
+		if (rc || !slash)
+			break;
+		p = slash + 1;
+	}
+	return rc;
+}
+
 /* ---- commands: each returns an exit status ------------------------------- */
 
 static int cmd_cat(struct ctl *c, int argc, char **argv)
@@ -341,19 +381,21 @@ static int copy_in(struct mint_handle *h, int fd, int *input)
 	return n < 0 ? -errno : 0;
 }
 
+static int add_one(struct ctl *c, int fd, const char *file, const char *name,
+		   mode_t mode);
+
 static int cmd_add(struct ctl *c, int argc, char **argv)
 {
 	const char *file = argv[0], *slash = strrchr(file, '/'), *name;
-	struct mint_handle *h;
-	struct stat st = { .st_mode = 0666 }, old;
+	struct stat st = { .st_mode = 0666 };
 	mode_t mask = umask(0);
-	int fd = STDIN_FILENO, rc, existed, input;
+	int fd = STDIN_FILENO, rc;
 
 	umask(mask);
 	if (!strcmp(file, "-") && argc < 2)
 		return usage_error("add -", "give a NAME for stdin");
 	name = argc == 2 ? argv[1] : slash ? slash + 1 : file;
-	if (!*name || strchr(name, '/'))
+	if (!is_rel_path(name))
 		return usage_error(*name ? name : "add", "not a file name");
 	if (strcmp(file, "-")) {
 		fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -370,14 +412,35 @@ static int cmd_add(struct ctl *c, int argc, char **argv)
 	rc = ctl_open(c, "/" MINT_DIR_MANAGER, name);
 	if (rc)
 		goto out;
+	rc = add_one(c, fd, file, name, st.st_mode & 0777 & ~mask);
+out:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Add what fd holds as c->path (naming it `name` in messages), making
+ * the folders on the way. Exit status.
+ */
+static int add_one(struct ctl *c, int fd, const char *file, const char *name,
+		   mode_t mode)
+{
+	struct mint_handle *h;
+	struct stat old;
+	mode_t mask = umask(0);
+	int rc, existed, input;
+
+	umask(mask);
+	rc = make_parents(c, 0777 & ~mask, 0);
+	if (rc)
+		return fail(name, rc);
 	/* a new name gets FILE's mode less the umask, as cp gives it */
 	existed = !mint_tree_getattr(c->tree, c->path, &old);
-	rc = mint_tree_create(c->tree, c->path, st.st_mode & 0777 & ~mask,
+	rc = mint_tree_create(c->tree, c->path, mode,
 			      O_WRONLY | O_CREAT | O_TRUNC, &h);
-	if (rc) {
-		rc = fail(name, rc);
-		goto out;
-	}
+	if (rc)
+		return fail(name, rc);
 	rc = copy_in(h, fd, &input);
 	if (rc) {
 		rc = fail(input ? file : name, rc);
@@ -385,7 +448,7 @@ static int cmd_add(struct ctl *c, int argc, char **argv)
 		if (!existed)
 			mint_tree_unlink(c->tree, c->path);
 		mint_handle_release(h);
-		goto out;
+		return rc;
 	}
 	/* validate and commit, also an empty file (a close would leave
 	 * that to the release, which could not report an error) */
@@ -395,23 +458,130 @@ static int cmd_add(struct ctl *c, int argc, char **argv)
 		rc = refused(name, rc);
 	else if (rc)
 		rc = fail(name, rc);
+	return rc;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * add -r: the folder `src` (a path on disk) as c->path, and everything
+ * in it, in name order. A file or folder that fails gets its line and
+ * the rest goes on; exit status 1 if anything failed.
+ */
+static int add_tree(struct ctl *c, const char *src, mode_t mode)
+{
+	struct dirent **ents = NULL;
+	size_t plen = strlen(c->path);
+	char from[PATH_MAX];
+	const char *rel = c->path + strlen("/" MINT_DIR_MANAGER "/");
+	mode_t mask = umask(0);
+	struct stat st;
+	int n, i, rc, status = 0, fd;
+
+	umask(mask);
+	rc = make_parents(c, mode, 1);
+	if (rc)
+		return fail(rel, rc);
+	n = scandir(src, &ents, NULL, by_name);
+	if (n < 0)
+		return fail(src, -errno);
+	for (i = 0; i < n; i++) {
+		const char *e = ents[i]->d_name;
+
+		if (!strcmp(e, ".") || !strcmp(e, ".."))
+			goto next;
+		rc = snprintf(from, sizeof(from), "%s/%s", src, e) >=
+		     (int)sizeof(from) ? -ENAMETOOLONG : 0;
+		if (!rc && plen + 1 + strlen(e) >= sizeof(c->path))
+			rc = -ENAMETOOLONG;
+		if (!rc) {
+			c->path[plen] = '/';
+			memcpy(c->path + plen + 1, e, strlen(e) + 1);
+		}
+		if (!rc)
+			rc = lstat(from, &st) ? -errno : 0;
+		if (rc) {
+			status = fail(from, rc);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (add_tree(c, from, st.st_mode & 0777 & ~mask))
+				status = EX_FAIL;
+		} else if (S_ISREG(st.st_mode)) {
+			fd = open(from, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				status = fail(from, -errno);
+			} else {
+				if (add_one(c, fd, from, rel,
+					    st.st_mode & 0777 & ~mask))
+					status = EX_FAIL;
+				close(fd);
+			}
+			log_mark();
+		} else {
+			status = fail(from, -EINVAL);	/* not a file */
+		}
+		c->path[plen] = '\0';
+		rel = c->path + strlen("/" MINT_DIR_MANAGER "/");
+next:
+		free(ents[i]);
+	}
+	free(ents);
+	return status;
+}
+
+static int cmd_add_r(struct ctl *c, int argc, char **argv)
+{
+	const char *dir = argv[0], *name;
+	char *base, *copy = strdup(dir);
+	mode_t mask = umask(0);
+	struct stat st;
+	size_t len;
+	int rc;
+
+	umask(mask);
+	if (!copy)
+		return fail("add", -ENOMEM);
+	len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	base = strrchr(copy, '/');
+	base = base && base[1] ? base + 1 : copy;
+	name = argc == 2 ? argv[1] : base;
+	if (!is_rel_path(name) || !strcmp(name, ".") || !strcmp(name, "..")) {
+		rc = usage_error(*name ? name : "add -r", "not a folder name");
+		goto out;
+	}
+	rc = stat(dir, &st) ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if (rc) {
+		rc = fail(dir, rc);
+		goto out;
+	}
+	rc = ctl_open(c, "/" MINT_DIR_MANAGER, name);
+	if (!rc)
+		rc = add_tree(c, dir, st.st_mode & 0777 & ~mask);
 out:
-	if (fd != STDIN_FILENO)
-		close(fd);
+	free(copy);
 	return rc;
 }
 
 static int cmd_rm(struct ctl *c, int argc, char **argv)
 {
+	struct stat st;
 	int rc;
 
 	(void)argc;
-	if (!*argv[0] || strchr(argv[0], '/'))
+	if (!is_rel_path(argv[0]))
 		return usage_error(argv[0], "not a file name");
 	rc = ctl_open(c, "/" MINT_DIR_MANAGER, argv[0]);
 	if (rc)
 		return rc;
-	rc = mint_tree_unlink(c->tree, c->path);
+	rc = mint_tree_getattr(c->tree, c->path, &st);
+	if (!rc && S_ISDIR(st.st_mode))
+		rc = mint_tree_rmdir(c->tree, c->path);
+	else if (!rc)
+		rc = mint_tree_unlink(c->tree, c->path);
 	return rc ? fail(argv[0], rc) : 0;
 }
 
@@ -441,7 +611,7 @@ static const struct command {
 	const char *name, *args;
 	int min, max;
 	int (*run)(struct ctl *c, int argc, char **argv);
-} commands[] = {
+} add_r = { "add", "-r DIR [NAME]", 1, 2, cmd_add_r }, commands[] = {
 	{ "cat", "PATH", 1, 1, cmd_cat },
 	{ "ls", "[-l] [PATH]", 0, 1, cmd_ls },
 	{ "add", "FILE [NAME]", 1, 2, cmd_add },
@@ -508,6 +678,10 @@ static int dispatch(struct ctl *c, int argc, char **argv)
 	argc--, argv++;
 	if (cmd->run == cmd_ls && argc && !strcmp(argv[0], "-l")) {
 		c->flag = 1;
+		argc--, argv++;
+	}
+	if (cmd->run == cmd_add && argc && !strcmp(argv[0], "-r")) {
+		cmd = &add_r;
 		argc--, argv++;
 	}
 	if (argc && !strcmp(argv[0], "--"))

@@ -65,6 +65,27 @@ void mint_name_folder_choice(const char *name, unsigned k, char *buf)
 	snprintf(buf, MINT_NAME_MAX + 1, "%.*s%s", (int)stem, name, num);
 }
 
+int mint_name_dir_has_folder(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len && name[0] != '.' && name[len - 1] != '~';
+}
+
+void mint_name_dir_choice(const char *name, unsigned k, char *buf)
+{
+	char num[16];
+	size_t len;
+
+	if (k == 0) {
+		snprintf(buf, MINT_NAME_MAX + 1, "%s", name);
+		return;
+	}
+	snprintf(num, sizeof(num), " (%u)", k + 1);
+	len = mint_name_cut(name, strlen(name), MINT_NAME_MAX - strlen(num));
+	snprintf(buf, MINT_NAME_MAX + 1, "%.*s%s", (int)len, name, num);
+}
+
 void mint_name_file_stem(const char *folder, char *buf)
 {
 	size_t n = mint_name_cut(folder, strlen(folder), MINT_FILE_STEM_MAX);

@@ -47,6 +47,15 @@ int mint_name_has_folder(const char *name, uint64_t size);
  */
 void mint_name_folder_choice(const char *name, unsigned k, char *buf);
 
+/*
+ * The same for a folder in Image Manager: it gets an Images folder
+ * unless its name starts with '.' or ends in '~' (then nothing in it
+ * shows under Images); its k-th choice is its whole name, then
+ * "<name> (2)", "<name> (3)" ...
+ */
+int mint_name_dir_has_folder(const char *name);
+void mint_name_dir_choice(const char *name, unsigned k, char *buf);
+
 /* The part of `folder` Images file names start with, into buf
  * (MINT_FILE_STEM_MAX + 1 bytes). */
 void mint_name_file_stem(const char *folder, char *buf);

@@ -34,7 +34,7 @@
 
 struct pending {
 	struct pending *next;
-	char name[MINT_NAME_MAX + 1];	/* under t->lock */
+	char name[MINT_PATH_MAX + 1];	/* its path; under t->lock */
 	unsigned refs;			/* handles; under t->lock */
 	int closing;			/* last put running; under t->lock */
 	int linked;			/* on t->pending; under t->lock */
@@ -434,6 +434,15 @@ out:
 	return rc;
 }
 
+/* The file name in a path: generators read it (an extension, a text's
+ * page size), as they do at the top of Image Manager. */
+static const char *leaf_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 /* Refused content: drop it; the name keeps its older content, if any. */
 static void refuse(struct mint_tree *t, struct pending *p)
 {
@@ -454,7 +463,7 @@ static int commit_locked(struct mint_tree *t, struct pending *p)
 	struct mint_image img = { 0 };
 	struct mint_original row;
 	struct mint_source src;
-	char name[MINT_NAME_MAX + 1];
+	char name[MINT_PATH_MAX + 1];
 	int rc, linked;
 
 	if (!p->dirty && !p->werr)
@@ -483,7 +492,7 @@ static int commit_locked(struct mint_tree *t, struct pending *p)
 	 */
 	rc = stage(t, p);
 	if (!rc)
-		rc = validate(t, p, name, &img);
+		rc = validate(t, p, leaf_of(name), &img);
 	if (rc) {
 		refuse(t, p);
 		return rc;
@@ -523,7 +532,7 @@ static int commit_locked(struct mint_tree *t, struct pending *p)
 	p->mtime = row.mtime;
 	p->ctime = row.ctime;
 	mint_tree_changed(t);
-	mint_source_init(&src, t->ctx, name, row.hash);
+	mint_source_init(&src, t->ctx, leaf_of(name), row.hash);
 	mint_source_seed_pixels(&src, &img);
 	return 0;
 }
@@ -593,6 +602,37 @@ void mint_pending_renamed(struct mint_tree *t, const char *from,
 	p = find_locked(t, from);
 	if (p)
 		snprintf(p->name, sizeof(p->name), "%s", to);
+	pthread_mutex_unlock(&t->lock);
+}
+
+int mint_pending_under(struct mint_tree *t, const char *dir)
+{
+	size_t len = strlen(dir);
+	struct pending *p;
+	int found = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (p = t->pending; p && !found; p = p->next)
+		found = !strncmp(p->name, dir, len) && p->name[len] == '/';
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+void mint_pending_renamed_dir(struct mint_tree *t, const char *from,
+			      const char *to)
+{
+	size_t len = strlen(from);
+	char path[MINT_PATH_MAX + 1];
+	struct pending *p;
+
+	pthread_mutex_lock(&t->lock);
+	for (p = t->pending; p; p = p->next) {
+		if (strncmp(p->name, from, len) || p->name[len] != '/')
+			continue;
+		/* the caller checked the new paths against --max-path */
+		snprintf(path, sizeof(path), "%s%s", to, p->name + len);
+		memcpy(p->name, path, sizeof(path));
+	}
 	pthread_mutex_unlock(&t->lock);
 }
 

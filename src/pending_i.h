@@ -3,9 +3,10 @@
  * manager.c uses them.
  *
  * A pending file is the bytes of one name while some program has it open
- * for writing: its struct is private to pending.c, and every function
- * here takes the locks it needs (pending.c gives their order), so callers
- * hold none. Functions return 0 (or a byte count) or -errno.
+ * for writing; its name is its path under Image Manager ("a/b.jpg"). Its
+ * struct is private to pending.c, and every function here takes the
+ * locks it needs (pending.c gives their order), so callers hold none.
+ * Functions return 0 (or a byte count) or -errno.
  */
 #ifndef MINT_PENDING_I_H
 #define MINT_PENDING_I_H
@@ -75,6 +76,15 @@ int mint_pending_commit(struct mint_tree *t, struct pending *p);
 int mint_pending_unlinked(struct mint_tree *t, const char *name);
 void mint_pending_renamed(struct mint_tree *t, const char *from,
 			  const char *to);
+
+/* Whether some pending file is inside folder `dir` (a path), at any
+ * depth. */
+int mint_pending_under(struct mint_tree *t, const char *dir);
+
+/* The namespace changed (mint_ns_lock held): folder `from` is now `to`,
+ * and so are the paths of the pending files in it. */
+void mint_pending_renamed_dir(struct mint_tree *t, const char *from,
+			      const char *to);
 
 /* The names of pending files: a malloc'd array of malloc'd names (caller
  * frees each and the array), *count of them. -ENOMEM. */

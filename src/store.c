@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +33,23 @@
 #include "store_i.h"
 
 #ifdef MINT_FAULT_INJECTION
-/* Test builds: MINT_FAULT_AT=<where> kills the process at that point. */
+/*
+ * Test builds: MINT_FAULT_AT=<where> kills the process at that point:
+ * exit status 99, or a SIGKILL of its own with MINT_FAULT_KILL set.
+ */
 static const char *fault_at;
+static int fault_kill;
 
-static void fault_point(const char *where)
+void mint_fault_point(const char *where)
 {
-	if (fault_at && !strcmp(fault_at, where))
-		_exit(99);
+	if (!fault_at || strcmp(fault_at, where))
+		return;
+	if (fault_kill)
+		raise(SIGKILL);
+	_exit(99);
 }
-#else
-#define fault_point(where) ((void)0)
 #endif
+#define fault_point(where) mint_fault_point(where)
 
 static void store_lock(struct mint_store *st)
 {
@@ -64,12 +71,22 @@ static void store_unlock(struct mint_store *st)
 	}
 }
 
-static int64_t now_ns(void)
+int64_t mint_now_ns(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_REALTIME, &t);
 	return (int64_t)t.tv_sec * NSEC + t.tv_nsec;
+}
+
+void mint_store_lock(struct mint_store *st)
+{
+	store_lock(st);
+}
+
+void mint_store_unlock(struct mint_store *st)
+{
+	store_unlock(st);
 }
 
 /*
@@ -105,6 +122,60 @@ static int name_check(const char *name)
 		return -EINVAL;
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return -EINVAL;
+	return 0;
+}
+
+/* A path under Image Manager: names (name_check) separated by '/'. */
+int mint_path_check(const char *path)
+{
+	char comp[MINT_NAME_MAX + 1];
+	const char *p = path, *end;
+	size_t len;
+
+	if (!path || strnlen(path, MINT_PATH_MAX + 1) > MINT_PATH_MAX)
+		return -EINVAL;
+	do {
+		end = strchr(p, '/');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (!len || len > MINT_NAME_MAX)
+			return -EINVAL;
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		if (name_check(comp))
+			return -EINVAL;
+		p += len + 1;
+	} while (end);
+	return 0;
+}
+
+int mint_store_walk_locked(struct mint_store *st, const char *path,
+			   int64_t *dir, const char **leaf)
+{
+	char comp[MINT_NAME_MAX + 1];
+	const char *p = path, *end;
+	struct mint_original o;
+	struct mint_dir d;
+	int64_t at = MINT_DIR_TOP;
+	size_t len;
+	int rc;
+
+	for (;;) {
+		end = strchr(p, '/');
+		if (!end)
+			break;
+		len = (size_t)(end - p);
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		rc = mint_cat_dir_lookup(st, at, comp, &d);
+		if (rc == -ENOENT && !mint_cat_get(st, at, comp, &o))
+			rc = -ENOTDIR;
+		if (rc)
+			return rc;
+		at = d.id;
+		p = end + 1;
+	}
+	*dir = at;
+	*leaf = p;
 	return 0;
 }
 
@@ -238,6 +309,20 @@ static int recover(struct mint_store *st)
 
 static int count_rows(struct mint_store *st, enum query q, uint64_t *count);
 
+/* Image Manager's own attributes, kept beside the catalog. */
+static int manager_load(struct mint_store *st)
+{
+	struct mint_dir d;
+	int rc = mint_cat_dir_get(st, MINT_DIR_TOP, &d);
+
+	if (rc == -ENOENT)
+		rc = mint_cat_fail(st, SQLITE_CORRUPT,
+				   "Image Manager's attributes");
+	if (!rc)
+		st->manager = d.attr;
+	return rc;
+}
+
 int mint_store_open(const char *dir, struct mint_store **out)
 {
 	pthread_mutexattr_t attr;
@@ -266,6 +351,7 @@ int mint_store_open(const char *dir, struct mint_store **out)
 	}
 #ifdef MINT_FAULT_INJECTION
 	fault_at = getenv("MINT_FAULT_AT");
+	fault_kill = getenv("MINT_FAULT_KILL") != NULL;
 #endif
 	rc = dir_setup(st);
 	if (!rc)
@@ -273,10 +359,7 @@ int mint_store_open(const char *dir, struct mint_store **out)
 	if (!rc)
 		rc = recover(st);
 	if (!rc)
-		rc = mint_cat_dir_get(st, &st->manager);
-	/* counted once; each transaction keeps it true (mint_cat_commit) */
-	if (!rc)
-		rc = count_rows(st, Q_COUNT_FOLDERS, &st->folders);
+		rc = manager_load(st);
 	if (rc)
 		goto fail;
 	*out = st;
@@ -312,21 +395,38 @@ const char *mint_store_dir(const struct mint_store *st)
 	return st->dir;
 }
 
-int mint_store_get(struct mint_store *st, const char *name,
+int mint_store_get(struct mint_store *st, const char *path,
 		   struct mint_original *out)
+{
+	const char *leaf;
+	int64_t dir;
+	int rc = mint_path_check(path);
+
+	if (rc)
+		return rc;
+	store_lock(st);
+	rc = mint_store_walk_locked(st, path, &dir, &leaf);
+	if (!rc)
+		rc = mint_cat_get(st, dir, leaf, out);
+	store_unlock(st);
+	return rc == -ENOTDIR ? -ENOENT : rc;
+}
+
+int mint_store_get_in(struct mint_store *st, int64_t dir, const char *name,
+		      struct mint_original *out)
 {
 	int rc = name_check(name);
 
 	if (rc)
 		return rc;
 	store_lock(st);
-	rc = mint_cat_get(st, name, out);
+	rc = mint_cat_get(st, dir, name, out);
 	store_unlock(st);
 	return rc;
 }
 
 /* Read every row query q selects, then call fn on each without the lock. */
-static int list_rows(struct mint_store *st, enum query q,
+static int list_rows(struct mint_store *st, enum query q, int64_t dir,
 		     mint_store_each_fn fn, void *ctx)
 {
 	struct mint_original *rows;
@@ -334,7 +434,7 @@ static int list_rows(struct mint_store *st, enum query q,
 	int rc;
 
 	store_lock(st);
-	rc = mint_cat_rows(st, q, &rows, &n);
+	rc = mint_cat_rows(st, q, dir, &rows, &n);
 	store_unlock(st);
 	for (i = 0; !rc && i < n; i++)
 		rc = fn(&rows[i], ctx);
@@ -344,24 +444,24 @@ static int list_rows(struct mint_store *st, enum query q,
 
 int mint_store_list(struct mint_store *st, mint_store_each_fn fn, void *ctx)
 {
-	return list_rows(st, Q_LIST, fn, ctx);
+	return list_rows(st, Q_LIST, 0, fn, ctx);
 }
 
-int mint_store_list_folders(struct mint_store *st, mint_store_each_fn fn,
-			    void *ctx)
+int mint_store_list_folders(struct mint_store *st, int64_t dir,
+			    mint_store_each_fn fn, void *ctx)
 {
-	return list_rows(st, Q_LIST_FOLDERS, fn, ctx);
+	return list_rows(st, Q_LIST_FOLDERS, dir, fn, ctx);
 }
 
-int mint_store_get_folder(struct mint_store *st, const char *folder,
-			  struct mint_original *out)
+int mint_store_get_folder(struct mint_store *st, int64_t dir,
+			  const char *folder, struct mint_original *out)
 {
 	int rc = name_check(folder);
 
 	if (rc)
 		return rc == -EINVAL ? -ENOENT : rc;
 	store_lock(st);
-	rc = mint_cat_get_by(st, Q_GET_FOLDER, folder, out);
+	rc = mint_cat_get_by(st, Q_GET_FOLDER, dir, folder, out);
 	store_unlock(st);
 	return rc;
 }
@@ -391,26 +491,26 @@ int mint_store_count(struct mint_store *st, uint64_t *count)
 
 uint64_t mint_store_count_folders(struct mint_store *st)
 {
-	uint64_t count;
+	struct mint_dir d;
+	int rc;
 
+	/* Images lists what Image Manager's `shown` counts: one indexed
+	 * row, kept by every transaction */
 	store_lock(st);
-	count = st->folders;
+	rc = mint_cat_dir_get(st, MINT_DIR_TOP, &d);
 	store_unlock(st);
-	return count;
+	return rc ? 0 : d.shown;
 }
 
-/*
- * Inside a transaction: a name came, went or was renamed, so Image
- * Manager's mtime and ctime move to `now` (st->manager follows once the
- * transaction is committed: manager_moved).
- */
-static int manager_touch_locked(struct mint_store *st, int64_t now)
+int mint_dir_touch_locked(struct mint_store *st, int64_t dir, int64_t now)
 {
-	return mint_cat_dir_set(st, NULL, NULL, &now, now);
+	return mint_cat_dir_set(st, dir, NULL, NULL, &now, now);
 }
 
-static void manager_moved(struct mint_store *st, int64_t now)
+void mint_dir_moved(struct mint_store *st, int64_t dir, int64_t now)
 {
+	if (dir != MINT_DIR_TOP)
+		return;
 	mint_ns_to_ts(now, &st->manager.mtime);
 	st->manager.ctime = st->manager.mtime;
 }
@@ -426,7 +526,14 @@ int mint_store_manager_set(struct mint_store *st, int mode,
 			   const struct timespec *atime,
 			   const struct timespec *mtime)
 {
-	int64_t now = now_ns(), at, mt, m = mode & 07777;
+	return mint_store_dir_set(st, MINT_DIR_TOP, mode, atime, mtime);
+}
+
+int mint_store_dir_set(struct mint_store *st, int64_t id, int mode,
+		       const struct timespec *atime,
+		       const struct timespec *mtime)
+{
+	int64_t now = mint_now_ns(), at, mt, m = mode & 07777;
 	int rc, has_at, has_mt;
 
 	has_at = ts_pick(atime, now, &at);
@@ -434,9 +541,9 @@ int mint_store_manager_set(struct mint_store *st, int mode,
 	if (has_at < 0 || has_mt < 0)
 		return -EINVAL;
 	store_lock(st);
-	rc = mint_cat_dir_set(st, mode >= 0 ? &m : NULL, has_at ? &at : NULL,
-			      has_mt ? &mt : NULL, now);
-	if (!rc) {
+	rc = mint_cat_dir_set(st, id, mode >= 0 ? &m : NULL,
+			      has_at ? &at : NULL, has_mt ? &mt : NULL, now);
+	if (!rc && id == MINT_DIR_TOP) {
 		if (mode >= 0)
 			st->manager.mode = (mode_t)m;
 		if (has_at)
@@ -503,8 +610,10 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 			     struct mint_original *out)
 {
 	struct mint_original o;
+	struct mint_dir d;
 	char old[MINT_HASH_HEX + 1] = "";
-	int64_t now = now_ns(), mt, at = now;
+	int64_t now = mint_now_ns(), mt, at = now, dir;
+	const char *leaf;
 	sqlite3_stmt *s;
 	int rc, gc = 0, fresh = 1;
 
@@ -516,7 +625,14 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 	rc = mint_cat_begin(st);
 	if (rc)
 		return rc;
-	rc = mint_cat_get(st, name, &o);
+	rc = mint_store_walk_locked(st, name, &dir, &leaf);
+	if (rc) {
+		mint_cat_rollback(st);
+		return rc == -ENOTDIR ? -ENOENT : rc;
+	}
+	rc = mint_cat_get(st, dir, leaf, &o);
+	if (rc == -ENOENT && !mint_cat_dir_lookup(st, dir, leaf, &d))
+		rc = -EISDIR;
 	if (!rc) {
 		fresh = 0;
 		memcpy(old, o.hash, sizeof(old));
@@ -532,19 +648,21 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 	} else if (rc == -ENOENT) {
 		mode &= 07777;
 		s = st->q[Q_INSERT];
-		mint_cat_bind_text(s, 1, name);
+		mint_cat_bind_text(s, 1, leaf);
 		mint_cat_bind_text(s, 2, hash);
 		sqlite3_bind_int64(s, 3, (int64_t)size);
 		sqlite3_bind_int64(s, 4, mode);
 		sqlite3_bind_int64(s, 5, at);
 		sqlite3_bind_int64(s, 6, mt);
 		sqlite3_bind_int64(s, 7, now);
+		sqlite3_bind_int64(s, 8, dir);
 		rc = mint_cat_step(st, Q_INSERT, "insert");
 		memset(&o, 0, sizeof(o));
 		o.id = sqlite3_last_insert_rowid(st->db);
-		snprintf(o.name, sizeof(o.name), "%s", name);
+		o.dir = dir;
+		snprintf(o.name, sizeof(o.name), "%s", leaf);
 		if (!rc)
-			rc = manager_touch_locked(st, now);
+			rc = mint_dir_touch_locked(st, dir, now);
 	}
 	if (!rc) {
 		o.size = size;
@@ -565,13 +683,14 @@ static int commit_row_locked(struct mint_store *st, const char *name,
 		return rc;
 	fault_point("after-commit");
 	if (fresh)
-		manager_moved(st, now);
+		mint_dir_moved(st, dir, now);
 	if (gc)
 		blob_gc_locked(st, old);
 	if (out) {
 		memset(out, 0, sizeof(*out));
 		out->id = o.id;
-		snprintf(out->name, sizeof(out->name), "%s", name);
+		out->dir = dir;
+		snprintf(out->name, sizeof(out->name), "%s", leaf);
 		memcpy(out->hash, hash, sizeof(out->hash));
 		out->size = size;
 		out->mode = mode;
@@ -619,7 +738,7 @@ int mint_store_commit(struct mint_store *st, struct mint_stage *sg,
 	uint64_t size;
 	int rc, created = 0, pinned = 0;
 
-	rc = name_check(name);
+	rc = mint_path_check(name);
 	if (rc)
 		return rc;
 	if (sg->fd < 0 || !sg->path[0])
@@ -680,23 +799,33 @@ out:
 int mint_store_rename(struct mint_store *st, const char *from, const char *to)
 {
 	struct mint_original src, dst;
-	int64_t now = now_ns();
+	struct mint_dir d;
+	int64_t now = mint_now_ns(), fdir, tdir;
+	const char *fleaf, *tleaf;
 	int rc, gc = 0;
 
-	if (name_check(from) || name_check(to))
+	if (mint_path_check(from) || mint_path_check(to))
 		return -EINVAL;
 	store_lock(st);
 	if (!strcmp(from, to)) {
-		rc = mint_cat_get(st, from, &src);
+		rc = mint_store_walk_locked(st, from, &fdir, &fleaf);
+		if (!rc)
+			rc = mint_cat_get(st, fdir, fleaf, &src);
 		goto out;
 	}
 	rc = mint_cat_begin(st);
 	if (rc)
 		goto out;
-	rc = mint_cat_get(st, from, &src);
+	rc = mint_store_walk_locked(st, from, &fdir, &fleaf);
+	if (!rc)
+		rc = mint_cat_get(st, fdir, fleaf, &src);
+	if (!rc)
+		rc = mint_store_walk_locked(st, to, &tdir, &tleaf);
+	if (!rc && !mint_cat_dir_lookup(st, tdir, tleaf, &d))
+		rc = -EISDIR;
 	if (rc)
 		goto fail;
-	rc = mint_cat_get(st, to, &dst);
+	rc = mint_cat_get(st, tdir, tleaf, &dst);
 	if (!rc) {
 		rc = mint_cat_delete(st, &dst);
 		if (!rc)
@@ -707,21 +836,32 @@ int mint_store_rename(struct mint_store *st, const char *from, const char *to)
 	} else if (rc != -ENOENT) {
 		goto fail;
 	}
+	/* a rename chooses its Images folder again, in its new folder:
+	 * give up the old one first (names are unique per folder) */
+	rc = mint_cat_folder_clear(st, &src);
+	if (rc)
+		goto fail;
 	sqlite3_bind_int64(st->q[Q_RENAME], 1, src.id);
-	mint_cat_bind_text(st->q[Q_RENAME], 2, to);
-	sqlite3_bind_int64(st->q[Q_RENAME], 3, now);
+	sqlite3_bind_int64(st->q[Q_RENAME], 2, tdir);
+	mint_cat_bind_text(st->q[Q_RENAME], 3, tleaf);
+	sqlite3_bind_int64(st->q[Q_RENAME], 4, now);
 	rc = mint_cat_step(st, Q_RENAME, "rename");
 	if (!rc) {
-		snprintf(src.name, sizeof(src.name), "%s", to);
+		snprintf(src.name, sizeof(src.name), "%s", tleaf);
+		src.dir = tdir;
 		rc = mint_cat_folder_assign(st, &src, 0);
 	}
 	if (!rc)
-		rc = manager_touch_locked(st, now);
+		rc = mint_dir_touch_locked(st, fdir, now);
+	if (!rc && tdir != fdir)
+		rc = mint_dir_touch_locked(st, tdir, now);
 	if (rc)
 		goto fail;
 	rc = mint_cat_commit(st);
-	if (!rc)
-		manager_moved(st, now);
+	if (!rc) {
+		mint_dir_moved(st, fdir, now);
+		mint_dir_moved(st, tdir, now);
+	}
 	if (!rc && gc)
 		blob_gc_locked(st, dst.hash);
 	goto out;
@@ -729,27 +869,30 @@ fail:
 	mint_cat_rollback(st);
 out:
 	store_unlock(st);
-	return rc;
+	return rc == -ENOTDIR ? -ENOENT : rc;
 }
 
 int mint_store_unlink(struct mint_store *st, const char *name)
 {
 	struct mint_original o;
-	int64_t now = now_ns();
+	int64_t now = mint_now_ns(), dir;
+	const char *leaf;
 	int rc, gc;
 
-	rc = name_check(name);
+	rc = mint_path_check(name);
 	if (rc)
 		return rc;
 	store_lock(st);
 	rc = mint_cat_begin(st);
 	if (rc)
 		goto out;
-	rc = mint_cat_get(st, name, &o);
+	rc = mint_store_walk_locked(st, name, &dir, &leaf);
+	if (!rc)
+		rc = mint_cat_get(st, dir, leaf, &o);
 	if (!rc)
 		rc = mint_cat_delete(st, &o);
 	if (!rc)
-		rc = manager_touch_locked(st, now);
+		rc = mint_dir_touch_locked(st, dir, now);
 	if (!rc)
 		rc = mint_cat_forget_if_unused(st, o.hash);
 	if (rc < 0) {
@@ -759,28 +902,49 @@ int mint_store_unlink(struct mint_store *st, const char *name)
 	gc = rc;
 	rc = mint_cat_commit(st);
 	if (!rc)
-		manager_moved(st, now);
+		mint_dir_moved(st, dir, now);
 	if (!rc && gc)
 		blob_gc_locked(st, o.hash);
 out:
 	store_unlock(st);
-	return rc;
+	return rc == -ENOTDIR ? -ENOENT : rc;
+}
+
+/* The id of the original at path (store locked). */
+static int path_id_locked(struct mint_store *st, const char *path,
+			  int64_t *id)
+{
+	struct mint_original o;
+	const char *leaf;
+	int64_t dir;
+	int rc = mint_store_walk_locked(st, path, &dir, &leaf);
+
+	if (!rc)
+		rc = mint_cat_get(st, dir, leaf, &o);
+	if (!rc)
+		*id = o.id;
+	return rc == -ENOTDIR ? -ENOENT : rc;
 }
 
 int mint_store_set_mode(struct mint_store *st, const char *name, mode_t mode)
 {
 	sqlite3_stmt *s = st->q[Q_SET_MODE];
-	int rc = name_check(name);
+	int64_t id;
+	int rc = mint_path_check(name);
 
 	if (rc)
 		return rc;
 	store_lock(st);
-	mint_cat_bind_text(s, 1, name);
+	rc = path_id_locked(st, name, &id);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, mode & 07777);
-	sqlite3_bind_int64(s, 3, now_ns());
+	sqlite3_bind_int64(s, 3, mint_now_ns());
 	rc = mint_cat_step(st, Q_SET_MODE, "chmod");
 	if (!rc && !sqlite3_changes(st->db))
 		rc = -ENOENT;
+out:
 	store_unlock(st);
 	return rc;
 }
@@ -790,10 +954,10 @@ int mint_store_set_times(struct mint_store *st, const char *name,
 			 const struct timespec *mtime)
 {
 	sqlite3_stmt *s = st->q[Q_SET_TIMES];
-	int64_t now = now_ns(), at, mt;
+	int64_t now = mint_now_ns(), at, mt, id;
 	int rc, has_at, has_mt;
 
-	rc = name_check(name);
+	rc = mint_path_check(name);
 	if (rc)
 		return rc;
 	has_at = ts_pick(atime, now, &at);
@@ -801,7 +965,10 @@ int mint_store_set_times(struct mint_store *st, const char *name,
 	if (has_at < 0 || has_mt < 0)
 		return -EINVAL;
 	store_lock(st);
-	mint_cat_bind_text(s, 1, name);
+	rc = path_id_locked(st, name, &id);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
 	if (has_at)
 		sqlite3_bind_int64(s, 2, at);
 	if (has_mt)
@@ -810,6 +977,7 @@ int mint_store_set_times(struct mint_store *st, const char *name,
 	rc = mint_cat_step(st, Q_SET_TIMES, "utimens");
 	if (!rc && !sqlite3_changes(st->db))
 		rc = -ENOENT;
+out:
 	store_unlock(st);
 	return rc;
 }

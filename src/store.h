@@ -17,6 +17,12 @@
  * No path on disk is ever built from a user's file name: names live only in
  * the catalog.
  *
+ * Paths: functions that take a `path` take one relative to Image Manager,
+ * its folders separated by '/' ("holiday/beach.jpg"): components of 1 to
+ * MINT_NAME_MAX bytes, not "." or "..", at most MINT_PATH_MAX bytes in
+ * all. A folder is a catalog row (folders.c); its id is stable across
+ * renames, and id 0 is Image Manager itself.
+ *
  * Threads: every function may be called from any thread; the store
  * serialises catalog access with its own mutex and never holds it across
  * file I/O on blobs or staging files.
@@ -33,7 +39,9 @@
 #include <time.h>
 
 #define MINT_NAME_MAX 255
+#define MINT_PATH_MAX 4095	/* a path under Image Manager, at most */
 #define MINT_HASH_HEX 64
+#define MINT_DIR_TOP 0		/* the folder id of Image Manager */
 
 struct mint_store;
 
@@ -48,6 +56,7 @@ struct mint_original {
 	struct timespec mtime;
 	struct timespec ctime;
 	char folder[MINT_NAME_MAX + 1];	/* under Images (names.h), "" none */
+	int64_t dir;			/* the folder it is in (id) */
 };
 
 /* A folder's own attributes (Image Manager's). */
@@ -56,6 +65,17 @@ struct mint_dir_attr {
 	struct timespec atime;
 	struct timespec mtime;
 	struct timespec ctime;
+};
+
+/* A folder in Image Manager as the catalog knows it. */
+struct mint_dir {
+	int64_t id;			/* stable across renames */
+	int64_t parent;			/* -1 for Image Manager */
+	char name[MINT_NAME_MAX + 1];	/* "" for Image Manager */
+	char folder[MINT_NAME_MAX + 1];	/* under Images, "" none */
+	uint64_t shown;			/* entries its Images folder lists:
+					 * none, and it is not listed */
+	struct mint_dir_attr attr;
 };
 
 /* A staging file: a private on-disk file being written. */
@@ -80,9 +100,14 @@ void mint_store_close(struct mint_store *st);
 /* The store's directory (borrowed until mint_store_close). */
 const char *mint_store_dir(const struct mint_store *st);
 
-/* Copy the row named `name` into *out. 0 or -ENOENT. */
-int mint_store_get(struct mint_store *st, const char *name,
+/* Copy the original at `path` into *out. 0 or -ENOENT (also when a
+ * folder on the way is missing), -EINVAL for a bad path. */
+int mint_store_get(struct mint_store *st, const char *path,
 		   struct mint_original *out);
+
+/* The original `name` in folder `dir`. 0 or -ENOENT. */
+int mint_store_get_in(struct mint_store *st, int64_t dir, const char *name,
+		      struct mint_original *out);
 
 /*
  * Call fn for every original in name order (bytewise). fn returns 0 to go
@@ -95,17 +120,84 @@ int mint_store_list(struct mint_store *st, mint_store_each_fn fn, void *ctx);
 /* Number of originals. */
 int mint_store_count(struct mint_store *st, uint64_t *count);
 
-/* Copy the row whose Images folder is `folder` into *out. 0 or -ENOENT. */
-int mint_store_get_folder(struct mint_store *st, const char *folder,
-			  struct mint_original *out);
+/* Copy the original in folder `dir` whose Images folder is `folder`
+ * into *out. 0 or -ENOENT. */
+int mint_store_get_folder(struct mint_store *st, int64_t dir,
+			  const char *folder, struct mint_original *out);
 
-/* As mint_store_list, for the originals that have an Images folder, in
- * folder order (bytewise). */
-int mint_store_list_folders(struct mint_store *st, mint_store_each_fn fn,
-			    void *ctx);
+/* As mint_store_list, for the originals in folder `dir` that have an
+ * Images folder, in folder order (bytewise). */
+int mint_store_list_folders(struct mint_store *st, int64_t dir,
+			    mint_store_each_fn fn, void *ctx);
 
-/* Number of originals that have an Images folder (kept, not counted). */
+/* Number of entries Images itself lists (kept, not counted). */
 uint64_t mint_store_count_folders(struct mint_store *st);
+
+/* ---- folders (folders.c) ---- */
+
+typedef int (*mint_store_dir_fn)(const struct mint_dir *d, void *ctx);
+
+/* The folder at `path` ("" is Image Manager). 0, -ENOENT, -ENOTDIR (an
+ * original on the way or at path), -EINVAL. */
+int mint_store_dir_get(struct mint_store *st, const char *path,
+		       struct mint_dir *out);
+
+/* The folder `id`; the folder `name` in `parent`. 0 or -ENOENT. */
+int mint_store_dir_by_id(struct mint_store *st, int64_t id,
+			 struct mint_dir *out);
+int mint_store_dir_lookup(struct mint_store *st, int64_t parent,
+			  const char *name, struct mint_dir *out);
+
+/* The folder in `parent` that Images lists as `folder`. 0 or -ENOENT
+ * (none, or it shows nothing). */
+int mint_store_dir_by_folder(struct mint_store *st, int64_t parent,
+			     const char *folder, struct mint_dir *out);
+
+/*
+ * What folder `dir` holds: fn for each original (name order), dfn for
+ * each folder (name order). With `images`, only what Images lists: the
+ * originals with an Images folder and the folders that show something.
+ * Rows are read first, the lock is not held while fn and dfn run; a
+ * nonzero return stops the walk and is returned.
+ */
+int mint_store_list_dir(struct mint_store *st, int64_t dir, int images,
+			mint_store_each_fn fn, mint_store_dir_fn dfn,
+			void *ctx);
+
+/* Number of folders in folder `id` (its link count is 2 more). */
+int mint_store_dir_nsub(struct mint_store *st, int64_t id, uint64_t *n);
+
+/* Make folder `path` with `mode` (permission bits) in one transaction;
+ * the parent's mtime moves. 0, -EEXIST (a folder or an original has the
+ * name), -ENOENT (no parent), -EINVAL. *out, if not NULL, the new row. */
+int mint_store_mkdir(struct mint_store *st, const char *path, mode_t mode,
+		     struct mint_dir *out);
+
+/* Remove the empty folder `path`. 0, -ENOTEMPTY, -ENOENT, -ENOTDIR,
+ * -EBUSY (Image Manager itself). */
+int mint_store_rmdir(struct mint_store *st, const char *path);
+
+/*
+ * Move folder `from` to `to` with everything in it, in one transaction
+ * that changes one row (no blob is touched). `to` may be an empty folder,
+ * which goes. 0, -ENOENT, -ENOTEMPTY (`to` is a folder that holds
+ * something), -ENOTDIR (`to` is an original), -EEXIST (`to` exists and
+ * `noreplace`), -EINVAL (into itself).
+ */
+int mint_store_rename_dir(struct mint_store *st, const char *from,
+			  const char *to, int noreplace);
+
+/* How deep (*depth folders) and how long the paths below folder `path`
+ * reach: *len bytes to add to its own path ("/b/x.png" for a/b/x.png
+ * below a). 0 or -errno. */
+int mint_store_dir_extent(struct mint_store *st, const char *path,
+			  unsigned *depth, size_t *len);
+
+/* chmod (mode >= 0) and/or utimens of folder `id`, as
+ * mint_store_manager_set. 0, -ENOENT, -EINVAL. */
+int mint_store_dir_set(struct mint_store *st, int64_t id, int mode,
+		       const struct timespec *atime,
+		       const struct timespec *mtime);
 
 /*
  * Image Manager's own attributes, kept in the catalog: its mode, set by
@@ -153,23 +245,28 @@ void mint_store_stage_discard(struct mint_store *st, struct mint_stage *sg);
  * the row written in one transaction. On success the staging file is
  * consumed (sg->fd becomes -1) and *out, if not NULL, holds the new row.
  * On failure the staging file is left for the caller and nothing changed
- * in the catalog. -ENOSPC, -EIO, -ENOMEM, or -EINVAL for a bad name.
+ * in the catalog. -ENOSPC, -EIO, -ENOMEM, -EINVAL for a bad name, or for
+ * a path: -ENOENT (a folder on the way is missing), -EISDIR (a folder
+ * has the name).
  */
 int mint_store_commit(struct mint_store *st, struct mint_stage *sg,
 		      const char *name, mode_t mode,
 		      const struct timespec *mtime, struct mint_original *out);
 
 /*
- * Rename `from` to `to`, replacing `to` if it exists, in one transaction.
- * The row keeps its id. A blob no row names any more is removed.
- * 0, -ENOENT (no `from`), -EINVAL (bad name).
+ * Rename `from` to `to` (paths: also into another folder), replacing the
+ * original `to` if it exists, in one transaction. The row keeps its id.
+ * A blob no row names any more is removed. 0, -ENOENT (no `from`, or no
+ * folder for `to`), -EISDIR (`to` is a folder), -EINVAL (bad path).
  */
 int mint_store_rename(struct mint_store *st, const char *from, const char *to);
 
-/* Remove `name`; its blob goes when no row names it. 0 or -ENOENT. */
+/* Remove the original at `path`; its blob goes when no row names it.
+ * 0 or -ENOENT. */
 int mint_store_unlink(struct mint_store *st, const char *name);
 
-/* Set the permission bits (mode & 07777). 0 or -ENOENT. ctime becomes now. */
+/* Set the permission bits (mode & 07777) of the original at a path. 0 or
+ * -ENOENT. ctime becomes now. */
 int mint_store_set_mode(struct mint_store *st, const char *name, mode_t mode);
 
 /*

@@ -23,8 +23,10 @@ enum query {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_GET, Q_LIST, Q_COUNT, Q_INSERT,
 	Q_UPDATE_CONTENT, Q_DELETE, Q_RENAME, Q_SET_MODE, Q_SET_TIMES,
 	Q_HASH_USED, Q_SIZES_DROP, Q_SIZE_GET, Q_SIZE_PUT, Q_GET_FOLDER,
-	Q_LIST_FOLDERS, Q_COUNT_FOLDERS, Q_NO_FOLDER, Q_SET_FOLDER, Q_DIR_GET,
-	Q_DIR_SET, Q_N
+	Q_LIST_FOLDERS, Q_LIST_DIR, Q_NO_FOLDER, Q_SET_FOLDER, Q_DIR_GET,
+	Q_DIR_LOOKUP, Q_DIR_BY_FOLDER, Q_DIR_LIST, Q_DIR_SHOWN_LIST,
+	Q_DIR_SET, Q_DIR_INSERT, Q_DIR_DELETE, Q_DIR_MOVE, Q_DIR_SET_FOLDER,
+	Q_DIR_SHOWN, Q_DIR_SHOWN_SET, Q_DIR_USED, Q_DIR_NSUB, Q_DIR_EXTENT, Q_N
 };
 
 /* A commit in flight holds its blob's hash here. */
@@ -45,9 +47,6 @@ struct mint_store {
 	size_t npins, pins_cap;
 	atomic_ulong stage_seq;
 	struct mint_dir_attr manager;	/* Image Manager's row in dirs */
-	uint64_t folders;		/* rows with an Images folder */
-	int64_t folders_delta;		/* their change in the open
-					 * transaction, kept at commit */
 };
 
 /* Open STORE/catalog.db, set the pragmas, create the schema, prepare. */
@@ -75,16 +74,18 @@ void mint_cat_rollback(struct mint_store *st);
 /* Decode a row selected with the columns of Q_GET / Q_LIST. */
 void mint_cat_row_fill(sqlite3_stmt *s, struct mint_original *o);
 
-int mint_cat_get(struct mint_store *st, const char *name,
+/* The original `name` in folder `dir`. 0 or -ENOENT. */
+int mint_cat_get(struct mint_store *st, int64_t dir, const char *name,
 		 struct mint_original *out);
 
-/* The row query q (a ROW_COLUMNS select of one bound key) finds. 0 or
- * -ENOENT. */
-int mint_cat_get_by(struct mint_store *st, enum query q, const char *key,
-		    struct mint_original *out);
+/* The row query q (a ROW_COLUMNS select of a folder id and one key)
+ * finds. 0 or -ENOENT. */
+int mint_cat_get_by(struct mint_store *st, enum query q, int64_t dir,
+		    const char *key, struct mint_original *out);
 
-/* Every row query q selects, into *out (caller frees) and *count. */
-int mint_cat_rows(struct mint_store *st, enum query q,
+/* Every row query q selects (bound to folder `dir` if it takes one),
+ * into *out (caller frees) and *count. */
+int mint_cat_rows(struct mint_store *st, enum query q, int64_t dir,
 		  struct mint_original **out, size_t *count);
 
 /* 1 if some row names hash, 0 if none, or -errno. */
@@ -107,12 +108,103 @@ int mint_cat_delete(struct mint_store *st, const struct mint_original *o);
 int mint_cat_folder_assign(struct mint_store *st, struct mint_original *o,
 			   int keep);
 
-/* Image Manager's attributes from the dirs table. */
-int mint_cat_dir_get(struct mint_store *st, struct mint_dir_attr *out);
+/* Inside a transaction: o gives up its Images folder (o->folder too). */
+int mint_cat_folder_clear(struct mint_store *st, struct mint_original *o);
 
-/* Change them: NULL keeps a value; ctime is always set. */
-int mint_cat_dir_set(struct mint_store *st, const int64_t *mode,
+/* ---- paths and folders (store.c, folders.c, catdirs.c) ---- */
+
+/* 0 if path is a path under Image Manager (store.h), else -EINVAL. */
+int mint_path_check(const char *path);
+
+/*
+ * Walk the folders of a checked path (store locked): *dir is the id of
+ * the folder its last component is in, *leaf that component (in path).
+ * -ENOENT (a folder is missing), -ENOTDIR (an original is on the way).
+ */
+int mint_store_walk_locked(struct mint_store *st, const char *path,
+			   int64_t *dir, const char **leaf);
+
+/* Inside a transaction: a name came, went or was renamed in folder dir,
+ * whose mtime and ctime move to now; after the commit, dir_moved keeps
+ * st->manager true. */
+int mint_dir_touch_locked(struct mint_store *st, int64_t dir, int64_t now);
+void mint_dir_moved(struct mint_store *st, int64_t dir, int64_t now);
+
+/* Test builds (-DMINT_FAULT_INJECTION): stop hard here if
+ * MINT_FAULT_AT names `where` (store.c, docs/STORE.md). */
+#ifdef MINT_FAULT_INJECTION
+void mint_fault_point(const char *where);
+#else
+#define mint_fault_point(where) ((void)0)
+#endif
+
+/* Lock and unlock the store's mutex (store.c). */
+void mint_store_lock(struct mint_store *st);
+void mint_store_unlock(struct mint_store *st);
+
+/* Now, in nanoseconds since the epoch. */
+int64_t mint_now_ns(void);
+
+/* ---- folders (catdirs.c) ---- */
+
+/* The folder `id` (0: Image Manager). 0, -ENOENT. */
+int mint_cat_dir_get(struct mint_store *st, int64_t id, struct mint_dir *out);
+
+/* The folder `name` in `parent`, or the one whose Images folder is
+ * `folder` there. 0, -ENOENT. */
+int mint_cat_dir_lookup(struct mint_store *st, int64_t parent,
+			const char *name, struct mint_dir *out);
+int mint_cat_dir_by_folder(struct mint_store *st, int64_t parent,
+			   const char *folder, struct mint_dir *out);
+
+/* Every folder query q selects in `parent`: *out (caller frees). */
+int mint_cat_dir_rows(struct mint_store *st, enum query q, int64_t parent,
+		      struct mint_dir **out, size_t *count);
+
+/* Change a folder's attributes: NULL keeps a value; ctime is always set. */
+int mint_cat_dir_set(struct mint_store *st, int64_t id, const int64_t *mode,
 		     const int64_t *atime, const int64_t *mtime, int64_t ctime);
+
+/* A new folder `name` in `parent` with its Images folder: *id. */
+int mint_cat_dir_insert(struct mint_store *st, int64_t parent,
+			const char *name, mode_t mode, int64_t now,
+			int64_t *id);
+
+/* Delete folder d (it must be empty). */
+int mint_cat_dir_delete(struct mint_store *st, const struct mint_dir *d);
+
+/* Move folder d to `name` in `parent`; its Images folder is chosen again
+ * there, and what Images lists follows. d is updated. */
+int mint_cat_dir_move(struct mint_store *st, struct mint_dir *d,
+		      int64_t parent, const char *name, int64_t now);
+
+/*
+ * What Images lists in folder `dir` changed by delta entries: keep its
+ * `shown`, and its parent's when the folder appears or disappears under
+ * Images, up to Image Manager.
+ */
+int mint_cat_shown_add(struct mint_store *st, int64_t dir, int delta);
+
+/*
+ * 1 if `folder` is an Images name in folder `dir` of another original
+ * than orig_id or another folder than dir_id; 0 if free; -errno.
+ */
+int mint_cat_folder_taken(struct mint_store *st, int64_t dir,
+			  const char *folder, int64_t orig_id, int64_t dir_id);
+
+/* Recovery: count every folder's `shown` afresh, from its rows. */
+int mint_cat_shown_recount(struct mint_store *st);
+
+/* 1 if folder `id` holds anything, 0 if empty, -errno. */
+int mint_cat_dir_used(struct mint_store *st, int64_t id);
+
+/* Number of folders in `id`, into *n. */
+int mint_cat_dir_nsub(struct mint_store *st, int64_t id, uint64_t *n);
+
+/* The most folders below `id` (*depth) and the longest path below it
+ * (*len bytes, with its leading '/'). */
+int mint_cat_dir_extent(struct mint_store *st, int64_t id, unsigned *depth,
+			size_t *len);
 
 /* Int64 nanoseconds since the epoch to a timespec. */
 void mint_ns_to_ts(int64_t ns, struct timespec *t);

@@ -233,12 +233,15 @@ int mint_tree_unlink(struct mint_tree *t, const char *path)
 
 int mint_tree_rmdir(struct mint_tree *t, const char *path)
 {
-	struct mint_node n;
-	int rc = resolve(t, path, &n, NULL);
+	struct mint_node dir;
+	const char *leaf;
+	int rc = resolve_parent(t, path, &dir, &leaf);
 
 	if (rc)
 		return rc;
-	return n.type->readdir ? -EROFS : -ENOTDIR;
+	if (!dir.type->rmdir)
+		return -EROFS;
+	return dir.type->rmdir(&dir, leaf);
 }
 
 int mint_tree_rename(struct mint_tree *t, const char *from, const char *to,
@@ -256,7 +259,7 @@ int mint_tree_rename(struct mint_tree *t, const char *from, const char *to,
 		return rc == -ENOENT ? -ENOENT : -EROFS;
 	if (fdir.type != tdir.type || !fdir.type->rename)
 		return -EROFS;
-	return fdir.type->rename(&fdir, fleaf, tleaf, flags);
+	return fdir.type->rename(&fdir, fleaf, &tdir, tleaf, flags);
 }
 
 int mint_tree_chmod(struct mint_tree *t, const char *path, mode_t mode)

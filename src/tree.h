@@ -2,9 +2,11 @@
  * tree.h - the mounted tree, resolved path by path into short-lived nodes.
  *
  *   /                              root (read-only)
- *   /Image Manager/                the originals: read-write, flat
+ *   /Image Manager/                the originals: read-write
  *   /Image Manager/<file>          a stored original, or one being written
+ *   /Image Manager/<dir>/...       folders of originals, at any depth
  *   /Images/                       read-only, one folder per original
+ *   /Images/<dir>/...              Image Manager's folders that hold one
  *   /Images/<folder>/              <folder>: chosen once per name (names.h)
  *   /Images/<folder>/<variant>/    one per entry of mint_variants[]
  *   /Images/<folder>/<variant>/<file>
@@ -16,8 +18,9 @@
  *
  * This is the core's face to the FUSE layer: it never includes <fuse.h>.
  * Every function returns 0 (or a byte count) or a negative errno: -ENOENT
- * unknown name, -EROFS changes outside Image Manager, -EPERM mkdir in Image
- * Manager, -EINVAL/-EFBIG content refused at commit.
+ * unknown name, -EROFS changes outside Image Manager, -ENOTEMPTY rmdir of
+ * a folder that holds something, -EMLINK/-ENAMETOOLONG past --max-depth
+ * or --max-path, -EINVAL/-EFBIG content refused at commit.
  *
  * Threads: all functions may run concurrently; the tree locks its own
  * tables and never holds a lock across encoding, decoding or disk I/O.

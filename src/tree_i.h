@@ -30,6 +30,10 @@
 #define INO_VFILE(id, v, i, f) \
 	(INO_ORIG(id) | (1u << 19) | ((v) << 12) | ((i) << 4) | (f))
 #define INO_UNCOMMITTED (1ULL << 63)
+/* a folder of Image Manager (catalog id of dirs) and its Images folder:
+ * bit 62, far above any original's (ids below 2^42) */
+#define INO_MDIR(id) ((1ULL << 62) | ((uint64_t)(id) << 1))
+#define INO_IDIR(id) (INO_MDIR(id) | 1)
 
 struct pending;
 
@@ -37,7 +41,11 @@ struct pending;
 struct mint_node {
 	const struct node_type *type;
 	struct mint_tree *tree;
-	char name[MINT_NAME_MAX + 1];	/* manager file, or Images folder */
+	char name[MINT_NAME_MAX + 1];	/* Images folder */
+	char path[MINT_PATH_MAX + 1];	/* under Image Manager: a file's or
+					 * folder's path ("" itself) */
+	int64_t dir;			/* a folder's id, in Image Manager
+					 * and Images (0: their top) */
 	struct mint_original orig;	/* the original, where one is known */
 	int has_orig;
 	unsigned vidx;			/* index in mint_variants[] */
@@ -62,8 +70,10 @@ struct node_type {
 		      int flags, struct mint_handle **h);
 	int (*mkdir)(struct mint_node *dir, const char *name, mode_t mode);
 	int (*unlink)(struct mint_node *dir, const char *name);
-	int (*rename)(struct mint_node *dir, const char *from,
-		      const char *to, unsigned flags);
+	int (*rmdir)(struct mint_node *dir, const char *name);
+	/* fdir and tdir are of the same type */
+	int (*rename)(struct mint_node *fdir, const char *from,
+		      struct mint_node *tdir, const char *to, unsigned flags);
 	int (*truncate)(struct mint_node *n, uint64_t size);
 	int (*chmod)(struct mint_node *n, mode_t mode);
 	int (*utimens)(struct mint_node *n, const struct timespec tv[2]);

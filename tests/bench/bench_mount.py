@@ -249,6 +249,36 @@ def many_originals(sizes=(10, 10000), runs=21):
                                                    b / a))
 
 
+def folder_moves(sizes=(10, 1000), runs=21):
+    """A folder's rename with 10 and with 1,000 originals in it: one
+    catalog row either way, so the ratio stays near 1."""
+    print("\nmv of a folder: median of %d, ratio = 1,000 / 10" % runs)
+    got = {}
+    for n in sizes:
+        base = tempfile.mkdtemp(prefix="mintfs-bench-folder-")
+        m = Mount(base)
+        try:
+            m.start()
+            d = os.path.join(m.im, "a")
+            os.mkdir(d)
+            for i in range(n):
+                with open(os.path.join(d, "p%04d.png" % i), "wb") as f:
+                    f.write(tiny_png(rgb=(i % 256, i // 256, 9)))
+            where, times = ["a", "b"], []
+            for i in range(runs):
+                src, dst = (os.path.join(m.im, x) for x in
+                            (where[i % 2], where[(i + 1) % 2]))
+                times.append(timed(lambda: os.rename(src, dst)))
+            got[n] = statistics.median(times)
+        finally:
+            m.stop()
+            shutil.rmtree(base, ignore_errors=True)
+    lo, hi = sizes
+    print("  %-26s %9.1f us %9.1f us %6.2fx" % (
+        "mv folder (%d, %d)" % (lo, hi), got[lo] * 1e6, got[hi] * 1e6,
+        got[hi] / got[lo]))
+
+
 def main():
     images = [p for p in sys.argv[1:] if os.path.exists(p)]
     if not images:
@@ -272,6 +302,7 @@ def main():
     handles_memory(images[-1])
     listing()
     many_originals()
+    folder_moves()
 
 
 if __name__ == "__main__":

@@ -308,11 +308,12 @@ def test_odd_names(mount1, originals):
     assert e.value.errno == errno.ENAMETOOLONG
 
 
-def test_mkdir_refused(mount1):
-    with pytest.raises(PermissionError):
-        os.mkdir(os.path.join(mount1.im, "folder"))
-    assert "folder" in mount1.log()
-    assert os.listdir(mount1.im) == []
+def test_mkdir_over_a_name_refused(mount1, originals):
+    # folders are made (test_folders.py), but not over an original
+    shutil.copy(src(originals, "rgba.png"), os.path.join(mount1.im, "x"))
+    with pytest.raises(FileExistsError):
+        os.mkdir(os.path.join(mount1.im, "x"))
+    assert os.listdir(mount1.im) == ["x"]
 
 
 def test_statfs(mount1):

@@ -87,7 +87,7 @@ def test_help_and_version():
 @pytest.mark.parametrize("args", [
     [], ["frob"], ["--bogus", "ls"], ["--store"], ["cat"],
     ["cat", "a", "b"], ["ls", "-x"], ["ls", "a", "b"], ["add"],
-    ["add", "-"], ["add", "f", "a/b"], ["rm", "a/b"], ["stat"],
+    ["add", "-"], ["add", "f", "a//b"], ["rm", "/a"], ["stat"],
     ["--max-pixels", "lots", "ls"], ["--max-pixels", "0", "ls"],
     ["--max-text", "0", "ls"], ["--cache-size", "-1", "ls"],
 ])

@@ -324,7 +324,8 @@ static void rename_keeps_id(void)
 
 static void bad_names(void)
 {
-	static const char *const bad[] = { "", ".", "..", "a/b", "/", NULL };
+	static const char *const bad[] = { "", ".", "..", "a//b", "/", "a/",
+					   "/a", "a/../b", NULL };
 	struct mint_original o;
 	struct mint_store *st;
 	struct mint_stage sg;
@@ -691,6 +692,104 @@ static void concurrent_commits(void)
 	mint_store_close(st);
 }
 
+struct listed {
+	int files, dirs;
+	char last_dir[MINT_NAME_MAX + 1];
+};
+
+static int count_file(const struct mint_original *o, void *ctx)
+{
+	(void)o;
+	((struct listed *)ctx)->files++;
+	return 0;
+}
+
+static int count_subdir(const struct mint_dir *d, void *ctx)
+{
+	struct listed *l = ctx;
+
+	l->dirs++;
+	snprintf(l->last_dir, sizeof(l->last_dir), "%s", d->folder);
+	return 0;
+}
+
+/* Folders: made, filled, moved in one row, emptied and removed; what
+ * Images lists is counted right at every step and after a reopen. */
+static void folders(void)
+{
+	struct mint_original a, got;
+	struct mint_store *st;
+	struct mint_dir d;
+	struct listed l = { 0 };
+	unsigned depth;
+	size_t len;
+
+	REQUIRE(mint_store_open(case_dir("folders"), &st) == 0);
+	EXPECT_EQ(mint_store_mkdir(st, "a", 0750, NULL), 0);
+	EXPECT_EQ(mint_store_mkdir(st, "a/b", 0755, &d), 0);
+	EXPECT(strcmp(d.folder, "b") == 0);
+	EXPECT_EQ(mint_store_mkdir(st, "a", 0755, NULL), -EEXIST);
+	EXPECT_EQ(mint_store_mkdir(st, "no/c", 0755, NULL), -ENOENT);
+	EXPECT_EQ(mint_store_count_folders(st), 0);
+	REQUIRE(put(st, "a/b/x.png", "pixels", 6, &a) == 0);
+	EXPECT_EQ(mint_store_mkdir(st, "a/b/x.png", 0755, NULL), -EEXIST);
+	EXPECT_EQ(mint_store_mkdir(st, "a/b/x.png/y", 0755, NULL), -ENOTDIR);
+	EXPECT_EQ(puts_(st, "a", "file over a folder"), -EISDIR);
+	EXPECT_EQ(mint_store_count_folders(st), 1);
+	REQUIRE(mint_store_dir_get(st, "a/b", &d) == 0);
+	EXPECT_EQ(d.shown, 1);
+	EXPECT_EQ(mint_store_dir_get(st, "a/b/x.png", &d), -ENOTDIR);
+	/* Images names are per folder: x in a/b, and a folder x in a */
+	REQUIRE(puts_(st, "a/x.txt", "text") == 0);
+	REQUIRE(mint_store_get(st, "a/x.txt", &got) == 0);
+	EXPECT(strcmp(got.folder, "x") == 0);
+	EXPECT_EQ(mint_store_mkdir(st, "a/x", 0755, &d), 0);
+	EXPECT(strcmp(d.folder, "x (2)") == 0);
+	REQUIRE(mint_store_dir_get(st, "a", &d) == 0);
+	EXPECT_EQ(d.shown, 2);		/* x.txt and b; x (2) is empty */
+	EXPECT_EQ(mint_store_list_dir(st, d.id, 1, count_file, count_subdir,
+				      &l), 0);
+	EXPECT_EQ(l.files, 1);
+	EXPECT_EQ(l.dirs, 1);
+	EXPECT_EQ(mint_store_dir_extent(st, "a", &depth, &len), 0);
+	EXPECT_EQ(depth, 1);
+	EXPECT_EQ(len, strlen("/b/x.png"));
+	/* a move is one row: the original keeps its id, Images follows */
+	EXPECT_EQ(mint_store_rename_dir(st, "a", "a/b/in", 0), -EINVAL);
+	EXPECT_EQ(mint_store_rename_dir(st, "a/x", "a/b", 0), -ENOTEMPTY);
+	EXPECT_EQ(mint_store_rename_dir(st, "a/x", "a/x.txt", 0), -ENOTDIR);
+	EXPECT_EQ(mint_store_rename_dir(st, "a", "z", 0), 0);
+	REQUIRE(mint_store_get(st, "z/b/x.png", &got) == 0);
+	EXPECT_EQ(got.id, a.id);
+	EXPECT_EQ(mint_store_get(st, "a/b/x.png", &got), -ENOENT);
+	EXPECT_EQ(mint_store_count_folders(st), 1);
+	/* a file moves between folders */
+	EXPECT_EQ(mint_store_rename(st, "z/b/x.png", "z/x.png"), 0);
+	EXPECT_EQ(mint_store_rename(st, "z/x.txt", "z/b"), -EISDIR);
+	REQUIRE(mint_store_dir_get(st, "z/b", &d) == 0);
+	EXPECT_EQ(d.shown, 0);
+	REQUIRE(mint_store_dir_get(st, "z", &d) == 0);
+	EXPECT_EQ(d.shown, 2);		/* x.txt and x.png: "x", "x.png" */
+	EXPECT_EQ(d.attr.mode, 0750);
+	mint_store_close(st);
+	REQUIRE(mint_store_open(dir, &st) == 0);	/* counted afresh */
+	REQUIRE(mint_store_dir_get(st, "z", &d) == 0);
+	EXPECT_EQ(d.shown, 2);
+	EXPECT_EQ(d.attr.mode, 0750);
+	EXPECT_EQ(mint_store_count_folders(st), 1);
+	EXPECT_EQ(mint_store_rmdir(st, "z"), -ENOTEMPTY);
+	EXPECT_EQ(mint_store_rmdir(st, ""), -EBUSY);
+	EXPECT_EQ(mint_store_unlink(st, "z/x.png"), 0);
+	EXPECT_EQ(mint_store_unlink(st, "z/x.txt"), 0);
+	EXPECT_EQ(mint_store_count_folders(st), 0);
+	EXPECT_EQ(mint_store_rmdir(st, "z/b"), 0);
+	EXPECT_EQ(mint_store_rmdir(st, "z/x"), 0);
+	EXPECT_EQ(mint_store_rmdir(st, "z"), 0);
+	EXPECT_EQ(mint_store_dir_get(st, "z", &d), -ENOENT);
+	EXPECT_EQ(count_files("blobs"), 0);
+	mint_store_close(st);
+}
+
 #ifdef MINT_FAULT_INJECTION
 /*
  * Kill a child at `where` while it commits "new" and replaces "old";
@@ -755,4 +854,4 @@ CHECK_MAIN(CHECK_CASE(open_creates_layout), CHECK_CASE(refuses_open_dir),
 	   CHECK_CASE(blob_load_detects_rot), CHECK_CASE(recovery_cleans_up),
 	   CHECK_CASE(sizes), CHECK_CASE(empty_file), CHECK_CASE(odd_names),
 	   CHECK_CASE(times_and_mode_persist),
-	   CHECK_CASE(concurrent_commits) CRASH_CASES)
+	   CHECK_CASE(concurrent_commits), CHECK_CASE(folders) CRASH_CASES)

@@ -266,7 +266,7 @@ static void test_read_only_places(void)
 				 &dio), -EROFS);
 	EXPECT_EQ(mint_tree_unlink(f.t, "/Images/a/original/a.png"), -EROFS);
 	EXPECT_EQ(mint_tree_mkdir(f.t, "/Images/d", 0755), -EROFS);
-	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/d", 0755), -EPERM);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/a.png", 0755), -EEXIST);
 	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/a.png",
 				   "/Images/a.png", 0), -EROFS);
 	EXPECT_EQ(mint_tree_chmod(f.t, "/Images/a", 0777), -EROFS);
@@ -471,6 +471,107 @@ static void test_free_releases_open_handles(void)
 	teardown(&f);
 }
 
+/*
+ * Folders in Image Manager: files in them are committed as at the top,
+ * Images mirrors the folders that hold originals, a rename moves the
+ * whole subtree at once, and the rules for names hold inside.
+ */
+static void test_folders(void)
+{
+	struct mint_buf png;
+	struct fixture f;
+	struct stat st, st2;
+
+	REQUIRE(!setup(&f));
+	REQUIRE(!make_png(8, 8, &png));
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/trip", 0750), 0);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/trip", 0750), -EEXIST);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/trip/day1", 0755), 0);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/none/x", 0755),
+		  -ENOENT);
+	/* empty folders show nothing under Images */
+	EXPECT_EQ(count(&f, "/Images"), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/trip", &st), -ENOENT);
+	REQUIRE(mint_tree_getattr(f.t, "/Image Manager/trip", &st) == 0);
+	EXPECT(S_ISDIR(st.st_mode));
+	EXPECT_EQ(st.st_mode & 07777, 0750);
+	EXPECT_EQ(st.st_nlink, 3);
+	EXPECT_EQ(put(&f, "/Image Manager/trip/day1/beach.png", png.data,
+		      png.len), 0);
+	EXPECT_EQ(count(&f, "/Image Manager/trip"), 1);
+	EXPECT_EQ(count(&f, "/Image Manager/trip/day1"), 1);
+	EXPECT_EQ(count(&f, "/Images"), 1);
+	EXPECT_EQ(count(&f, "/Images/trip/day1/beach"), 3);
+	REQUIRE(mint_tree_getattr(f.t,
+		"/Images/trip/day1/beach/original/beach.png", &st) == 0);
+	EXPECT(S_ISREG(st.st_mode));
+	REQUIRE(mint_tree_getattr(f.t, "/Images", &st) == 0);
+	EXPECT_EQ(st.st_nlink, 3);
+	/* a folder and an original with one name: the later one moves */
+	EXPECT_EQ(put(&f, "/Image Manager/trip.png", png.data, png.len), 0);
+	EXPECT_EQ(count(&f, "/Images"), 2);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/trip.png/original", &st), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/trip/day1", &st), 0);
+	/* not empty: rmdir refuses; rename moves everything at once */
+	EXPECT_EQ(mint_tree_rmdir(f.t, "/Image Manager/trip"), -ENOTEMPTY);
+	REQUIRE(mint_tree_getattr(f.t, "/Image Manager/trip/day1/beach.png",
+				  &st) == 0);
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/trip",
+				   "/Image Manager/trip/day1/x", 0), -EINVAL);
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/trip",
+				   "/Image Manager/holiday", 0), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/trip/day1", &st2), -ENOENT);
+	REQUIRE(mint_tree_getattr(f.t,
+		"/Image Manager/holiday/day1/beach.png", &st2) == 0);
+	EXPECT_EQ(st2.st_ino, st.st_ino);
+	EXPECT_EQ(mint_tree_getattr(f.t,
+		"/Images/holiday/day1/beach/counter/beach_0.png", &st), 0);
+	/* over an empty folder: it goes; over a full one: ENOTEMPTY */
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/empty", 0755), 0);
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/empty",
+				   "/Image Manager/holiday", 0), -ENOTEMPTY);
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/holiday",
+				   "/Image Manager/empty", RENAME_NOREPLACE),
+		  -EEXIST);
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/holiday",
+				   "/Image Manager/empty", 0), 0);
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/trip.png",
+				   "/Image Manager/empty", 0), -EISDIR);
+	/* a file moves between folders; Images follows */
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/empty/day1/beach.png",
+				   "/Image Manager/beach.png", 0), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/empty", &st), -ENOENT);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/beach/original", &st), 0);
+	EXPECT_EQ(mint_tree_rmdir(f.t, "/Image Manager/empty/day1"), 0);
+	EXPECT_EQ(mint_tree_rmdir(f.t, "/Image Manager/empty"), 0);
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Image Manager/empty", &st),
+		  -ENOENT);
+	REQUIRE(mint_tree_getattr(f.t, "/Images", &st) == 0);
+	EXPECT_EQ(st.st_nlink, 4);
+	mint_buf_release(&png);
+	teardown(&f);
+}
+
+/* --max-depth and --max-path refuse what goes past them. */
+static void test_folder_limits(void)
+{
+	struct fixture f;
+
+	REQUIRE(!setup(&f));
+	f.ctx.limits.max_depth = 2;
+	f.ctx.limits.max_path = 12;
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/a", 0755), 0);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/a/b", 0755), 0);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/a/b/c", 0755), -EMLINK);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/a/bcdefghijkl", 0755),
+		  -ENAMETOOLONG);
+	EXPECT_EQ(mint_tree_mkdir(f.t, "/Image Manager/c", 0755), 0);
+	/* a/b moved into c/: c/a/b is three deep */
+	EXPECT_EQ(mint_tree_rename(f.t, "/Image Manager/a",
+				   "/Image Manager/c/a", 0), -EMLINK);
+	teardown(&f);
+}
+
 CHECK_MAIN(CHECK_CASE(test_root_and_unknown),
 	   CHECK_CASE(test_commit_makes_images),
 	   CHECK_CASE(test_refused_content_leaves_nothing),
@@ -480,4 +581,6 @@ CHECK_MAIN(CHECK_CASE(test_root_and_unknown),
 	   CHECK_CASE(test_rename_keeps_inode),
 	   CHECK_CASE(test_name_too_long),
 	   CHECK_CASE(test_dir_handles),
-	   CHECK_CASE(test_free_releases_open_handles))
+	   CHECK_CASE(test_free_releases_open_handles),
+	   CHECK_CASE(test_folders),
+	   CHECK_CASE(test_folder_limits))
