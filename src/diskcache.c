@@ -729,17 +729,18 @@ void mint_diskcache_forget(struct mint_diskcache *dc, const char *hash)
 		return;
 	pthread_mutex_lock(&dc->lock);
 	if (dc->used(dc->used_ctx, hash) == 0) {
-		for (e = dc->lru_head; e; e = next) {
-			next = e->next;
-			if (!strncmp(e->rel, hash, MINT_HASH_HEX))
-				forget_entry(dc, e);
-		}
 		/* out of sight at once; its files go after the unlock */
 		snprintf(gone, sizeof(gone), "tmp/gone.%lu",
 			 atomic_fetch_add(&dc->seq, 1));
 		moved = !renameat(dc->fd, hash, dc->fd, gone);
 		if (!moved && errno != ENOENT)
 			err = errno;
+	}
+	/* no folder, no entries: the index is walked only when one went */
+	for (e = moved ? dc->lru_head : NULL; e; e = next) {
+		next = e->next;
+		if (!strncmp(e->rel, hash, MINT_HASH_HEX))
+			forget_entry(dc, e);
 	}
 	pthread_mutex_unlock(&dc->lock);
 	if (moved)
