@@ -563,7 +563,8 @@ int mint_diskcache_open(const char *dir, uint64_t max_bytes,
 	rc = scan_all(dc, &s);
 	if (rc)
 		goto fail;
-	qsort(s.v, s.n, sizeof(s.v[0]), found_cmp);
+	if (s.n)			/* qsort's base may not be NULL */
+		qsort(s.v, s.n, sizeof(s.v[0]), found_cmp);
 	for (i = 0; !rc && i < s.n; i++)
 		rc = insert(dc, s.v[i].rel, s.v[i].size);
 	if (rc)
