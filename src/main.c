@@ -329,7 +329,8 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	rc = serve(fuse, &cl);
-	mint_session_report(&ctx);
+	if (!rc)			/* served: what the caches did */
+		mint_session_report(&ctx);
 out:
 	if (fuse)
 		fuse_destroy(fuse);
