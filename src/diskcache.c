@@ -290,7 +290,6 @@ static uint64_t get_le64(const uint8_t *p)
 	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
-
 /*
  * Check a whole entry file against the key it should hold: NULL and where
  * the body starts, or why it is refused.
