@@ -7,14 +7,18 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cache.h"
 #include "cmdline.h"
+#include "diskcache.h"
 #include "generator.h"
+#include "log.h"
 #include "store.h"
 #include "variant.h"
 
 #define DEFAULT_CACHE (256ULL << 20)
+#define DEFAULT_DISK_CACHE (2ULL << 30)
 
 char *mint_default_store(void)
 {
@@ -54,6 +58,7 @@ int mint_parse_size(const char *s, unsigned long long *out)
 void mint_settings_init(struct mint_settings *s)
 {
 	s->cache_size = DEFAULT_CACHE;
+	s->disk_cache = DEFAULT_DISK_CACHE;
 	s->limits.max_pixels = MINT_DEFAULT_MAX_PIXELS;
 	s->limits.max_text = MINT_DEFAULT_MAX_TEXT;
 	s->limits.max_handles = MINT_DEFAULT_MAX_HANDLES;
@@ -66,6 +71,7 @@ void mint_settings_init(struct mint_settings *s)
 
 const struct mint_size_opt mint_size_opts[] = {
 	{ "cache-size", "size", 1, SETTING(cache_size) },
+	{ "disk-cache", "size", 1, SETTING(disk_cache) },
 	{ "max-pixels", "number", 0, SETTING(limits.max_pixels) },
 	{ "max-text", "size", 0, SETTING(limits.max_text) },
 	{ "max-file-size", "size", 0, SETTING(limits.max_file) },
@@ -89,6 +95,37 @@ int mint_size_opt_set(const char *prog, const struct mint_size_opt *o,
 	return 0;
 }
 
+static int hash_used(void *store, const char *hash)
+{
+	return mint_store_hash_used(store, hash);
+}
+
+/* The disk level, or none (logged): a cache is never worth a refusal.
+ * With a budget of 0, what an earlier mount left there is removed. */
+static int diskcache_open(const struct mint_settings *s, struct mint_ctx *ctx)
+{
+	char *path;
+	int rc;
+
+	if (asprintf(&path, "%s/cache", mint_store_dir(ctx->store)) < 0)
+		return -ENOMEM;
+	rc = mint_diskcache_open(path, s->disk_cache, hash_used, ctx->store,
+				 &ctx->diskcache);
+	if (rc == -ENOMEM) {
+		free(path);
+		return rc;
+	}
+	if (rc)
+		mint_log("disk cache %s: %s; going on without it", path,
+			 strerror(-rc));
+	free(path);
+	if (!s->disk_cache) {		/* off: opened only to empty it */
+		mint_diskcache_close(ctx->diskcache);
+		ctx->diskcache = NULL;
+	}
+	return 0;
+}
+
 int mint_session_open(const char *dir, const struct mint_settings *s,
 		      struct mint_ctx *ctx, struct mint_tree **tree)
 {
@@ -99,9 +136,33 @@ int mint_session_open(const char *dir, const struct mint_settings *s,
 	rc = mint_store_open(dir, &ctx->store);
 	if (rc)
 		return rc;
+	rc = diskcache_open(s, ctx);
+	if (rc)
+		return rc;
 	ctx->cache = mint_cache_new(s->cache_size);
 	*tree = ctx->cache ? mint_tree_new(ctx) : NULL;
 	return *tree ? 0 : -ENOMEM;
+}
+
+void mint_session_report(const struct mint_ctx *ctx)
+{
+	struct mint_diskcache_stats st;
+	unsigned long long made = mint_variant_made();
+
+	if (!ctx->diskcache) {
+		mint_log("cache: %llu made, disk off", made);
+		return;
+	}
+	mint_diskcache_get_stats(ctx->diskcache, &st);
+	mint_log("cache: %llu made, disk: %llu hits, %llu misses, "
+		 "%llu dropped, %llu written, %llu evicted, %llu entries of "
+		 "%llu bytes", made, (unsigned long long)st.hits,
+		 (unsigned long long)st.misses,
+		 (unsigned long long)st.dropped,
+		 (unsigned long long)st.written,
+		 (unsigned long long)st.evicted,
+		 (unsigned long long)st.entries,
+		 (unsigned long long)st.bytes);
 }
 
 void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree)
@@ -110,7 +171,9 @@ void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree)
 	mint_generators_cleanup();
 	mint_variants_cleanup();
 	mint_cache_free(ctx->cache);
+	mint_diskcache_close(ctx->diskcache);	/* asks the store: first */
 	mint_store_close(ctx->store);
 	ctx->cache = NULL;
+	ctx->diskcache = NULL;
 	ctx->store = NULL;
 }

@@ -28,13 +28,15 @@ char *mint_default_store(void);
  */
 int mint_parse_size(const char *s, unsigned long long *out);
 
-/* What the command line sets: the cache's size and the limits. */
+/* What the command line sets: the caches' sizes and the limits. */
 struct mint_settings {
 	uint64_t cache_size;
+	uint64_t disk_cache;	/* bytes in STORE/cache, 0: no disk level */
 	struct mint_limits limits;
 };
 
-/* The defaults: a 256 MiB cache, the MINT_DEFAULT_* limits. */
+/* The defaults: a 256 MiB cache, 2 GiB on disk, the MINT_DEFAULT_*
+ * limits. */
 void mint_settings_init(struct mint_settings *s);
 
 /*
@@ -59,14 +61,23 @@ int mint_size_opt_set(const char *prog, const struct mint_size_opt *o,
 		      const char *value, struct mint_settings *s);
 
 /*
- * Open the store at `dir` (logging why it cannot), then the cache and the
- * tree over ctx, as both commands serve them. 0, or the store's -errno,
- * or -ENOMEM. Close with mint_session_close, also after a failure.
+ * Open the store at `dir` (logging why it cannot), then the cache, its
+ * disk level in STORE/cache (without it, logged, if that cannot be
+ * opened) and the tree over ctx, as both commands serve them. 0, or the
+ * store's -errno, or -ENOMEM. Close with mint_session_close, also after a
+ * failure.
  */
 int mint_session_open(const char *dir, const struct mint_settings *s,
 		      struct mint_ctx *ctx, struct mint_tree **tree);
 
-/* Free the tree, the plugins' caches, the cache and the store. */
+/*
+ * Log one line of what the caches did (docs/TESTING.md): "cache: N made,
+ * disk: N hits, N misses, N dropped, N written, N evicted, N entries of
+ * N bytes" (or "disk off").
+ */
+void mint_session_report(const struct mint_ctx *ctx);
+
+/* Free the tree, the plugins' caches, the caches and the store. */
 void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree);
 
 #endif

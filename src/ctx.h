@@ -1,6 +1,7 @@
 /*
  * ctx.h - what the tree, the generators and the variants share for one
- * mount: the store, the cache, and the limits applied to untrusted input.
+ * mount: the store, the cache and its disk level, and the limits applied
+ * to untrusted input.
  *
  * main.c (and mintctl.c) fill one struct mint_ctx before serving and keep
  * it until every tree call has returned; everything else borrows it and
@@ -13,6 +14,7 @@
 
 struct mint_store;
 struct mint_cache;
+struct mint_diskcache;
 
 /* Limits applied to untrusted input before anything is allocated. */
 struct mint_limits {
@@ -36,6 +38,7 @@ struct mint_limits {
 struct mint_ctx {
 	struct mint_store *store;
 	struct mint_cache *cache;
+	struct mint_diskcache *diskcache;	/* NULL: no disk level */
 	struct mint_limits limits;
 };
 

@@ -1,7 +1,8 @@
 /*
  * main.c - the mintfs command: options, the store, then the FUSE loop.
  *
- *   mintfs [--store DIR] [--cache-size BYTES] [--max-pixels N]
+ *   mintfs [--store DIR] [--cache-size BYTES] [--disk-cache BYTES]
+ *          [--max-pixels N]
  *          [-f] [-d] [-s] [-o opt,...] MOUNTPOINT
  *
  * Everything that can fail for a user's reason (options, store, mount
@@ -92,6 +93,9 @@ static void usage(const char *prog)
 	       "                         (default $XDG_DATA_HOME/mintfs)\n"
 	       "    --cache-size=BYTES   memory for decoded and encoded images\n"
 	       "                         (default 256M; K, M, G suffixes)\n"
+	       "    --disk-cache=BYTES   room in STORE/cache for made files,\n"
+	       "                         kept across mounts (default 2G;\n"
+	       "                         0: none)\n"
 	       "    --max-pixels=N       largest original accepted, in pixels\n"
 	       "                         (default 100000000)\n"
 	       "    --max-text=BYTES     largest text original (default 64M)\n"
@@ -329,6 +333,8 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	rc = serve(fuse, &cl);
+	if (!rc)			/* served: what the caches did */
+		mint_session_report(&ctx);
 out:
 	if (fuse)
 		fuse_destroy(fuse);

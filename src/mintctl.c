@@ -72,7 +72,7 @@ static void usage(void)
 	       "  --store DIR       default $XDG_DATA_HOME/mintfs\n"
 	       "  --max-pixels N    largest original (default 100000000)\n"
 	       "  --max-text, --max-file-size, --max-handle-memory,\n"
-	       "  --cache-size BYTES  as mintfs takes them\n"
+	       "  --cache-size, --disk-cache BYTES  as mintfs takes them\n"
 	       "  -h, --help; -V, --version\n\n"
 	       "exit status: 0 success, 1 failure, 2 usage error "
 	       "(docs/MINTCTL.md)\n");

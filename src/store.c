@@ -1070,6 +1070,16 @@ int mint_store_blob_load(struct mint_store *st, const char *hash,
 	return 0;
 }
 
+int mint_store_hash_used(struct mint_store *st, const char *hash)
+{
+	int rc;
+
+	store_lock(st);
+	rc = mint_cat_hash_used(st, hash);
+	store_unlock(st);
+	return rc;
+}
+
 int mint_store_size_get(struct mint_store *st, const char *hash,
 			const char *key, uint64_t *size)
 {

@@ -302,6 +302,13 @@ int mint_store_blob_load(struct mint_store *st, const char *hash,
 int mint_store_blob_check(struct mint_store *st, const char *hash, int fd);
 
 /*
+ * 1 if some original's blob is `hash`, 0 if none is, or -errno. What was
+ * made from a hash may be thrown away once it reads 0 after the change
+ * that dropped its last original.
+ */
+int mint_store_hash_used(struct mint_store *st, const char *hash);
+
+/*
  * Remembered sizes of derived files, keyed by blob hash and a short key
  * such as "original.png". get: 0 or -ENOENT. put: 0 or -errno. Rows for a
  * hash go when its blob goes.

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diskcache.h"
 #include "log.h"
 #include "tree_i.h"
 
@@ -27,6 +28,9 @@ void mint_tree_forget(struct mint_tree *t, const char *hash)
 {
 	/* every key made from this content starts with its hash */
 	mint_cache_drop_prefix(t->ctx->cache, hash);
+	/* its folder on disk goes only with the hash's last original */
+	if (t->ctx->diskcache)
+		mint_diskcache_forget(t->ctx->diskcache, hash);
 }
 
 /* ---- stat helpers ------------------------------------------------------ */

@@ -127,8 +127,10 @@ void mint_tree_changed(struct mint_tree *t);
 
 /*
  * An original's content `hash` left a name (replaced, renamed over,
- * deleted): drop what the cache holds for it. Another name with the same
- * content just computes it again.
+ * deleted): drop what the memory cache holds for it (another name with
+ * the same content just computes it again), and its disk cache entries if
+ * no original uses the hash any more. Call it after the store's change
+ * has committed.
  */
 void mint_tree_forget(struct mint_tree *t, const char *hash);
 

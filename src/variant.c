@@ -3,42 +3,64 @@
  * say (variant.h).
  *
  * For a cached variant, mint_variant_make() looks for
- * "<source key>:<folder>:<ext>:<index>" in the cache and, on a miss, calls
- * the variant's make() once however many threads ask (single flight).
- * Because keys start with the content hash, a replaced original can never
- * be served from an older entry. Any other variant is made on every call.
+ * "<source key>:<folder>:<ext>:<index>" in the memory cache. On a miss,
+ * once however many threads ask (single flight), it reads the disk level
+ * (diskcache.h), whose key adds mint_encode_versions() because the bytes
+ * outlive the libraries that made them; only when that misses too is the
+ * variant's make() called, and its bytes written to disk. Because keys
+ * start with the content hash, a replaced original can never be served
+ * from an older entry. Any other variant is made on every call.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "cache.h"
+#include "diskcache.h"
 #include "variant.h"
+
+/* make() calls of cached variants, for the line logged at unmount */
+static atomic_ullong made;
 
 struct make_args {
 	const struct mint_variant *v;
 	struct mint_source *src;
 	enum mint_format fmt;
 	unsigned index;
+	const char *key;	/* in the memory cache */
 };
 
 static int compute(void *arg, struct mint_obj **out)
 {
 	struct make_args *a = arg;
+	struct mint_diskcache *dc = a->src->ctx->diskcache;
+	char dkey[MINT_DISKCACHE_KEY_MAX + 1];
 	struct mint_content *c;
 	int rc;
 
-	rc = a->v->make(a->v, a->src, a->fmt, a->index, &c);
-	if (!rc)
+	if (dc && (size_t)snprintf(dkey, sizeof(dkey), "%s %s", a->key,
+				   mint_encode_versions()) >= sizeof(dkey))
+		dc = NULL;		/* cannot name it: memory only */
+	if (dc && !mint_diskcache_get(dc, a->src->hash, dkey, &c)) {
 		*out = &c->obj;
-	return rc;
+		return 0;
+	}
+	atomic_fetch_add(&made, 1);
+	rc = a->v->make(a->v, a->src, a->fmt, a->index, &c);
+	if (rc)
+		return rc;
+	if (dc)
+		mint_diskcache_put(dc, a->src->hash, dkey, c);
+	*out = &c->obj;
+	return 0;
 }
 
 int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
 		      enum mint_format fmt, unsigned index,
 		      struct mint_content **out)
 {
-	struct make_args a = { v, src, fmt, index };
-	struct mint_obj *obj;
 	char key[MINT_SOURCE_KEY_MAX + 64];
+	struct make_args a = { v, src, fmt, index, key };
+	struct mint_obj *obj;
 	int rc;
 
 	if (!v->cached || v->per_open)
@@ -48,4 +70,9 @@ int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
 	rc = mint_cache_get(src->ctx->cache, key, compute, &a, &obj);
 	*out = rc ? NULL : mint_container_of(obj, struct mint_content, obj);
 	return rc;
+}
+
+uint64_t mint_variant_made(void)
+{
+	return atomic_load(&made);
 }

@@ -20,6 +20,8 @@
 #ifndef MINT_VARIANT_H
 #define MINT_VARIANT_H
 
+#include <stdint.h>
+
 #include "content.h"
 #include "encode.h"
 #include "source.h"
@@ -66,13 +68,19 @@ struct mint_variant {
 
 /*
  * The content of copy `index` of `v` in `fmt`, as the tree serves it: for
- * a cached variant from the cache under "<src key>:<folder>:<ext>:<index>"
- * (made once, single flight: variant.c), else from a new make(). 0 and a
- * reference in *out (caller unrefs), or make()'s -errno.
+ * a cached variant from the cache under "<src key>:<folder>:<ext>:<index>",
+ * else from its disk level (ctx->diskcache, when set), else made once
+ * (single flight) and written to disk (variant.c); for any other variant
+ * from a new make(). 0 and a reference in *out (caller unrefs), or make()'s
+ * -errno.
  */
 int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
 		      enum mint_format fmt, unsigned index,
 		      struct mint_content **out);
+
+/* How many times mint_variant_make() called a cached variant's make() in
+ * this process (the encodes and splices the caches did not save). */
+uint64_t mint_variant_made(void);
 
 /* NULL-terminated table, in folder listing order. */
 extern const struct mint_variant *const mint_variants[];
