@@ -96,18 +96,6 @@ static int in_box(const struct jpeg_band *band, uint32_t m)
 	       m % band->row_mcus < band->box_cols;
 }
 
-/* Whether MCU m lies in one of the band's runs. */
-static int in_runs(const struct jpeg_band *band, uint32_t m)
-{
-	uint32_t i = m / band->k;
-	size_t r;
-
-	for (r = 0; r < band->nruns; r++)
-		if (i >= band->runs[r].first && i <= band->runs[r].last)
-			return 1;
-	return 0;
-}
-
 /* One encode whose coefficients we keep (libjpeg's client_data). */
 struct capture {
 	struct jpeg_progress_mgr progress;
@@ -115,6 +103,7 @@ struct capture {
 	const struct jpeg_band *band;	/* keep its MCUs, or NULL: all */
 	unsigned restart;		/* the interval to encode with */
 	uint32_t m;			/* index of the next MCU */
+	size_t run;			/* the first run not behind it */
 	struct packed out;
 	JHUFF_TBL dc[3], ac[3];		/* each component's, if band */
 };
@@ -129,9 +118,18 @@ static boolean capture_mcu(j_compress_ptr cinfo, JBLOCKROW *blocks)
 	struct capture *cap = cinfo->client_data;
 	const struct jpeg_band *band = cap->band;
 	uint32_t m = cap->m++;
-	int blk;
+	int blk, keep = !band;
 
-	if (!band || (in_runs(band, m) && !in_box(band, m))) {
+	/* MCUs come in order: the runs are passed one after the other. */
+	if (band) {
+		while (cap->run < band->nruns &&
+		       band->runs[cap->run].last < m / band->k)
+			cap->run++;
+		keep = cap->run < band->nruns &&
+		       band->runs[cap->run].first <= m / band->k &&
+		       !in_box(band, m);
+	}
+	if (keep) {
 		if (packed_reserve(&cap->out, MCU_PACKED))
 			ERREXIT(cinfo, JERR_OUT_OF_MEMORY);
 		for (blk = 0; blk < BLOCKS; blk++)

@@ -57,10 +57,16 @@ int mint_jhuff_table_init(struct mint_jhuff_table *t, const uint8_t bits[17],
 size_t mint_jhuff_pack(const int16_t natural[64], int16_t *packed)
 {
 	int16_t *q = packed + 2;
+	uint64_t any = 0, word;
 	unsigned z;
 
 	packed[0] = natural[0];
-	for (z = 1; z < 64; z++) {
+	/* Flat blocks (the digit's box is mostly flat) skip the zigzag. */
+	for (z = 0; z < 16; z++) {
+		memcpy(&word, natural + 4 * z, sizeof(word));
+		any |= z ? word : word & ~(uint64_t)0xffff;
+	}
+	for (z = 1; any && z < 64; z++) {
 		if (natural[zigzag[z]]) {
 			q[0] = (int16_t)z;
 			q[1] = natural[zigzag[z]];
@@ -71,13 +77,11 @@ size_t mint_jhuff_pack(const int16_t natural[64], int16_t *packed)
 	return (size_t)(q - packed);
 }
 
-/* Append the last `size` bits of `bits`; each full byte goes out. */
-static inline void put(struct mint_jhuff *w, uint32_t bits, unsigned size)
+/* Write out the whole bytes of w->acc, each 0xFF stuffed. */
+static void put_bytes(struct mint_jhuff *w)
 {
 	uint8_t b;
 
-	w->acc = w->acc << size | bits;
-	w->n += size;
 	while (w->n >= 8) {
 		w->n -= 8;
 		b = (uint8_t)(w->acc >> w->n);
@@ -85,6 +89,33 @@ static inline void put(struct mint_jhuff *w, uint32_t bits, unsigned size)
 		if (b == 0xff)
 			*w->out++ = 0;
 	}
+}
+
+/*
+ * Append the last `size` (at most 32) bits of `bits`. Bytes go out four
+ * at a time, one by one only when one of them is 0xFF and needs stuffing.
+ */
+static inline void put(struct mint_jhuff *w, uint32_t bits, unsigned size)
+{
+	uint32_t word;
+
+	w->acc = w->acc << size | bits;
+	w->n += size;
+	if (w->n < 32)
+		return;
+	w->n -= 32;
+	word = (uint32_t)(w->acc >> w->n);
+	/* Nonzero if a byte of word is 0xFF: a zero byte of ~word. */
+	if (((~word - 0x01010101u) & word & 0x80808080u) == 0) {
+		w->out[0] = (uint8_t)(word >> 24);
+		w->out[1] = (uint8_t)(word >> 16);
+		w->out[2] = (uint8_t)(word >> 8);
+		w->out[3] = (uint8_t)word;
+		w->out += 4;
+		return;
+	}
+	w->n += 32;
+	put_bytes(w);
 }
 
 /* Bits of |v|: the size category of T.81 table F.1. */
@@ -112,9 +143,9 @@ size_t mint_jhuff_block(struct mint_jhuff *w, const int16_t *packed,
 	if (size > DC_SIZE_MAX)
 		return 0;
 	*last_dc = packed[0];
-	put(w, dc->code[size], dc->size[size]);
-	if (size)
-		put(w, extra(diff, size), size);
+	/* A code (up to 16 bits) and its value (up to 11) in one put. */
+	put(w, (uint32_t)dc->code[size] << size | extra(diff, size),
+	    dc->size[size] + size);
 	for (i = 0; i < n; i++) {
 		z = (unsigned)packed[2 + 2 * i];
 		v = packed[3 + 2 * i];
@@ -124,8 +155,8 @@ size_t mint_jhuff_block(struct mint_jhuff *w, const int16_t *packed,
 		for (; z - prev - 1 >= 16; prev += 16)
 			put(w, ac->code[ZRL], ac->size[ZRL]);
 		sym = (z - prev - 1) << 4 | size;
-		put(w, ac->code[sym], ac->size[sym]);
-		put(w, extra(v, size), size);
+		put(w, (uint32_t)ac->code[sym] << size | extra(v, size),
+		    ac->size[sym] + size);
 		prev = z;
 	}
 	if (prev != 63)
@@ -136,6 +167,7 @@ size_t mint_jhuff_block(struct mint_jhuff *w, const int16_t *packed,
 void mint_jhuff_finish(struct mint_jhuff *w)
 {
 	put(w, 0x7f, 7);
+	put_bytes(w);
 	w->acc = 0;
 	w->n = 0;
 }
