@@ -283,6 +283,7 @@ int mint_jpeg_band_encode(const struct mint_image *img, unsigned k,
 {
 	struct capture cap = { 0 };
 	struct jpeg_band *band;
+	int16_t *coefs;
 	uint32_t bw, bh;
 	int ci, rc;
 
@@ -303,6 +304,13 @@ int mint_jpeg_band_encode(const struct mint_image *img, unsigned k,
 		rc = capture_encode(img, &cap, out);
 	band->coefs = cap.out.v;
 	band->ncoefs = cap.out.n;
+	/* Kept as long as the base: no room beyond what it holds. */
+	if (!rc && cap.out.n < cap.out.cap) {
+		coefs = realloc(cap.out.v, (cap.out.n ? cap.out.n : 1) *
+						   sizeof(*coefs));
+		if (coefs)
+			band->coefs = coefs;
+	}
 	for (ci = 0; ci < 3 && !rc; ci++) {
 		rc = mint_jhuff_table_init(&band->dc[ci], cap.dc[ci].bits,
 					   cap.dc[ci].huffval, 1);

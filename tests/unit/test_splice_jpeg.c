@@ -666,6 +666,29 @@ static void counter_1000x300(void) { counter_size(1000, 300); }
 /* 16 rows of 32 MCUs: intervals are rows. */
 static void counter_512x256(void) { counter_size(512, 256); }
 
+/*
+ * Sizes from a fixed-seed generator, 1 to 700 pixels a side: boxes and
+ * intervals meet MCU edges and rows in every way the list above misses.
+ */
+static void counter_sweep(void)
+{
+	struct mint_image src;
+	uint32_t seed = 2026, w, h;
+	int i;
+
+	for (i = 0; i < 60 && !check_case_failed; i++) {
+		seed = seed * 1103515245 + 12345;
+		w = 1 + (seed >> 8) % 700;
+		seed = seed * 1103515245 + 12345;
+		h = 1 + (seed >> 8) % 700;
+		REQUIRE(testimg_make(&src, w, h, 3 + i % 2, i % 3 != 0) == 0);
+		check_counter(&src, 2, NULL);
+		if (check_case_failed)
+			fprintf(stderr, "  at %ux%u\n", w, h);
+		mint_image_release(&src);
+	}
+}
+
 /* A smooth picture too: long runs of zeros, ZRL and EOB everywhere. */
 static void counter_smooth(void)
 {
@@ -881,7 +904,8 @@ CHECK_MAIN(CHECK_CASE(rgb_300x200_smooth), CHECK_CASE(rgba_300x200_smooth),
 	   CHECK_CASE(counter_20x200), CHECK_CASE(counter_2000x100),
 	   CHECK_CASE(counter_213x150), CHECK_CASE(counter_427x300),
 	   CHECK_CASE(counter_433x300), CHECK_CASE(counter_1000x300),
-	   CHECK_CASE(counter_512x256), CHECK_CASE(counter_smooth),
+	   CHECK_CASE(counter_512x256), CHECK_CASE(counter_sweep),
+	   CHECK_CASE(counter_smooth),
 	   CHECK_CASE(counter_other_box), CHECK_CASE(counter_photos),
 	   CHECK_CASE(bench_1680x1050), CHECK_CASE(bench_5640x3172),
 	   CHECK_CASE(bench_photos))
