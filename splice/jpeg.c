@@ -263,6 +263,22 @@ int mint_jpeg_base(const struct mint_image *img, struct mint_base **out)
 	if (!rc)
 		rc = mint_jpeg_band_locate(band, buf.data, buf.len, l.data,
 					   &band_bytes);
+	/*
+	 * A libjpeg that would not let us see its coefficients, or a layout
+	 * we did not expect: the same encode without a band, and counter
+	 * copies are encoded whole.
+	 */
+	if (rc == -EIO) {
+		mint_log("jpeg: %ux%u base without counter splicing",
+			 img->width, img->height);
+		mint_jpeg_band_free(band);
+		band = NULL;
+		band_bytes = 0;
+		buf.len = 0;
+		rc = encode_restart(img, k, &buf);
+		if (!rc)
+			rc = find_segment0(buf.data, buf.len, &l);
+	}
 	if (rc) {
 		mint_jpeg_band_free(band);
 		mint_buf_release(&buf);

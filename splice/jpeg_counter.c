@@ -467,11 +467,11 @@ int mint_jpeg_counter(struct mint_base *base, const struct mint_image *img,
 	int rc;
 
 	*out = NULL;
-	if (base->fmt != MINT_FMT_JPEG || !band ||
-	    img->width != base->width || img->height != base->height)
+	if (base->fmt != MINT_FMT_JPEG || img->width != base->width ||
+	    img->height != base->height)
 		return -EINVAL;
-	/* A box other than the one the band was laid out for: not ours. */
-	if ((box->width + MCU - 1) / MCU != band->box_cols ||
+	/* No band, or a box other than the one it was laid out for. */
+	if (!band || (box->width + MCU - 1) / MCU != band->box_cols ||
 	    (box->height + MCU - 1) / MCU != band->box_rows)
 		return -EOPNOTSUPP;
 	ends = malloc(band->nruns * sizeof(*ends));
