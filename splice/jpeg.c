@@ -1,17 +1,21 @@
 /*
- * jpeg.c - always_random for JPEG: the original with a fresh 16x16
- * noise square, made per open by re-encoding one restart interval (see
- * splice.h).
+ * jpeg.c - the JPEG base, and always_random for JPEG: the original with a
+ * fresh 16x16 noise square, made per open by re-encoding one restart
+ * interval (see splice.h).
  *
- * At 4:2:0 an MCU is 16x16 pixels, so the square is exactly MCU 0. The
- * image is encoded once with the settings of mint_encode_jpeg (quality 90,
- * 4:2:0, islow DCT, RGBA flattened on white), the standard Huffman tables
- * (optimize_coding off) and a restart marker every k MCUs, k = RESTART_MCUS
- * or the MCUs of one row if fewer. A restart resets the DC predictors and
- * byte-aligns the stream, so the entropy data of the first interval
- * (between the SOS header and RST0) depends only on the pixels of MCUs
- * 0..k-1, the top-left strip of min(w, 16k) x min(h, 16) pixels: every
- * other byte of the file is the same for any noise.
+ * The base (jpeg_i.h) is the image encoded once with the settings of
+ * mint_encode_jpeg (quality 90, 4:2:0, islow DCT, RGBA flattened on
+ * white), the standard Huffman tables (optimize_coding off) and a restart
+ * marker every k MCUs, k = JPEG_RESTART_MCUS or the MCUs of one row if
+ * fewer. original/ serves it as it is; counter/ re-codes the intervals
+ * that hold the digit (jpeg_counter.c).
+ *
+ * At 4:2:0 an MCU is 16x16 pixels, so the noise square is exactly MCU 0.
+ * A restart resets the DC predictors and byte-aligns the stream, so the
+ * entropy data of the first interval (between the SOS header and RST0)
+ * depends only on the pixels of MCUs 0..k-1, the top-left strip of
+ * min(w, 16k) x min(h, 16) pixels: every other byte of the file is the
+ * same for any noise.
  *
  * Prepare keeps that strip. Per open we copy it, draw the noise into its
  * corner and encode the strip alone with the same settings; it is one
@@ -20,14 +24,15 @@
  * big image would have. The file is
  *
  *   SOI..DRI | COM filler | SOS header | segment 0 | RST0 .. EOI
- *   (shared)   (per open)   (shared)     (per open)  (shared)
+ *   (base)     (per open)   (base)       (per open)  (base)
  *
  * Segment 0's length varies with the noise; the COM segment before SOS
  * takes up the rest of a bound, so every file has the same length. The
  * bound is measured at prepare from draws of a fixed-seed generator (so
  * every prepare of one image gives the same length) plus a margin; the
  * rare noise that does not fit is drawn again. A handle owns 4 bytes of
- * COM header and segment 0; the rest points into the prepared base.
+ * COM header, a nonce and segment 0; the rest points into the base's file
+ * and a static block of zeros.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,26 +41,28 @@
 
 #include <jpeglib.h>
 
+#include "jpeg_i.h"
 #include "log.h"
-#include "splice.h"
 
 #define SIDE MINT_NOISE_SIDE	/* one 4:2:0 MCU */
-#define RESTART_MCUS 16		/* MCUs per restart interval, at most */
 #define COM_HDR 4		/* FF FE and a 16-bit length */
 #define HEADERS_MAX 1024	/* SOI..SOS and EOI of the strip's encode */
 #define BOUND_DRAWS 32		/* noise draws that measure the bound */
 #define BOUND_SEED 0x6d696e74u	/* their generator's seed: fixed */
 #define ROLLS 16		/* draws per make before giving up */
 
+/* COM's payload but for the nonce: never more than COM's 16-bit length. */
+static const uint8_t filler[0xffff];
+
 /* The prepared parts of one original. */
 struct jpeg_prep {
 	struct mint_noise_prep pub;	/* first: splice.h's view */
-	struct mint_content *base;	/* the encode, then `bound` filler */
+	struct mint_content *base;	/* the base's file (a reference) */
 	struct mint_image strip;	/* MCUs 0..k-1, the image's channels */
 	size_t sos;			/* offset of the SOS marker */
 	size_t data;			/* offset of segment 0 */
 	size_t tail;			/* offset of RST0 (or EOI) */
-	size_t len;			/* bytes of the encode */
+	size_t len;			/* bytes of the base's file */
 	size_t bound;			/* segment 0 + filler, always */
 	unsigned k;			/* MCUs per restart interval */
 	uint32_t sw, sh;		/* the square, clipped */
@@ -220,82 +227,136 @@ static int measure_bound(struct jpeg_prep *p, size_t *bound)
 	return rc;
 }
 
-int mint_noise_jpeg_prepare(struct mint_base *base,
-			    const struct mint_image *img,
-			    struct mint_noise_prep **out)
+static void base_destroy(struct mint_obj *obj)
+{
+	struct jpeg_base *b = mint_container_of(obj, struct jpeg_base,
+						pub.obj);
+
+	mint_jpeg_band_free(b->band);
+	mint_base_fini(&b->pub);
+	free(b);
+}
+
+int mint_jpeg_base(const struct mint_image *img, struct mint_base **out)
 {
 	struct mint_buf buf = MINT_BUF_INIT;
+	struct jpeg_band *band = NULL;
+	struct mint_content *file;
 	struct jpeg_layout l;
-	struct jpeg_prep *p;
+	struct jpeg_base *b;
 	uint32_t row_mcus;
+	size_t band_bytes, len;
 	uint8_t *bytes;
-	size_t len;
+	unsigned k;
 	int rc;
 
-	(void)base;
 	*out = NULL;
 	if (!mint_image_valid(img))
 		return -EINVAL;
 	if (img->width > JPEG_MAX_DIMENSION || img->height > JPEG_MAX_DIMENSION)
 		return -EFBIG;
+	row_mcus = (img->width + SIDE - 1) / SIDE;
+	k = row_mcus < JPEG_RESTART_MCUS ? row_mcus : JPEG_RESTART_MCUS;
+	rc = mint_jpeg_band_encode(img, k, &buf, &band);
+	if (!rc)
+		rc = find_segment0(buf.data, buf.len, &l);
+	if (!rc)
+		rc = mint_jpeg_band_locate(band, buf.data, buf.len, l.data,
+					   &band_bytes);
+	/*
+	 * A libjpeg that would not let us see its coefficients, or a layout
+	 * we did not expect: the same encode without a band, and counter
+	 * copies are encoded whole.
+	 */
+	if (rc == -EIO) {
+		mint_log("jpeg: %ux%u base without counter splicing",
+			 img->width, img->height);
+		mint_jpeg_band_free(band);
+		band = NULL;
+		band_bytes = 0;
+		buf.len = 0;
+		rc = encode_restart(img, k, &buf);
+		if (!rc)
+			rc = find_segment0(buf.data, buf.len, &l);
+	}
+	if (rc) {
+		mint_jpeg_band_free(band);
+		mint_buf_release(&buf);
+		return rc;
+	}
+	b = calloc(1, sizeof(*b));
+	bytes = mint_buf_detach(&buf, &len);
+	file = mint_content_new_owned(bytes, len);
+	if (!b || !file) {
+		mint_jpeg_band_free(band);
+		mint_content_unref(file);
+		free(b);
+		return -ENOMEM;
+	}
+	mint_base_init(&b->pub, MINT_FMT_JPEG, img, file,
+		       sizeof(*b) + file->obj.bytes + band_bytes, base_destroy);
+	b->sos = l.sos;
+	b->data = l.data;
+	b->seg0_end = l.end;
+	b->k = k;
+	b->band = band;
+	*out = &b->pub;
+	return 0;
+}
+
+int mint_noise_jpeg_prepare(struct mint_base *base,
+			    const struct mint_image *img,
+			    struct mint_noise_prep **out)
+{
+	struct jpeg_base *b = mint_container_of(base, struct jpeg_base, pub);
+	struct mint_content *file = base->file;
+	struct jpeg_prep *p;
+	int rc;
+
+	*out = NULL;
+	if (!mint_image_valid(img))
+		return -EINVAL;
+	if (base->fmt != MINT_FMT_JPEG || base->width != img->width ||
+	    base->height != img->height || file->nseg != 1)
+		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	row_mcus = (img->width + SIDE - 1) / SIDE;
-	p->k = row_mcus < RESTART_MCUS ? row_mcus : RESTART_MCUS;
+	p->k = b->k;
 	p->sw = img->width < SIDE ? img->width : SIDE;
 	p->sh = img->height < SIDE ? img->height : SIDE;
 	rc = copy_strip(img, img->width < p->k * SIDE ? img->width :
 			p->k * SIDE, p->sh, &p->strip);
 	if (!rc)
 		rc = measure_bound(p, &p->bound);
-	if (!rc)
-		rc = encode_restart(img, p->k, &buf);
-	if (!rc)
-		rc = find_segment0(buf.data, buf.len, &l);
 	/* COM's length field is 16 bits and counts itself. */
-	if (!rc && p->bound > 0xffff - 2)
+	if (!rc && p->bound > sizeof(filler) - 2)
 		rc = -EFBIG;
-	if (rc)
-		goto out;
-	len = buf.len;
-	/* The filler that COM segments point into, after the encode. */
-	rc = mint_buf_reserve(&buf, p->bound);
-	if (rc)
-		goto out;
-	memset(buf.data + len, 0, p->bound);
-	buf.len += p->bound;
-	bytes = mint_buf_detach(&buf, NULL);
-	p->base = mint_content_new_owned(bytes, len + p->bound);
-	if (!p->base) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	p->sos = l.sos;
-	p->data = l.data;
-	p->tail = l.end;
-	p->len = len;
-	p->pub.fmt = MINT_FMT_JPEG;
-	p->pub.size = l.sos + COM_HDR + p->bound + (l.data - l.sos) +
-		      (len - l.end);
-	mint_obj_init(&p->pub.obj, sizeof(*p) + p->base->obj.bytes +
-		      mint_image_bytes(&p->strip), prep_destroy);
-	*out = &p->pub;
-	p = NULL;
-out:
-	if (p) {
+	if (rc) {
 		mint_image_release(&p->strip);
 		free(p);
+		return rc;
 	}
-	mint_buf_release(&buf);
-	return rc;
+	p->base = mint_content_ref(file);
+	p->sos = b->sos;
+	p->data = b->data;
+	p->tail = b->seg0_end;
+	p->len = (size_t)file->size;
+	p->pub.fmt = MINT_FMT_JPEG;
+	p->pub.size = p->sos + COM_HDR + p->bound + (p->data - p->sos) +
+		      (p->len - p->tail);
+	/* The file is counted with the base too, but may outlive it here. */
+	mint_obj_init(&p->pub.obj, sizeof(*p) + file->obj.bytes +
+		      mint_image_bytes(&p->strip), prep_destroy);
+	*out = &p->pub;
+	return 0;
 }
 
 int mint_noise_jpeg_make(struct mint_noise_prep *prep,
 			 struct mint_content **out)
 {
 	struct jpeg_prep *p = mint_container_of(prep, struct jpeg_prep, pub);
-	const uint8_t *base = p->base->own;
+	const uint8_t *base = p->base->seg[0].data;
 	struct mint_buf buf = MINT_BUF_INIT;
 	uint8_t noise[SIDE * SIDE * 3];
 	struct mint_image strip;
@@ -343,7 +404,7 @@ int mint_noise_jpeg_make(struct mint_noise_prep *prep,
 	memcpy(own + COM_HDR + nonce, buf.data + l.data, n);
 	seg[0] = (struct mint_segment){ base, p->sos };
 	seg[1] = (struct mint_segment){ own, COM_HDR + nonce };
-	seg[2] = (struct mint_segment){ base + p->len, pad - nonce };
+	seg[2] = (struct mint_segment){ filler, pad - nonce };
 	seg[3] = (struct mint_segment){ base + p->sos, p->data - p->sos };
 	seg[4] = (struct mint_segment){ own + COM_HDR + nonce, n };
 	seg[5] = (struct mint_segment){ base + p->tail, p->len - p->tail };

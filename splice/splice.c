@@ -37,8 +37,8 @@ static const struct splicer {
 } splicers[MINT_FMT_COUNT] = {
 	[MINT_FMT_PNG] = { NULL, mint_noise_png_prepare, mint_noise_png_make,
 			   NULL },
-	[MINT_FMT_JPEG] = { NULL, mint_noise_jpeg_prepare,
-			    mint_noise_jpeg_make, NULL },
+	[MINT_FMT_JPEG] = { mint_jpeg_base, mint_noise_jpeg_prepare,
+			    mint_noise_jpeg_make, mint_jpeg_counter },
 	[MINT_FMT_WEBP] = { NULL, mint_noise_webp_prepare,
 			    mint_noise_webp_make, NULL },
 };
@@ -206,11 +206,16 @@ static int counter_whole(enum mint_format fmt, const struct mint_image *img,
 	rc = mint_image_init(&copy, img->width, img->height, img->channels);
 	if (rc)
 		return rc;
-	memcpy(copy.pixels, img->pixels, mint_image_bytes(img));
-	for (y = 0; y < box->height && y < img->height; y++)
+	/* Row by row: img's stride may be wider than its pixels. */
+	for (y = 0; y < img->height; y++) {
 		memcpy(copy.pixels + (size_t)y * copy.stride,
-		       box->pixels + (size_t)y * box->stride,
-		       (size_t)box->width * box->channels);
+		       img->pixels + (size_t)y * img->stride,
+		       (size_t)img->width * img->channels);
+		if (y < box->height)
+			memcpy(copy.pixels + (size_t)y * copy.stride,
+			       box->pixels + (size_t)y * box->stride,
+			       (size_t)box->width * box->channels);
+	}
 	rc = mint_encode(fmt, &copy, &buf);
 	mint_image_release(&copy);
 	if (rc) {
@@ -227,12 +232,16 @@ int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
 			struct mint_content **out)
 {
 	const struct splicer *s = splicer(base->fmt);
+	int rc;
 
 	*out = NULL;
 	if (!s || box->channels != img->channels || box->width > img->width ||
 	    box->height > img->height)
 		return -EINVAL;
-	if (s->counter)
-		return s->counter(base, img, box, out);
+	if (s->counter) {
+		rc = s->counter(base, img, box, out);
+		if (rc != -EOPNOTSUPP)
+			return rc;
+	}
 	return counter_whole(base->fmt, img, box, out);
 }

@@ -151,13 +151,18 @@ int mint_noise_make(struct mint_noise_prep *prep, struct mint_content **out);
  * Per format, in png.c, jpeg.c, webp.c next to this header; the calls
  * above dispatch on the format through splicers[] (splice.c). A base
  * passed to a format's calls is one its own base() made (or a whole
- * encode when base() is NULL).
+ * encode when base() is NULL). A counter splice may answer -EOPNOTSUPP
+ * for a box its base was not laid out for: the copy is then encoded
+ * whole.
  */
 int mint_noise_png_prepare(struct mint_base *base,
 			   const struct mint_image *img,
 			   struct mint_noise_prep **out);
 int mint_noise_png_make(struct mint_noise_prep *prep,
 			struct mint_content **out);
+int mint_jpeg_base(const struct mint_image *img, struct mint_base **out);
+int mint_jpeg_counter(struct mint_base *base, const struct mint_image *img,
+		      const struct mint_image *box, struct mint_content **out);
 int mint_noise_jpeg_prepare(struct mint_base *base,
 			    const struct mint_image *img,
 			    struct mint_noise_prep **out);
