@@ -31,6 +31,7 @@
 #include "splice.h"
 
 #define ROWS MINT_NOISE_SIDE		/* rows of the square, at most */
+#define ZLEVEL 6			/* zlib level of the pieces */
 #define STORED_HDR 5			/* BFINAL/BTYPE byte, LEN, NLEN */
 #define PNG_CHUNK_MAX 0x7fffffffu	/* PNG's limit on a chunk's length */
 #define OUT_STEP (256u << 10)		/* deflate output grows by this */
@@ -236,7 +237,7 @@ static int deflate_pieces(struct png_prep *p, const struct mint_image *img,
 	uint32_t ty;
 	int rc, zrc;
 
-	zrc = deflateInit2(&z.zs, MINT_PNG_LEVEL, Z_DEFLATED, -MAX_WBITS, 8,
+	zrc = deflateInit2(&z.zs, ZLEVEL, Z_DEFLATED, -MAX_WBITS, 8,
 			   Z_FILTERED);
 	if (zrc != Z_OK)
 		return zerr(zrc);
