@@ -35,8 +35,8 @@ static const struct splicer {
 		       const struct mint_image *box,
 		       struct mint_content **out);
 } splicers[MINT_FMT_COUNT] = {
-	[MINT_FMT_PNG] = { NULL, mint_noise_png_prepare, mint_noise_png_make,
-			   NULL },
+	[MINT_FMT_PNG] = { mint_png_base, mint_noise_png_prepare,
+			   mint_noise_png_make, mint_png_counter },
 	[MINT_FMT_JPEG] = { NULL, mint_noise_jpeg_prepare,
 			    mint_noise_jpeg_make, NULL },
 	[MINT_FMT_WEBP] = { NULL, mint_noise_webp_prepare,
@@ -206,7 +206,11 @@ static int counter_whole(enum mint_format fmt, const struct mint_image *img,
 	rc = mint_image_init(&copy, img->width, img->height, img->channels);
 	if (rc)
 		return rc;
-	memcpy(copy.pixels, img->pixels, mint_image_bytes(img));
+	/* Row by row: img's stride may be wider than the copy's. */
+	for (y = 0; y < img->height; y++)
+		memcpy(copy.pixels + (size_t)y * copy.stride,
+		       img->pixels + (size_t)y * img->stride,
+		       (size_t)img->width * img->channels);
 	for (y = 0; y < box->height && y < img->height; y++)
 		memcpy(copy.pixels + (size_t)y * copy.stride,
 		       box->pixels + (size_t)y * box->stride,

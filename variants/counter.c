@@ -117,7 +117,11 @@ int mint_counter_draw(const struct mint_image *src, unsigned digit,
 		mint_image_release(&box);
 		return rc;
 	}
-	memcpy(dst->pixels, src->pixels, mint_image_bytes(src));
+	/* Row by row: src's stride may be wider than dst's. */
+	for (y = 0; y < src->height; y++)
+		memcpy(dst->pixels + (size_t)y * dst->stride,
+		       src->pixels + (size_t)y * src->stride,
+		       (size_t)src->width * src->channels);
 	for (y = 0; y < box.height; y++)
 		memcpy(dst->pixels + (size_t)y * dst->stride,
 		       box.pixels + (size_t)y * box.stride,
