@@ -101,10 +101,14 @@ static unsigned filters_for(uint32_t y)
 
 /* ---- base ---- */
 
-/* Rows of the base's pieces, from row y0 on, filtered and recorded. */
+/*
+ * Rows of the base's pieces, from row y0 on, filtered. Band rows are
+ * filtered into `frows`, kept for the row pieces; the tail into scratch.
+ */
 struct base_rows {
 	const struct mint_image *img;
 	struct png_base *b;
+	uint8_t *frows;			/* band * (n + 1) bytes */
 	uint32_t y0;
 };
 
@@ -113,49 +117,46 @@ static const uint8_t *base_rows(void *arg, size_t first, size_t count,
 {
 	struct base_rows *a = arg;
 	const struct mint_image *img = a->img;
-	size_t n = a->b->n, y;
-	uint8_t *f = scratch;
+	size_t n = a->b->n, y0 = a->y0 + first, y;
+	uint8_t *to = y0 < a->b->band ? a->frows + y0 * (n + 1) : scratch;
+	uint8_t *f = to;
 
-	for (y = a->y0 + first; y < a->y0 + first + count; y++, f += n + 1) {
+	/* Pieces never straddle the band's end (build()). */
+	for (y = y0; y < y0 + count; y++, f += n + 1) {
 		const uint8_t *raw = img->pixels + y * img->stride;
 		const uint8_t *up = y ? raw - img->stride : NULL;
 
 		f[0] = (uint8_t)mint_png_filter_pick(raw, up, n, img->channels,
 						     filters_for((uint32_t)y));
 		mint_png_filter(raw, up, 0, n, img->channels, f[0], f + 1);
-		/* Each row is filtered by one thread: no two write one byte. */
-		if (y < a->b->band)
-			a->b->filt[y] = f[0];
 	}
-	return scratch;
+	return to;
 }
 
 /* Rows [y0, y1) as one piece appended to `out`. */
-static int rows_piece(struct png_base *b, const struct mint_image *img,
-		      uint32_t y0, uint32_t y1, int final,
-		      struct mint_buf *out, struct piece *pc)
+static int rows_piece(struct base_rows *a, uint32_t y0, uint32_t y1,
+		      int final, struct mint_buf *out, struct piece *pc)
 {
-	struct base_rows a = { img, b, y0 };
-
+	a->y0 = y0;
 	pc->off = out->len;
-	return mint_deflate_rows(base_rows, &a, y1 - y0, b->n + 1, final, out,
-				 &pc->z);
+	return mint_deflate_rows(base_rows, a, y1 - y0, a->b->n + 1, final,
+				 out, &pc->z);
 }
 
 /*
- * Row y from byte `from` on, filtered with the base's filter, as one
- * piece (nothing if the row has no bytes there). `row` is scratch.
+ * Row piece i: always_random's P(i) for i < sq_rows (row i right of the
+ * square), then counter's R(y) for y = i - sq_rows (row y right of its
+ * left segment), from the band's filtered rows.
  */
-static int right_piece(struct png_base *b, struct mint_deflater *d,
-		       const struct mint_image *img, uint32_t y, size_t from,
-		       uint8_t *row, struct mint_buf *out, struct piece *pc)
+static const uint8_t *row_piece(void *arg, size_t i, size_t *len)
 {
-	const uint8_t *raw = img->pixels + (size_t)y * img->stride;
-	const uint8_t *up = y ? raw - img->stride : NULL;
+	struct base_rows *a = arg;
+	const struct png_base *b = a->b;
+	size_t y = i < b->sq_rows ? i : i - b->sq_rows;
+	size_t from = (size_t)(i < b->sq_rows ? b->sq_cols : b->lw) * b->ch;
 
-	pc->off = out->len;
-	mint_png_filter(raw, up, from, b->n, b->ch, b->filt[y], row);
-	return mint_deflater_piece(d, row, b->n - from, 0, out, &pc->z);
+	*len = b->n - from;
+	return a->frows + y * (b->n + 1) + 1 + from;
 }
 
 static void png_base_destroy(struct mint_obj *obj)
@@ -189,55 +190,54 @@ static void join_piece(struct mint_zpiece *z, const struct piece *pc)
 static int build(struct png_base *b, const struct mint_image *img,
 		 struct mint_buf *out, size_t *file_len)
 {
-	struct mint_zpiece z = MINT_ZPIECE_EMPTY;
-	struct mint_deflater *d = NULL;
+	struct mint_zpiece z = MINT_ZPIECE_EMPTY, *zp = NULL;
+	struct base_rows a = { img, b, NULL, 0 };
 	uint8_t end[MINT_PNG_END_LEN];
+	size_t i, npieces = b->sq_rows + (size_t)b->band, off;
 	struct piece o1;
-	uint8_t *row = NULL;
-	uint32_t y;
 	int rc;
 
-	rc = mint_buf_reserve(out, MINT_PNG_HEAD_LEN);
+	a.frows = malloc(b->band * (b->n + 1));
+	zp = calloc(npieces, sizeof(*zp));
+	rc = a.frows && zp ? mint_buf_reserve(out, MINT_PNG_HEAD_LEN) :
+			     -ENOMEM;
 	if (rc)
-		return rc;
+		goto out;
 	out->len = MINT_PNG_HEAD_LEN;
-	rc = rows_piece(b, img, 0, b->sq_rows, 0, out, &o1);
+	rc = rows_piece(&a, 0, b->sq_rows, 0, out, &o1);
 	if (!rc)
-		rc = rows_piece(b, img, b->sq_rows, b->band, 0, out, &b->b2);
+		rc = rows_piece(&a, b->sq_rows, b->band, 0, out, &b->b2);
 	if (!rc)
-		rc = rows_piece(b, img, b->band, img->height, 1, out,
-				&b->tail);
+		rc = rows_piece(&a, b->band, img->height, 1, out, &b->tail);
 	if (rc)
-		return rc;
+		goto out;
 	mint_zpiece_join(&z, &o1.z);
 	mint_zpiece_join(&z, &b->b2.z);
 	mint_zpiece_join(&z, &b->tail.z);
 	rc = mint_png_head(out->data, img->width, img->height, b->ch, z.len);
 	if (rc)
-		return rc;
+		goto out;
 	mint_png_end(end, &z);
 	rc = mint_buf_append(out, end, sizeof(end));
 	if (rc)
-		return rc;
+		goto out;
 	*file_len = out->len;
 
-	rc = mint_deflater_new(&d);
+	for (i = 0; i < b->band; i++)
+		b->filt[i] = a.frows[i * (b->n + 1)];
+	rc = mint_deflate_pieces(row_piece, &a, npieces, out, zp);
 	if (rc)
-		return rc;
-	row = malloc(b->n);
-	if (!row) {
-		rc = -ENOMEM;
 		goto out;
+	for (i = 0, off = *file_len; i < npieces; off += zp[i++].len) {
+		struct piece *pc = i < b->sq_rows ? &b->p[i] :
+						    &b->r[i - b->sq_rows];
+
+		pc->off = off;
+		pc->z = zp[i];
 	}
-	for (y = 0; y < b->sq_rows && !rc; y++)
-		rc = right_piece(b, d, img, y, (size_t)b->sq_cols * b->ch,
-				 row, out, &b->p[y]);
-	for (y = 0; y < b->band && !rc; y++)
-		rc = right_piece(b, d, img, y, (size_t)b->lw * b->ch, row,
-				 out, &b->r[y]);
 out:
-	free(row);
-	mint_deflater_free(d);
+	free(zp);
+	free(a.frows);
 	return rc;
 }
 
@@ -338,17 +338,31 @@ static void copy_left(const struct png_base *b, const struct mint_image *img,
 		       (size_t)box->width * box->channels);
 }
 
+/* Left segment y of a copy: filter byte and filtered bytes, in `in`. */
+struct left_pieces {
+	const uint8_t *in;
+	size_t len;			/* of each: 1 + Lw * ch */
+};
+
+static const uint8_t *left_piece(void *arg, size_t i, size_t *len)
+{
+	struct left_pieces *a = arg;
+
+	*len = a->len;
+	return a->in + i * a->len;
+}
+
 int mint_png_counter(struct mint_base *base, const struct mint_image *img,
 		     const struct mint_image *box, struct mint_content **out)
 {
 	struct png_base *b = png_base_of(base, img);
 	struct mint_zpiece z = MINT_ZPIECE_EMPTY, *lz = NULL;
 	struct mint_segment *seg = NULL;
-	struct mint_deflater *d = NULL;
 	struct mint_buf own = MINT_BUF_INIT;
+	struct left_pieces lp;
 	const uint8_t *bytes;
-	uint8_t *rows = NULL, *cur, *prev, *f;
-	size_t lbytes, *loff = NULL, nseg = 0, own_len, end_off;
+	uint8_t *rows = NULL, *lin = NULL, *cur, *prev, *f;
+	size_t lbytes, nseg = 0, own_len, off;
 	uint32_t y;
 	int rc;
 
@@ -358,48 +372,47 @@ int mint_png_counter(struct mint_base *base, const struct mint_image *img,
 	    box->channels != b->ch)
 		return -EINVAL;
 	lbytes = (size_t)b->lw * b->ch;
-	rows = malloc(3 * (lbytes + 1));
+	rows = malloc(2 * lbytes);
+	lin = malloc(b->band * (lbytes + 1));
 	lz = calloc(b->band, sizeof(*lz));
-	loff = calloc(b->band, sizeof(*loff));
 	seg = calloc(2 * (size_t)b->band + 3, sizeof(*seg));
-	rc = rows && lz && loff && seg ? mint_deflater_new(&d) : -ENOMEM;
-	if (!rc)
-		rc = mint_buf_reserve(&own, MINT_PNG_HEAD_LEN);
+	rc = rows && lin && lz && seg ?
+	     mint_buf_reserve(&own, MINT_PNG_HEAD_LEN) : -ENOMEM;
 	if (rc)
 		goto out;
 	own.len = MINT_PNG_HEAD_LEN;
 	cur = rows;
 	prev = rows + lbytes;
-	f = rows + 2 * lbytes;
-	for (y = 0; y < b->band && !rc; y++) {
+	for (y = 0, f = lin; y < b->band; y++, f += lbytes + 1) {
 		copy_left(b, img, box, y, cur);
 		f[0] = b->filt[y];
 		mint_png_filter(cur, y ? prev : NULL, 0, lbytes, b->ch,
 				b->filt[y], f + 1);
-		loff[y] = own.len;
-		rc = mint_deflater_piece(d, f, lbytes + 1, 0, &own, &lz[y]);
-		mint_zpiece_join(&z, &lz[y]);
-		join_piece(&z, &b->r[y]);
 		prev = cur;
 		cur = cur == rows ? rows + lbytes : rows;
 	}
+	lp = (struct left_pieces){ lin, lbytes + 1 };
+	rc = mint_deflate_pieces(left_piece, &lp, b->band, &own, lz);
 	if (rc)
 		goto out;
+	for (y = 0; y < b->band; y++) {
+		mint_zpiece_join(&z, &lz[y]);
+		join_piece(&z, &b->r[y]);
+	}
 	join_piece(&z, &b->tail);
 	rc = mint_png_head(own.data, img->width, img->height, b->ch, z.len);
 	if (!rc)
 		rc = mint_buf_reserve(&own, MINT_PNG_END_LEN);
 	if (rc)
 		goto out;
-	end_off = own.len;
 	mint_png_end(own.data + own.len, &z);
 	own.len += MINT_PNG_END_LEN;
 
-	/* The bytes stay put from here: segments may point into them. */
+	/* own's bytes stay put from here: segments may point into them. */
 	bytes = b->bytes->own;
 	seg[nseg++] = (struct mint_segment){ own.data, MINT_PNG_HEAD_LEN };
-	for (y = 0; y < b->band; y++) {
-		seg[nseg++] = (struct mint_segment){ own.data + loff[y],
+	for (y = 0, off = MINT_PNG_HEAD_LEN; y < b->band; off += lz[y++].len) {
+		seg[nseg++] = (struct mint_segment){ own.data + off,
 						     lz[y].len };
 		if (b->r[y].z.len)
 			seg[nseg++] = (struct mint_segment){
@@ -407,7 +420,7 @@ int mint_png_counter(struct mint_base *base, const struct mint_image *img,
 	}
 	seg[nseg++] = (struct mint_segment){ bytes + b->tail.off,
 					     b->tail.z.len };
-	seg[nseg++] = (struct mint_segment){ own.data + end_off,
+	seg[nseg++] = (struct mint_segment){ own.data + off,
 					     MINT_PNG_END_LEN };
 	own_len = own.len;
 	*out = mint_content_new_spliced(mint_buf_detach(&own, NULL), own_len,
@@ -415,11 +428,10 @@ int mint_png_counter(struct mint_base *base, const struct mint_image *img,
 	if (!*out)
 		rc = -ENOMEM;
 out:
-	mint_deflater_free(d);
 	mint_buf_release(&own);
 	free(seg);
-	free(loff);
 	free(lz);
+	free(lin);
 	free(rows);
 	return rc;
 }

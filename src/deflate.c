@@ -134,50 +134,80 @@ fail:
 
 /* ---- bands ---- */
 
+#define GROUP 32	/* pieces of mint_deflate_pieces per task */
+
 struct band {
 	struct mint_buf out;
 	struct mint_zpiece pc;
 	int rc;
 };
 
+/*
+ * Work shared by threads: `ntasks` tasks, each taken by one thread and
+ * written to its band, joined in order by the caller. A task is a band
+ * of rows (`rows`) or a group of pieces (`piece`).
+ */
 struct band_job {
 	mint_zrows_fn rows;
+	mint_zpiece_fn piece;
 	void *arg;
-	size_t nrows, row_len, band_rows, nbands;
+	size_t nrows, row_len, band_rows;
+	struct mint_zpiece *pcs;	/* pieces: one per input */
+	size_t npieces, ntasks;
 	int final;
 	struct band *band;
-	atomic_size_t next;	/* the next band to take */
+	atomic_size_t next;		/* the next task to take */
 };
 
-/* Take bands until none is left. Bands not taken keep their -ENOMEM. */
+/* Task i: a band of rows, or a group of pieces. */
+static int band_task(struct band_job *j, size_t i, struct mint_deflater *d,
+		     uint8_t *scratch)
+{
+	struct band *b = &j->band[i];
+	size_t first, count, k, len;
+	const uint8_t *p;
+	int rc = 0;
+
+	if (j->piece) {
+		for (k = i * GROUP; k < j->npieces && k < (i + 1) * GROUP &&
+		     !rc; k++) {
+			p = j->piece(j->arg, k, &len);
+			rc = mint_deflater_piece(d, p, len, 0, &b->out,
+						 &j->pcs[k]);
+		}
+		return rc;
+	}
+	first = i * j->band_rows;
+	count = j->nrows - first < j->band_rows ? j->nrows - first :
+						  j->band_rows;
+	p = j->rows(j->arg, first, count, scratch);
+	return mint_deflater_piece(d, p, count * j->row_len,
+				   j->final && i + 1 == j->ntasks, &b->out,
+				   &b->pc);
+}
+
+/* Take tasks until none is left. Tasks not taken keep their -ENOMEM. */
 static void *band_worker(void *arg)
 {
 	struct band_job *j = arg;
 	struct mint_deflater *d;
-	uint8_t *scratch;
-	const uint8_t *p;
-	size_t i, first, count;
-	struct band *b;
+	uint8_t *scratch = NULL;
+	size_t i;
 
 	if (mint_deflater_new(&d))
 		return NULL;
-	scratch = malloc(j->band_rows * j->row_len);
-	if (!scratch) {
-		mint_deflater_free(d);
-		return NULL;
+	if (j->rows) {
+		scratch = malloc(j->band_rows * j->row_len);
+		if (!scratch) {
+			mint_deflater_free(d);
+			return NULL;
+		}
 	}
 	for (;;) {
 		i = atomic_fetch_add(&j->next, 1);
-		if (i >= j->nbands)
+		if (i >= j->ntasks)
 			break;
-		b = &j->band[i];
-		first = i * j->band_rows;
-		count = j->nrows - first < j->band_rows ? j->nrows - first :
-							  j->band_rows;
-		p = j->rows(j->arg, first, count, scratch);
-		b->rc = mint_deflater_piece(d, p, count * j->row_len,
-					    j->final && i + 1 == j->nbands,
-					    &b->out, &b->pc);
+		j->band[i].rc = band_task(j, i, d, scratch);
 	}
 	free(scratch);
 	mint_deflater_free(d);
@@ -202,55 +232,86 @@ static unsigned cpus(void)
 	return v;
 }
 
+/*
+ * Run j's tasks on this thread and up to cpus() - 1 more, then append
+ * the bands to `out` in order. 0 or the first task's error.
+ */
+static int band_run(struct band_job *j, struct mint_buf *out,
+		    struct mint_zpiece *pc)
+{
+	pthread_t tid[MAX_THREADS];
+	size_t i, nthreads, started = 0;
+	int rc = 0;
+
+	j->band = calloc(j->ntasks, sizeof(*j->band));
+	if (!j->band)
+		return -ENOMEM;
+	for (i = 0; i < j->ntasks; i++)
+		j->band[i].rc = -ENOMEM;
+	atomic_init(&j->next, 0);
+	nthreads = cpus() < j->ntasks ? cpus() : j->ntasks;
+	for (i = 1; i < nthreads; i++)
+		if (!pthread_create(&tid[started], NULL, band_worker, j))
+			started++;
+	band_worker(j);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < j->ntasks && !rc; i++) {
+		rc = j->band[i].rc;
+		if (!rc)
+			rc = mint_buf_append(out, j->band[i].out.data,
+					     j->band[i].out.len);
+		if (!rc && pc)
+			mint_zpiece_join(pc, &j->band[i].pc);
+	}
+	for (i = 0; i < j->ntasks; i++)
+		mint_buf_release(&j->band[i].out);
+	free(j->band);
+	return rc;
+}
+
 int mint_deflate_rows(mint_zrows_fn rows, void *arg, size_t nrows,
 		      size_t row_len, int final, struct mint_buf *out,
 		      struct mint_zpiece *pc)
 {
 	struct band_job j = { .rows = rows, .arg = arg, .nrows = nrows,
 			      .row_len = row_len, .final = final };
-	pthread_t tid[MAX_THREADS];
-	size_t i, start = out->len, nthreads, started = 0;
-	int rc = 0;
+	size_t start = out->len;
+	int rc;
 
 	*pc = (struct mint_zpiece)MINT_ZPIECE_EMPTY;
 	if (!row_len)
-		nrows = 0;
+		j.nrows = nrows = 0;
 	if (!nrows && !final)
 		return 0;
 	j.band_rows = row_len < MINT_DEFLATE_BAND ?
 		      MINT_DEFLATE_BAND / row_len : 1;
-	j.nbands = nrows ? (nrows + j.band_rows - 1) / j.band_rows : 1;
+	j.ntasks = nrows ? (nrows + j.band_rows - 1) / j.band_rows : 1;
 	/* One short band: scratch for what there is. */
 	if (j.band_rows > nrows)
 		j.band_rows = nrows ? nrows : 1;
-	j.band = calloc(j.nbands, sizeof(*j.band));
-	if (!j.band)
-		return -ENOMEM;
-	for (i = 0; i < j.nbands; i++)
-		j.band[i].rc = -ENOMEM;
-	atomic_init(&j.next, 0);
-	nthreads = cpus() < j.nbands ? cpus() : j.nbands;
-	for (i = 1; i < nthreads; i++)
-		if (!pthread_create(&tid[started], NULL, band_worker, &j))
-			started++;
-	band_worker(&j);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	for (i = 0; i < j.nbands && !rc; i++) {
-		rc = j.band[i].rc;
-		if (!rc)
-			rc = mint_buf_append(out, j.band[i].out.data,
-					     j.band[i].out.len);
-		if (!rc)
-			mint_zpiece_join(pc, &j.band[i].pc);
-	}
-	for (i = 0; i < j.nbands; i++)
-		mint_buf_release(&j.band[i].out);
-	free(j.band);
+	rc = band_run(&j, out, pc);
 	if (rc) {
 		out->len = start;
 		*pc = (struct mint_zpiece)MINT_ZPIECE_EMPTY;
 	}
+	return rc;
+}
+
+int mint_deflate_pieces(mint_zpiece_fn piece, void *arg, size_t n,
+			struct mint_buf *out, struct mint_zpiece *pc)
+{
+	struct band_job j = { .piece = piece, .arg = arg, .pcs = pc,
+			      .npieces = n };
+	size_t start = out->len;
+	int rc;
+
+	if (!n)
+		return 0;
+	j.ntasks = (n + GROUP - 1) / GROUP;
+	rc = band_run(&j, out, NULL);
+	if (rc)
+		out->len = start;
 	return rc;
 }
 

@@ -70,6 +70,22 @@ int mint_deflate_rows(mint_zrows_fn rows, void *arg, size_t nrows,
 int mint_deflate_bytes(const void *in, size_t len, int final,
 		       struct mint_buf *out, struct mint_zpiece *pc);
 
+/*
+ * Piece i of mint_deflate_pieces: its input, *len bytes. Called on
+ * several threads at once, for different i; must not fail.
+ */
+typedef const uint8_t *(*mint_zpiece_fn)(void *arg, size_t i, size_t *len);
+
+/*
+ * Compress `n` inputs from `piece` as `n` pieces, none final, appended to
+ * `out` one after another in order (piece i starts where i - 1 ends), in
+ * parallel when there are many; pc[i] describes piece i. The same bytes
+ * as mint_deflater_piece() on each. 0, -ENOMEM, -EFBIG or -EIO (out cut
+ * back).
+ */
+int mint_deflate_pieces(mint_zpiece_fn piece, void *arg, size_t n,
+			struct mint_buf *out, struct mint_zpiece *pc);
+
 /* A compressor for many small pieces made one after another. */
 struct mint_deflater;
 
