@@ -9,7 +9,10 @@
  * (levels 1, 4, 6, 9) and ISA-L's igzip (levels 0-3), then time the whole
  * mint_encode_png (filter and igzip in bands on every core) against the
  * filter plus zlib level 6 on one thread, what PNG files cost before.
- * Prints a table; asserts nothing (figures go to docs/BENCHMARKS.md).
+ * Then the PNG base (splice/png.c): its time against mint_encode_png,
+ * original/'s bytes against a plain mint_encode_png, and the ten counter
+ * copies spliced from it against a whole encode of one drawn copy.
+ * Prints tables; asserts nothing (figures go to docs/BENCHMARKS.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +27,12 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include "counter.h"
 #include "encode.h"
 #include "generator.h"
 #include "pngwrite.h"
+#include "splice.h"
+#include "variant.h"
 
 static double now_ms(void)
 {
@@ -196,6 +202,67 @@ out:
 	free(out);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The base, original/ and counter/ of one image in PNG. */
+static void bench_splice(const char *name, const struct mint_image *img)
+{
+	struct mint_buf plain = MINT_BUF_INIT, whole = MINT_BUF_INIT;
+	struct mint_image box, drawn;
+	struct mint_content *c;
+	struct mint_base *base;
+	double t0, base_ms, plain_ms, whole_ms, copy_ms[10];
+	uint64_t copy_bytes = 0;
+	unsigned d;
+
+	t0 = now_ms();
+	if (mint_base_make(MINT_FMT_PNG, img, &base)) {
+		printf("  base failed\n");
+		return;
+	}
+	base_ms = now_ms() - t0;
+	t0 = now_ms();
+	mint_encode_png(img, &plain);
+	plain_ms = now_ms() - t0;
+	printf("%s: PNG base %.0f ms, mint_encode_png %.0f ms; original/ "
+	       "%llu bytes, plain %zu (%+.3f%%)\n", name, base_ms, plain_ms,
+	       (unsigned long long)base->file->size, plain.len,
+	       100.0 * ((double)base->file->size - plain.len) / plain.len);
+	for (d = 0; d < 10; d++) {
+		copy_ms[d] = -1;
+		if (mint_counter_draw_box(img->width, img->height,
+					  img->channels, d, &box))
+			continue;
+		t0 = now_ms();
+		if (!mint_counter_splice(base, img, &box, &c)) {
+			copy_ms[d] = now_ms() - t0;
+			copy_bytes = c->size;
+			mint_content_unref(c);
+		}
+		mint_image_release(&box);
+	}
+	qsort(copy_ms, 10, sizeof(copy_ms[0]), cmp_double);
+	whole_ms = -1;
+	if (!mint_counter_draw(img, 9, &drawn)) {
+		t0 = now_ms();
+		mint_encode_png(&drawn, &whole);
+		whole_ms = now_ms() - t0;
+		mint_image_release(&drawn);
+	}
+	printf("%s: counter copy spliced %.1f ms (median of 10), %llu bytes;"
+	       " whole encode of a drawn copy %.0f ms, %zu bytes\n", name,
+	       copy_ms[5], (unsigned long long)copy_bytes, whole_ms,
+	       whole.len);
+	mint_buf_release(&whole);
+	mint_buf_release(&plain);
+	mint_base_unref(base);
+}
+
 int main(int argc, char *argv[])
 {
 	struct mint_limits lim = {
@@ -226,8 +293,10 @@ int main(int argc, char *argv[])
 		}
 		free(data);
 		bench_image(base, &img);
+		bench_splice(base, &img);
 		mint_image_release(&img);
 	}
 	mint_generators_cleanup();
+	mint_variants_cleanup();
 	return 0;
 }
