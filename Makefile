@@ -15,7 +15,7 @@ BUILD_TAG := $(if $(FAULT),-fault)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZ
 BUILD ?= build$(BUILD_TAG)
 
 PKGS := fuse3 libpng libjpeg libwebp cairo pangocairo fontconfig sqlite3 \
-	libcrypto zlib libisal
+	libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -115,8 +115,8 @@ BENCH_IMAGES ?= /usr/share/backgrounds/mate/abstract/Elephants_5640x3172.jpg \
 	/usr/share/backgrounds/mate/nature/Dune.jpg
 $(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libmint.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmint.a $(LIBS)
-# libdeflate only to be compared with: mintfs does not link it.
-$(BUILD)/bench_deflate: LIBS += $(shell pkg-config --libs libdeflate)
+# libdeflate and ISA-L only to be compared with: mintfs links neither.
+$(BUILD)/bench_deflate: LIBS += $(shell pkg-config --libs libdeflate libisal)
 bench: deps
 	@dpkg-query -W -f='$${Status}' mate-backgrounds 2>/dev/null | \
 		grep -q 'install ok installed' || \

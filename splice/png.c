@@ -171,6 +171,18 @@ static void png_base_destroy(struct mint_obj *obj)
 	free(b);
 }
 
+/*
+ * Charge a content made from the base with the base's bytes it keeps
+ * alive, so the cache's byte budget holds whichever of them it evicts
+ * first: a counter copy or original/'s file outliving the base still
+ * counts the bytes it points into. (Shared bytes are counted more than
+ * once; never less.) The content is not shared yet.
+ */
+static void charge_base(struct mint_content *c, const struct png_base *b)
+{
+	c->obj.bytes += b->bytes->obj.bytes;
+}
+
 static void set_op(struct piece *pc)
 {
 	pc->crc_op = crc32_combine_gen64((z_off64_t)pc->z.len);
@@ -292,6 +304,7 @@ int mint_png_base(const struct mint_image *img, struct mint_base **out)
 		rc = -ENOMEM;
 		goto fail;
 	}
+	charge_base(file, b);
 	for (y = 0; y < b->sq_rows; y++)
 		set_op(&b->p[y]);
 	for (y = 0; y < b->band; y++)
@@ -300,7 +313,7 @@ int mint_png_base(const struct mint_image *img, struct mint_base **out)
 	set_op(&b->tail);
 	mint_base_init(&b->pub, MINT_FMT_PNG, img, file,
 		       sizeof(*b) + b->band * (sizeof(*b->r) + 1) +
-		       b->bytes->obj.bytes + file->obj.bytes,
+		       file->obj.bytes,
 		       png_base_destroy);
 	*out = &b->pub;
 	return 0;
@@ -425,7 +438,9 @@ int mint_png_counter(struct mint_base *base, const struct mint_image *img,
 	own_len = own.len;
 	*out = mint_content_new_spliced(mint_buf_detach(&own, NULL), own_len,
 					b->bytes, seg, nseg);
-	if (!*out)
+	if (*out)
+		charge_base(*out, b);
+	else
 		rc = -ENOMEM;
 out:
 	mint_buf_release(&own);
@@ -483,7 +498,9 @@ int mint_noise_png_prepare(struct mint_base *base,
 	}
 	p->bytes = mint_content_ref(b->bytes);
 	p->pub.size = MINT_PNG_HEAD_LEN + zlen + MINT_PNG_END_LEN;
-	mint_obj_init(&p->pub.obj, sizeof(*p), png_prep_destroy);
+	/* Charged with the base's bytes it keeps alive, as charge_base(). */
+	mint_obj_init(&p->pub.obj, sizeof(*p) + p->bytes->obj.bytes,
+		      png_prep_destroy);
 	*out = &p->pub;
 	return 0;
 }

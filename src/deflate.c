@@ -1,12 +1,17 @@
 /*
- * deflate.c - pieces of raw deflate with ISA-L's igzip, one at a time or
- * cut into bands compressed in parallel (see deflate.h).
+ * deflate.c - pieces of raw deflate with zlib at level 1, one at a time
+ * or cut into bands compressed in parallel (see deflate.h).
  *
- * igzip level 1 was chosen by measuring it against zlib 1 and 6, libdeflate
- * and igzip 0-3 on the benchmark photos (docs/BENCHMARKS.md): 20-30 times
- * faster than zlib level 6 within 1-7 % of its size on filtered PNG rows.
- * libdeflate compresses as well but cannot end a stream with a full flush
- * that is not final, which splicing and bands need; zlib can, but slowly.
+ * Chosen by measuring zlib 1-3 and 6, libdeflate and ISA-L's igzip 0-3 on
+ * the benchmark photos (docs/BENCHMARKS.md). libdeflate cannot end a
+ * piece with a full flush that is not final, which bands and splicing
+ * need. igzip level 1 is three to five times faster than zlib level 1,
+ * but the bytes it made for one input depended on what its stream had
+ * held before, so a file came out differently depending on which thread
+ * made which piece; zlib's bytes depend on the input alone (each piece
+ * starts from deflateReset()). zlib level 1 in bands on two cores is 4-5
+ * times faster than zlib level 6 on one, within 0.2 % of its bytes on
+ * Elephants.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,20 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <isa-l.h>
 #include <zlib.h>
 
 #include "deflate.h"
 
-#define LEVEL 1
-#define LEVEL_BUF ISAL_DEF_LVL1_DEFAULT
 #define OUT_STEP (64u << 10)	/* output grows by at least this */
-#define IN_STEP (1u << 30)	/* igzip counts input in 32 bits */
+#define IN_STEP (1u << 30)	/* zlib counts in 32 bits */
 #define MAX_THREADS 64
 
 struct mint_deflater {
-	struct isal_zstream zs;
-	uint8_t *level_buf;
+	z_stream zs;
 };
 
 void mint_zpiece_join(struct mint_zpiece *acc, const struct mint_zpiece *next)
@@ -44,14 +45,17 @@ void mint_zpiece_join(struct mint_zpiece *acc, const struct mint_zpiece *next)
 int mint_deflater_new(struct mint_deflater **out)
 {
 	struct mint_deflater *d = calloc(1, sizeof(*d));
+	int zrc;
 
 	*out = NULL;
 	if (!d)
 		return -ENOMEM;
-	d->level_buf = malloc(LEVEL_BUF);
-	if (!d->level_buf) {
+	/* Raw deflate, 32 KiB window; libpng's strategy for filtered rows. */
+	zrc = deflateInit2(&d->zs, MINT_DEFLATE_LEVEL, Z_DEFLATED, -MAX_WBITS,
+			   8, Z_FILTERED);
+	if (zrc != Z_OK) {
 		free(d);
-		return -ENOMEM;
+		return zrc == Z_MEM_ERROR ? -ENOMEM : -EIO;
 	}
 	*out = d;
 	return 0;
@@ -61,11 +65,11 @@ void mint_deflater_free(struct mint_deflater *d)
 {
 	if (!d)
 		return;
-	free(d->level_buf);
+	deflateEnd(&d->zs);
 	free(d);
 }
 
-/* Room for igzip to write into: OUT_STEP, or what the cap leaves. */
+/* Room for deflate to write into: OUT_STEP, or what the cap leaves. */
 static int out_room(struct mint_buf *out)
 {
 	int rc = mint_buf_reserve(out, OUT_STEP);
@@ -79,53 +83,53 @@ int mint_deflater_piece(struct mint_deflater *d, const void *in, size_t len,
 			int final, struct mint_buf *out,
 			struct mint_zpiece *pc)
 {
-	struct isal_zstream *s = &d->zs;
+	z_stream *zs = &d->zs;
 	const uint8_t *next = in;
 	size_t start = out->len, left = len, room;
-	int rc, zrc;
+	int flush = final ? Z_FINISH : Z_FULL_FLUSH, rc, zrc;
 
 	*pc = (struct mint_zpiece)MINT_ZPIECE_EMPTY;
 	if (!len && !final)
 		return 0;
-	isal_deflate_init(s);
-	s->level = LEVEL;
-	s->level_buf = d->level_buf;
-	s->level_buf_size = LEVEL_BUF;
-	s->gzip_flag = IGZIP_DEFLATE;
-	/* Byte-aligned, and the next piece may not look back into this. */
-	s->flush = FULL_FLUSH;
+	/*
+	 * Every piece starts from a reset stream: its bytes depend on its
+	 * input alone, never on what this deflater made before, so a file is
+	 * the same whichever thread makes which piece.
+	 */
+	zrc = deflateReset(zs);
+	if (zrc != Z_OK)
+		return -EIO;
 	for (;;) {
-		if (!s->avail_in && left) {
-			s->avail_in = left < IN_STEP ? left : IN_STEP;
-			s->next_in = (uint8_t *)next;
-			next += s->avail_in;
-			left -= s->avail_in;
+		if (!zs->avail_in && left) {
+			zs->avail_in = left < IN_STEP ? (uInt)left : IN_STEP;
+			zs->next_in = (Bytef *)next;
+			next += zs->avail_in;
+			left -= zs->avail_in;
 		}
-		s->end_of_stream = final && !left;
 		rc = out_room(out);
 		if (rc)
 			goto fail;
 		room = out->cap - out->len;
-		s->next_out = out->data + out->len;
-		s->avail_out = room < IN_STEP ? room : IN_STEP;
-		room = s->avail_out;
-		zrc = isal_deflate(s);
-		out->len += room - s->avail_out;
-		if (zrc != COMP_OK) {
-			rc = -EIO;
+		zs->next_out = out->data + out->len;
+		zs->avail_out = room < IN_STEP ? (uInt)room : IN_STEP;
+		room = zs->avail_out;
+		/* Z_FULL_FLUSH ends byte-aligned with an empty window. */
+		zrc = deflate(zs, left ? Z_NO_FLUSH : flush);
+		out->len += room - zs->avail_out;
+		if (zrc == Z_STREAM_END)
+			break;
+		if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+			rc = zrc == Z_MEM_ERROR ? -ENOMEM : -EIO;
 			goto fail;
 		}
-		if (left || s->avail_in)
-			continue;
-		/* All input taken: done once everything is written out. */
-		if (final ? s->internal_state.state == ZSTATE_END :
-			    s->avail_out > 0)
+		/* A flush is complete when deflate left output room unused. */
+		if (!final && !left && !zs->avail_in && zs->avail_out)
 			break;
 	}
 	pc->len = out->len - start;
 	pc->raw_len = len;
-	pc->adler = isal_adler32(1, in, len);
-	pc->crc = crc32_gzip_refl(0, out->data + start, pc->len);
+	pc->adler = (uint32_t)adler32_z(1, in, len);
+	pc->crc = (uint32_t)crc32_z(0, out->data + start, pc->len);
 	return 0;
 fail:
 	out->len = start;
@@ -330,31 +334,13 @@ int mint_deflate_bytes(const void *in, size_t len, int final,
 				 pc);
 }
 
-static char version[48];
+static char version[32];
 static pthread_once_t version_once = PTHREAD_ONCE_INIT;
 
-/*
- * igzip picks its code for the CPU at run time; name the path so that
- * bytes remembered on one kind of CPU are not trusted on another.
- */
 static void version_make(void)
 {
-	const char *path = "base";
-
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vl"))
-		path = "avx512";
-	else if (__builtin_cpu_supports("avx2"))
-		path = "avx2";
-	else if (__builtin_cpu_supports("avx"))
-		path = "avx";
-	else if (__builtin_cpu_supports("sse4.2"))
-		path = "sse4";
-	snprintf(version, sizeof(version), "isal%d.%d.%d-%s-l%d",
-		 ISAL_MAJOR_VERSION, ISAL_MINOR_VERSION, ISAL_PATCH_VERSION,
-		 path, LEVEL);
+	snprintf(version, sizeof(version), "zlib%s-l%d", zlibVersion(),
+		 MINT_DEFLATE_LEVEL);
 }
 
 const char *mint_deflate_version(void)

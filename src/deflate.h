@@ -1,6 +1,6 @@
 /*
- * deflate.h - fast raw deflate for PNG (ISA-L's igzip, level 1), cut into
- * pieces that can be spliced, and large inputs compressed on every core.
+ * deflate.h - fast raw deflate for PNG (zlib, level 1), cut into pieces
+ * that can be spliced, and large inputs compressed on every core.
  *
  * A piece is compressed on its own: its matches never reach before its
  * first byte, and it ends byte-aligned, either with a full flush (an empty
@@ -16,7 +16,9 @@
  * compressed in parallel (each a piece of its own, all but the last ended
  * with a full flush) and joined. The cut depends only on the number and
  * length of the rows, never on the number of cores, so the bytes are the
- * same on every machine with the same library (mint_deflate_version()).
+ * same on every machine with the same zlib (mint_deflate_version()), and
+ * a piece's bytes depend on its input alone, never on the thread or the
+ * deflater that made it.
  *
  * Threads: every call may run on many threads at once; a mint_deflater is
  * used by one thread at a time.
@@ -28,6 +30,11 @@
 #include <stdint.h>
 
 #include "buf.h"
+
+/* zlib's level for every piece (docs/BENCHMARKS.md: why 1). */
+#ifndef MINT_DEFLATE_LEVEL
+#define MINT_DEFLATE_LEVEL 1
+#endif
 
 /* Bytes of input per band of a banded deflate (whole rows, at least one). */
 #define MINT_DEFLATE_BAND (1u << 20)
@@ -102,8 +109,8 @@ int mint_deflater_piece(struct mint_deflater *d, const void *in, size_t len,
 			struct mint_zpiece *pc);
 
 /*
- * The library and the CPU code path it picked ("isal2.30.0-avx512"):
- * what the compressed bytes depend on (mint_encode_versions()). Static.
+ * The library and the level ("zlib1.2.13-l1"): what the compressed bytes
+ * depend on (mint_encode_versions()). Static.
  */
 const char *mint_deflate_version(void);
 

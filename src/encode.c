@@ -1,7 +1,7 @@
 /*
  * encode.c - the output formats and their whole-image encoders (see
- * encode.h): PNG with our own writer (pngwrite.h) over ISA-L's deflate,
- * JPEG with libjpeg-turbo, WebP with libwebp.
+ * encode.h): PNG with our own writer (pngwrite.h) over deflate.h (zlib
+ * level 1 in parallel bands), JPEG with libjpeg-turbo, WebP with libwebp.
  *
  * Each encoder writes straight into the caller's mint_buf, so the buffer's
  * cap bounds the output as it grows; on failure the buffer is cut back to

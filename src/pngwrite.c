@@ -2,8 +2,8 @@
  * pngwrite.c - our PNG writer (see pngwrite.h): rows filtered as libpng
  * would choose, deflated in parallel bands by deflate.c, one IDAT.
  *
- * Choosing a filter costs about as much as deflating the row with igzip,
- * so the five sums are taken in one branch-free pass the compiler can
+ * Choosing a filter costs about half as much as deflating the row, so
+ * the five sums are taken in one branch-free pass the compiler can
  * vectorise, and only the chosen filter is then written.
  */
 #include <errno.h>

@@ -148,6 +148,7 @@ static void bench_image(const char *name, const struct mint_image *img)
 		int level;
 	} rows[] = {
 		{ "zlib", zlib_level, 6 }, { "zlib", zlib_level, 1 },
+		{ "zlib", zlib_level, 2 }, { "zlib", zlib_level, 3 },
 		{ "libdeflate", libdeflate_level, 1 },
 		{ "libdeflate", libdeflate_level, 4 },
 		{ "libdeflate", libdeflate_level, 6 },
