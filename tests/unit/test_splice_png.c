@@ -15,6 +15,7 @@
  * images are made here.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +392,104 @@ static void deflate_cap(void)
 	free(in);
 }
 
+/*
+ * A piece's bytes depend on its input alone: the same on any thread, in
+ * any order, after anything else the deflater made (a copy made twice
+ * must never change size), and mint_deflate_pieces() joins them in order.
+ */
+#define NPIECES 120
+
+struct same_args {
+	uint8_t *in[NPIECES];
+	size_t len[NPIECES];
+	struct mint_buf ref[NPIECES];
+	unsigned step;
+	int bad;
+};
+
+static void *same_worker(void *arg)
+{
+	struct same_args *a = arg;
+	struct mint_deflater *d;
+	struct mint_zpiece pc;
+	struct mint_buf out;
+	unsigned k, i;
+
+	if (mint_deflater_new(&d)) {
+		a->bad = 1;
+		return NULL;
+	}
+	for (k = 0; k < 3 * NPIECES; k++) {
+		i = (k * a->step + 7) % NPIECES;
+		mint_buf_init(&out, 0);
+		if (mint_deflater_piece(d, a->in[i], a->len[i], 0, &out, &pc) ||
+		    out.len != a->ref[i].len ||
+		    memcmp(out.data, a->ref[i].data, out.len))
+			a->bad = 1;
+		mint_buf_release(&out);
+	}
+	mint_deflater_free(d);
+	return NULL;
+}
+
+static const uint8_t *same_piece(void *arg, size_t i, size_t *len)
+{
+	struct same_args *a = arg;
+
+	*len = a->len[i];
+	return a->in[i];
+}
+
+static void deflate_same_anywhere(void)
+{
+	static const unsigned steps[] = { 1, 7, 11, 13 };
+	struct same_args a[4];
+	struct mint_zpiece pc[NPIECES];
+	struct mint_deflater *d;
+	struct mint_buf all;
+	pthread_t tid[4];
+	size_t i, off = 0;
+	unsigned t;
+	uint8_t *src = some_bytes(NPIECES * 2000);
+
+	REQUIRE(src);
+	REQUIRE(mint_deflater_new(&d) == 0);
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < NPIECES; i++) {
+		a[0].in[i] = src + i * 2000 + i % 17;
+		a[0].len[i] = 1 + i * 131 % 1900;
+		mint_buf_init(&a[0].ref[i], 0);
+		EXPECT_EQ(mint_deflater_piece(d, a[0].in[i], a[0].len[i], 0,
+					      &a[0].ref[i], &pc[i]), 0);
+	}
+	for (t = 0; t < 4; t++) {
+		if (t)
+			memcpy(&a[t], &a[0], sizeof(a[0]));
+		a[t].step = steps[t];
+	}
+	for (t = 0; t < 4; t++)
+		REQUIRE(pthread_create(&tid[t], NULL, same_worker, &a[t]) == 0);
+	for (t = 0; t < 4; t++) {
+		pthread_join(tid[t], NULL);
+		EXPECT_EQ(a[t].bad, 0);
+	}
+	mint_buf_init(&all, 0);
+	EXPECT_EQ(mint_deflate_pieces(same_piece, &a[0], NPIECES, &all, pc),
+		  0);
+	for (i = 0; i < NPIECES; off += a[0].ref[i++].len) {
+		EXPECT_EQ(pc[i].len, a[0].ref[i].len);
+		EXPECT(off + a[0].ref[i].len <= all.len &&
+		       !memcmp(all.data + off, a[0].ref[i].data,
+			       a[0].ref[i].len));
+	}
+	EXPECT_EQ(off, all.len);
+	mint_buf_release(&all);
+	for (i = 0; i < NPIECES; i++)
+		mint_buf_release(&a[0].ref[i]);
+	mint_deflater_free(d);
+	free(src);
+}
+
 /* ---- original/ and counter/ --------------------------------------------- */
 
 /* Decode a whole file, checking it as file_ok does. */
@@ -630,7 +729,7 @@ static void cleanup(void)
 }
 
 CHECK_MAIN(CHECK_CASE(deflate_sizes), CHECK_CASE(deflate_joined),
-	   CHECK_CASE(deflate_cap),
+	   CHECK_CASE(deflate_cap), CHECK_CASE(deflate_same_anywhere),
 	   CHECK_CASE(rgb_300x200), CHECK_CASE(rgba_300x200),
 	   CHECK_CASE(rgb_1x1), CHECK_CASE(rgba_1x1),
 	   CHECK_CASE(rgb_7x5), CHECK_CASE(rgba_7x5),
