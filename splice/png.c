@@ -78,7 +78,7 @@ struct png_prep {
 	struct mint_content *bytes;	/* the base's pieces (a reference) */
 	unsigned ch;
 	uint32_t rows, cols;		/* of the square */
-	size_t gap;			/* 1 + cols * ch: a stored block's data */
+	size_t gap;			/* stored bytes a row: 1 + cols * ch */
 	uint8_t head[MINT_PNG_HEAD_LEN];
 	uint8_t filt[SQ];		/* None or Up */
 	struct piece p[SQ];
