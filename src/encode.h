@@ -28,17 +28,18 @@ extern const uint8_t mint_png_signature[8];
 /*
  * Revision of our own encodings: bumped when a change of mintfs changes
  * the bytes or the length of an Images file (2: always_random JPEGs
- * restart every 16 MCUs; 3: text originals laid out by Pango).
+ * restart every 16 MCUs; 3: text originals laid out by Pango; 4: one base
+ * per format, PNG by our own writer, JPEG restarting every 32 MCUs).
  */
-#define MINT_OUTPUT_REV 3
+#define MINT_OUTPUT_REV 4
 
 /*
  * What the bytes of the Images files depend on: MINT_OUTPUT_REV, the
  * versions of the encoding libraries, PNG's deflate level
  * (mint_deflate_version()) and what text pixels depend on
- * (mint_text_versions(): "r3 z1.2.13 zlib1.2.13-l1 png10639 jpeg2001005
- * webp66052 cairo11600 pango1.50.12 hb6.0.0 fonts1a2b3c4d"). Sizes remembered across
- * remounts are keyed by it, so neither a library or font upgrade nor a
+ * (mint_text_versions(): "r4 z1.2.13 zlib1.2.13-l1 png10639
+ * jpeg2001005 webp66052 cairo11600 pango1.50.12 hb6.0.0 fonts1a2b3c4d").
+ * Sizes remembered across remounts are keyed by it, so neither a library or font upgrade nor a
  * new mintfs that changes the bytes ever leaves a stat() that lies.
  * Static storage; thread-safe.
  */
