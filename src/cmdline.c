@@ -13,6 +13,7 @@
 #include "generator.h"
 #include "store.h"
 #include "variant.h"
+#include "warm.h"
 
 #define DEFAULT_CACHE (256ULL << 20)
 
@@ -58,6 +59,7 @@ void mint_settings_init(struct mint_settings *s)
 	s->limits.max_text = MINT_DEFAULT_MAX_TEXT;
 	s->limits.max_handles = MINT_DEFAULT_MAX_HANDLES;
 	s->limits.max_file = MINT_DEFAULT_MAX_FILE;
+	s->eager = 1;
 }
 
 #define SETTING(m) offsetof(struct mint_settings, m)
@@ -102,6 +104,10 @@ int mint_session_open(const char *dir, const struct mint_settings *s,
 
 void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree)
 {
+	/* before the tree: releasing the handles left open may commit, and
+	 * a commit queues work only while there is a pool */
+	mint_warm_free(ctx->warm);
+	ctx->warm = NULL;
 	mint_tree_free(tree);
 	mint_generators_cleanup();
 	mint_variants_cleanup();

@@ -28,13 +28,16 @@ char *mint_default_store(void);
  */
 int mint_parse_size(const char *s, unsigned long long *out);
 
-/* What the command line sets: the cache's size and the limits. */
+/* What the command line sets: the cache's size, the limits, and whether
+ * a mount begins an original's work at its commit (warm.h). */
 struct mint_settings {
 	uint64_t cache_size;
 	struct mint_limits limits;
+	int eager;
 };
 
-/* The defaults: a 256 MiB cache, the MINT_DEFAULT_* limits. */
+/* The defaults: a 256 MiB cache, the MINT_DEFAULT_* limits, eager work
+ * on. */
 void mint_settings_init(struct mint_settings *s);
 
 /*
@@ -66,7 +69,8 @@ int mint_size_opt_set(const char *prog, const struct mint_size_opt *o,
 int mint_session_open(const char *dir, const struct mint_settings *s,
 		      struct mint_ctx *ctx, struct mint_tree **tree);
 
-/* Free the tree, the plugins' caches, the cache and the store. */
+/* Stop the background work (warm.h), then free the tree, the plugins'
+ * caches, the cache and the store. */
 void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree);
 
 #endif

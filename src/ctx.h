@@ -13,6 +13,7 @@
 
 struct mint_store;
 struct mint_cache;
+struct mint_warm;
 
 /* Limits applied to untrusted input before anything is allocated. */
 struct mint_limits {
@@ -33,6 +34,9 @@ struct mint_ctx {
 	struct mint_store *store;
 	struct mint_cache *cache;
 	struct mint_limits limits;
+	/* background work begun at commit (warm.h); NULL when off. Set
+	 * before the first request, cleared after the last. */
+	struct mint_warm *warm;
 };
 
 /*

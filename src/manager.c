@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "pending_i.h"
+#include "warm.h"
 
 struct im_handle {
 	struct mint_handle h;
@@ -461,6 +462,7 @@ static int manager_unlink(struct mint_node *dir, const char *name)
 		rc = 0;
 	if (rc)
 		return rc;
+	mint_warm_removed(t->ctx->warm, name);
 	if (had)
 		mint_tree_forget(t, row.hash);
 	mint_tree_changed(t);
@@ -471,7 +473,7 @@ static int manager_rename(struct mint_node *dir, const char *from,
 			  const char *to, unsigned flags)
 {
 	struct mint_tree *t = dir->tree;
-	struct mint_original row;
+	struct mint_original row, moved;
 	int rc, replaced, pf, pt;
 
 	if (flags & ~RENAME_NOREPLACE)
@@ -499,6 +501,8 @@ static int manager_rename(struct mint_node *dir, const char *from,
 	if (rc)
 		goto out;
 	mint_pending_renamed(t, from, to);
+	if (t->ctx->warm && !mint_store_get(t->ctx->store, to, &moved))
+		mint_warm_renamed(t->ctx->warm, from, to, moved.hash);
 	if (replaced)
 		mint_tree_forget(t, row.hash);
 	mint_tree_changed(t);

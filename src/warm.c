@@ -1,0 +1,402 @@
+/*
+ * warm.c - the pool that makes an original's Images file sizes right
+ * after its commit (warm.h).
+ *
+ * A job is one original (name, content hash) and a cursor over its
+ * files, numbered in listing order: variant by variant, copy by copy,
+ * format by format. Jobs wait in a FIFO; a worker takes the next file of
+ * the first job that has one, so both cores share one original's files
+ * instead of one core per original. A job leaves the queue when its last
+ * file is handed out or it is cancelled, and is freed when no worker is
+ * still on one of its files.
+ *
+ * The hooks (commit, unlink, rename) only edit the queue under the pool's
+ * lock; the catalog lookups that decide whether a job still matters run
+ * on the workers, outside every lock.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "generator.h"
+#include "log.h"
+#include "tree_i.h"
+#include "warm.h"
+
+struct job {
+	struct job *next;
+	char name[MINT_NAME_MAX + 1];	/* under the pool's lock */
+	char hash[MINT_HASH_HEX + 1];
+	unsigned next_file;		/* the next file to hand out */
+	unsigned busy;			/* workers on one of its files */
+	unsigned made;			/* files whose size is now known */
+	int cancelled;
+	int queued;			/* on the list */
+};
+
+struct mint_warm {
+	struct mint_tree *tree;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct job *head, *tail;	/* queued jobs, oldest first */
+	int stop;
+	unsigned files_per_job;
+	uint64_t jobs, files, cancelled;	/* for the debug log */
+	unsigned nthreads;
+	pthread_t threads[MINT_WARM_MAX_THREADS];
+};
+
+/* File `i` of a job as (variant, copy, format), in listing order. */
+static int file_at(unsigned i, unsigned *vidx, unsigned *copy,
+		   enum mint_format *fmt)
+{
+	unsigned v, per;
+
+	for (v = 0; mint_variants[v]; v++) {
+		per = mint_variants[v]->copies * MINT_FMT_COUNT;
+		if (i < per) {
+			*vidx = v;
+			*copy = i / MINT_FMT_COUNT;
+			*fmt = (enum mint_format)(i % MINT_FMT_COUNT);
+			return 0;
+		}
+		i -= per;
+	}
+	return -ENOENT;
+}
+
+static unsigned count_files(void)
+{
+	unsigned v, n = 0;
+
+	for (v = 0; mint_variants[v]; v++)
+		n += mint_variants[v]->copies * MINT_FMT_COUNT;
+	return n;
+}
+
+/* ---- the queue (lock held) ----------------------------------------------- */
+
+static void unqueue(struct mint_warm *w, struct job *j)
+{
+	struct job **pp = &w->head, *prev = NULL;
+
+	if (!j->queued)
+		return;
+	while (*pp != j) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	*pp = j->next;
+	if (w->tail == j)
+		w->tail = prev;
+	j->next = NULL;
+	j->queued = 0;
+}
+
+/* Take j off the queue; free it unless a worker still holds it (that
+ * worker frees it when it lets go). */
+static void retire(struct mint_warm *w, struct job *j)
+{
+	unqueue(w, j);
+	if (!j->busy)
+		free(j);
+}
+
+static void cancel(struct mint_warm *w, struct job *j)
+{
+	if (!j->cancelled && j->next_file < w->files_per_job)
+		w->cancelled++;
+	j->cancelled = 1;
+	retire(w, j);
+}
+
+static void cancel_name(struct mint_warm *w, const char *name)
+{
+	struct job *j, *next;
+
+	for (j = w->head; j; j = next) {
+		next = j->next;
+		if (!strcmp(j->name, name))
+			cancel(w, j);
+	}
+}
+
+static void enqueue(struct mint_warm *w, const char *name, const char *hash)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		/* the sizes are made when first asked for instead */
+		mint_log("%s: no memory to queue background work", name);
+		return;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	snprintf(j->hash, sizeof(j->hash), "%s", hash);
+	j->queued = 1;
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->jobs++;
+	pthread_cond_broadcast(&w->wake);	/* every worker: many files */
+}
+
+/* The first queued job with a file to hand out. */
+static struct job *next_job(struct mint_warm *w)
+{
+	struct job *j;
+
+	for (j = w->head; j; j = j->next)
+		if (!j->cancelled && j->next_file < w->files_per_job)
+			return j;
+	return NULL;
+}
+
+/* ---- the hooks -------------------------------------------------------------- */
+
+void mint_warm_committed(struct mint_warm *w, const char *name,
+			 const char *hash)
+{
+	struct job *j, *next;
+	int have = 0;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	for (j = w->head; j; j = next) {
+		next = j->next;
+		if (strcmp(j->name, name))
+			continue;
+		if (!strcmp(j->hash, hash) && !j->cancelled)
+			have = 1;	/* committed again, same bytes */
+		else
+			cancel(w, j);
+	}
+	if (!have && !w->stop)
+		enqueue(w, name, hash);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void mint_warm_removed(struct mint_warm *w, const char *name)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	cancel_name(w, name);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void mint_warm_renamed(struct mint_warm *w, const char *from, const char *to,
+		       const char *hash)
+{
+	char kf[MINT_SOURCE_KEY_MAX], kt[MINT_SOURCE_KEY_MAX];
+	struct job *j;
+
+	if (!w)
+		return;
+	/* the picture (and the keys of its sizes) may depend on the name */
+	mint_generator_name_key(from, kf, sizeof(kf));
+	mint_generator_name_key(to, kt, sizeof(kt));
+	pthread_mutex_lock(&w->lock);
+	cancel_name(w, to);
+	for (j = w->head; j; j = j->next) {
+		if (strcmp(j->name, from) || j->cancelled)
+			continue;
+		if (!strcmp(kf, kt) && !strcmp(j->hash, hash))
+			snprintf(j->name, sizeof(j->name), "%s", to);
+	}
+	cancel_name(w, from);
+	if (strcmp(kf, kt) && !w->stop)
+		enqueue(w, to, hash);	/* other pictures: other sizes */
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* ---- the workers ------------------------------------------------------------ */
+
+/*
+ * Whether `name` still has content `hash` in the catalog: a job checks
+ * before each file, so a replaced, renamed-away or deleted original's
+ * work stops there.
+ */
+static int still_current(struct mint_warm *w, const char *name,
+			 const char *hash)
+{
+	struct mint_original row;
+
+	if (mint_store_get(w->tree->ctx->store, name, &row))
+		return 0;
+	return !strcmp(row.hash, hash);
+}
+
+/*
+ * Lowest priority: SCHED_IDLE runs only on a core nothing else wants;
+ * where it is refused, nice 19. Both are this thread's alone on Linux.
+ */
+static void lower_priority(void)
+{
+	struct sched_param sp = { 0 };
+
+	if (!pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+		return;
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 19))
+		mint_debug("warm: cannot lower a worker's priority: %s",
+			   strerror(errno));
+}
+
+/* Make the size of file `i` of the job, unless it has gone stale. */
+static void work_one(struct mint_warm *w, const char *name, const char *hash,
+		     unsigned i, int *stale)
+{
+	enum mint_format fmt;
+	unsigned vidx, copy;
+	uint64_t size;
+	int rc;
+
+	*stale = !still_current(w, name, hash);
+	if (*stale || file_at(i, &vidx, &copy, &fmt))
+		return;
+	rc = mint_images_file_size(w->tree, name, hash, vidx, fmt, copy,
+				   &size);
+	if (rc)
+		mint_debug("warm: %s: %s file %u: %s", name,
+			   mint_variants[vidx]->name, i, strerror(-rc));
+	/*
+	 * Replaced or deleted while this file was made: the catalog refused
+	 * its size, and what the cache kept of it goes now (the change's own
+	 * drop may have run before this file was stored).
+	 */
+	if (!still_current(w, name, hash)) {
+		*stale = 1;
+		mint_tree_forget(w->tree, hash);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct mint_warm *w = arg;
+	char name[MINT_NAME_MAX + 1], hash[MINT_HASH_HEX + 1];
+	struct job *j;
+	unsigned i;
+	int stale;
+
+	lower_priority();
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		j = next_job(w);
+		if (!j) {
+			pthread_cond_wait(&w->wake, &w->lock);
+			continue;
+		}
+		i = j->next_file++;
+		j->busy++;
+		if (j->next_file == w->files_per_job)
+			unqueue(w, j);	/* every file handed out */
+		memcpy(name, j->name, sizeof(name));
+		memcpy(hash, j->hash, sizeof(hash));
+		pthread_mutex_unlock(&w->lock);
+
+		work_one(w, name, hash, i, &stale);
+
+		pthread_mutex_lock(&w->lock);
+		j->busy--;
+		if (stale) {
+			mint_debug("warm: %s: stopped, the original changed",
+				   name);
+			cancel(w, j);
+			continue;
+		}
+		j->made++;
+		w->files++;
+		if (j->made == w->files_per_job)
+			mint_debug("warm: %s: all %u sizes known", j->name,
+				   j->made);
+		if (!j->busy && (j->cancelled || !j->queued))
+			retire(w, j);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static unsigned cores(void)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		n = CPU_COUNT(&set);
+	if (n < 1)
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : (unsigned)n;
+}
+
+struct mint_warm *mint_warm_new(struct mint_tree *t, unsigned threads)
+{
+	struct mint_warm *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
+	unsigned i;
+	int rc;
+
+	if (!w) {
+		mint_log("no memory for background work: sizes are made when "
+			 "first asked for");
+		return NULL;
+	}
+	w->tree = t;
+	w->files_per_job = count_files();
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	if (!threads)
+		threads = cores();
+	if (threads > MINT_WARM_MAX_THREADS)
+		threads = MINT_WARM_MAX_THREADS;
+	/* signals are for libfuse's loop, which ends the mount on them */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < threads; i++) {
+		rc = pthread_create(&w->threads[i], NULL, worker, w);
+		if (rc) {
+			mint_log("background work: %u of %u workers started: "
+				 "%s", i, threads, strerror(rc));
+			break;
+		}
+		w->nthreads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!w->nthreads) {
+		mint_warm_free(w);
+		return NULL;
+	}
+	mint_debug("warm: %u workers, %u files per original", w->nthreads,
+		   w->files_per_job);
+	return w;
+}
+
+void mint_warm_free(struct mint_warm *w)
+{
+	unsigned i;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	while (w->head)
+		cancel(w, w->head);
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	for (i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+	mint_debug("warm: stopped: %llu originals queued, %llu sizes made, "
+		   "%llu cancelled", (unsigned long long)w->jobs,
+		   (unsigned long long)w->files,
+		   (unsigned long long)w->cancelled);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
