@@ -26,13 +26,14 @@
 
 #include "generator.h"
 #include "log.h"
+#include "pending_i.h"
 #include "tree_i.h"
 #include "warm.h"
 
 struct job {
 	struct job *next;
 	char name[MINT_NAME_MAX + 1];	/* under the pool's lock */
-	char hash[MINT_HASH_HEX + 1];
+	char hash[MINT_HASH_HEX + 1];	/* fixed */
 	unsigned next_file;		/* the next file to hand out */
 	unsigned busy;			/* workers on one of its files */
 	unsigned made;			/* files whose size is now known */
@@ -221,18 +222,28 @@ void mint_warm_renamed(struct mint_warm *w, const char *from, const char *to,
 /* ---- the workers ------------------------------------------------------------ */
 
 /*
- * Whether `name` still has content `hash` in the catalog: a job checks
- * before each file, so a replaced, renamed-away or deleted original's
- * work stops there.
+ * Whether job j still matters: 1 if its original's name still has its
+ * content in the catalog, 0 if not, -1 if it does but a hook cancelled
+ * the job (a rename that changes the picture). The name is read with the
+ * namespace still (mint_ns_lock), so a rename, whose catalog change and
+ * hook run under it together, is never seen half done. `name` gets the
+ * job's current name.
  */
-static int still_current(struct mint_warm *w, const char *name,
-			 const char *hash)
+static int still_current(struct mint_warm *w, struct job *j, char *name)
 {
 	struct mint_original row;
+	int cancelled, rc;
 
-	if (mint_store_get(w->tree->ctx->store, name, &row))
+	pthread_mutex_lock(&mint_ns_lock);
+	pthread_mutex_lock(&w->lock);
+	cancelled = j->cancelled;
+	memcpy(name, j->name, MINT_NAME_MAX + 1);
+	pthread_mutex_unlock(&w->lock);
+	rc = mint_store_get(w->tree->ctx->store, name, &row);
+	pthread_mutex_unlock(&mint_ns_lock);
+	if (rc || strcmp(row.hash, j->hash))
 		return 0;
-	return !strcmp(row.hash, hash);
+	return cancelled ? -1 : 1;
 }
 
 /*
@@ -250,19 +261,21 @@ static void lower_priority(void)
 			   strerror(errno));
 }
 
-/* Make the size of file `i` of the job, unless it has gone stale. */
-static void work_one(struct mint_warm *w, const char *name, const char *hash,
-		     unsigned i, int *stale)
+/* Make the size of file `i` of job j (held busy), unless the job has gone
+ * stale: then *stale is set. */
+static void work_one(struct mint_warm *w, struct job *j, unsigned i,
+		     int *stale)
 {
+	char name[MINT_NAME_MAX + 1];
 	enum mint_format fmt;
 	unsigned vidx, copy;
 	uint64_t size;
 	int rc;
 
-	*stale = !still_current(w, name, hash);
+	*stale = still_current(w, j, name) != 1;
 	if (*stale || file_at(i, &vidx, &copy, &fmt))
 		return;
-	rc = mint_images_file_size(w->tree, name, hash, vidx, fmt, copy,
+	rc = mint_images_file_size(w->tree, name, j->hash, vidx, fmt, copy,
 				   &size);
 	if (rc)
 		mint_debug("warm: %s: %s file %u: %s", name,
@@ -272,16 +285,15 @@ static void work_one(struct mint_warm *w, const char *name, const char *hash,
 	 * its size, and what the cache kept of it goes now (the change's own
 	 * drop may have run before this file was stored).
 	 */
-	if (!still_current(w, name, hash)) {
-		*stale = 1;
-		mint_tree_forget(w->tree, hash);
-	}
+	rc = still_current(w, j, name);
+	if (!rc)
+		mint_tree_forget(w->tree, j->hash);
+	*stale = rc != 1;
 }
 
 static void *worker(void *arg)
 {
 	struct mint_warm *w = arg;
-	char name[MINT_NAME_MAX + 1], hash[MINT_HASH_HEX + 1];
 	struct job *j;
 	unsigned i;
 	int stale;
@@ -298,17 +310,15 @@ static void *worker(void *arg)
 		j->busy++;
 		if (j->next_file == w->files_per_job)
 			unqueue(w, j);	/* every file handed out */
-		memcpy(name, j->name, sizeof(name));
-		memcpy(hash, j->hash, sizeof(hash));
 		pthread_mutex_unlock(&w->lock);
 
-		work_one(w, name, hash, i, &stale);
+		work_one(w, j, i, &stale);
 
 		pthread_mutex_lock(&w->lock);
 		j->busy--;
 		if (stale) {
 			mint_debug("warm: %s: stopped, the original changed",
-				   name);
+				   j->name);
 			cancel(w, j);
 			continue;
 		}

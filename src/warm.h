@@ -25,9 +25,11 @@
  * machine kept busy by other programs, turn the pool off (--no-eager).
  *
  * Threads: every function may be called from any thread. The pool's lock
- * is a leaf: the hooks take it briefly and call nothing under it, so they
- * may be called with any other lock held (mint_ns_lock, a pending lock).
- * Every hook accepts a NULL pool (eager work off) and does nothing.
+ * is last in the order (pending_i.h): the hooks take it briefly and call
+ * nothing under it, so they may be called with a pending file's lock or
+ * mint_ns_lock held. A worker checks a job under mint_ns_lock, for one
+ * catalog lookup, so that a rename is never seen half done. Every hook
+ * accepts a NULL pool (eager work off) and does nothing.
  */
 #ifndef MINT_WARM_H
 #define MINT_WARM_H
