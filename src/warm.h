@@ -25,11 +25,12 @@
  * machine kept busy by other programs, turn the pool off (--no-eager).
  *
  * Threads: every function may be called from any thread. The pool's lock
- * is last in the order (pending_i.h): the hooks take it briefly and call
- * nothing under it, so they may be called with a pending file's lock or
- * mint_ns_lock held. A worker checks a job under mint_ns_lock, for one
- * catalog lookup, so that a rename is never seen half done. Every hook
- * accepts a NULL pool (eager work off) and does nothing.
+ * is a leaf: the hooks take it briefly and call nothing under it, so they
+ * may be called with a pending file's lock or mint_ns_lock held. A worker
+ * checks a job under mint_ns_lock (then the pool's lock, to read the
+ * job's name), for one catalog lookup, so that a rename is never seen
+ * half done. Every hook accepts a NULL pool (eager work off) and does
+ * nothing.
  */
 #ifndef MINT_WARM_H
 #define MINT_WARM_H
