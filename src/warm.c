@@ -6,9 +6,9 @@
  * files, numbered in listing order: variant by variant, copy by copy,
  * format by format. Jobs wait in a FIFO; a worker takes the next file of
  * the first job that has one, so both cores share one original's files
- * instead of one core per original. A job leaves the queue when its last
- * file is handed out or it is cancelled, and is freed when no worker is
- * still on one of its files.
+ * instead of one core per original. A job stays on the list, where the
+ * hooks find it, until it is cancelled or its last file is handed out,
+ * and no worker is still on one of its files; then it is freed.
  *
  * The hooks (commit, unlink, rename) only edit the queue under the pool's
  * lock; the catalog lookups that decide whether a job still matters run
@@ -38,14 +38,13 @@ struct job {
 	unsigned busy;			/* workers on one of its files */
 	unsigned made;			/* files whose size is now known */
 	int cancelled;
-	int queued;			/* on the list */
 };
 
 struct mint_warm {
 	struct mint_tree *tree;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct job *head, *tail;	/* queued jobs, oldest first */
+	struct job *head, *tail;	/* live jobs, oldest first */
 	int stop;
 	unsigned files_per_job;
 	uint64_t jobs, files, cancelled;	/* for the debug log */
@@ -83,11 +82,13 @@ static unsigned count_files(void)
 
 /* ---- the queue (lock held) ----------------------------------------------- */
 
-static void unqueue(struct mint_warm *w, struct job *j)
+/* Take j off the list and free it, once no worker holds it and it has
+ * nothing left to hand out. */
+static void retire_if_done(struct mint_warm *w, struct job *j)
 {
 	struct job **pp = &w->head, *prev = NULL;
 
-	if (!j->queued)
+	if (j->busy || (!j->cancelled && j->next_file < w->files_per_job))
 		return;
 	while (*pp != j) {
 		prev = *pp;
@@ -96,25 +97,16 @@ static void unqueue(struct mint_warm *w, struct job *j)
 	*pp = j->next;
 	if (w->tail == j)
 		w->tail = prev;
-	j->next = NULL;
-	j->queued = 0;
+	free(j);
 }
 
-/* Take j off the queue; free it unless a worker still holds it (that
- * worker frees it when it lets go). */
-static void retire(struct mint_warm *w, struct job *j)
-{
-	unqueue(w, j);
-	if (!j->busy)
-		free(j);
-}
-
+/* Stop j: no more of its files are handed out. */
 static void cancel(struct mint_warm *w, struct job *j)
 {
 	if (!j->cancelled && j->next_file < w->files_per_job)
 		w->cancelled++;
 	j->cancelled = 1;
-	retire(w, j);
+	retire_if_done(w, j);
 }
 
 static void cancel_name(struct mint_warm *w, const char *name)
@@ -139,7 +131,6 @@ static void enqueue(struct mint_warm *w, const char *name, const char *hash)
 	}
 	snprintf(j->name, sizeof(j->name), "%s", name);
 	snprintf(j->hash, sizeof(j->hash), "%s", hash);
-	j->queued = 1;
 	if (w->tail)
 		w->tail->next = j;
 	else
@@ -262,11 +253,10 @@ static void lower_priority(void)
 }
 
 /* Make the size of file `i` of job j (held busy), unless the job has gone
- * stale: then *stale is set. */
+ * stale: then *stale is set. `name` gets the job's current name. */
 static void work_one(struct mint_warm *w, struct job *j, unsigned i,
-		     int *stale)
+		     char *name, int *stale)
 {
-	char name[MINT_NAME_MAX + 1];
 	enum mint_format fmt;
 	unsigned vidx, copy;
 	uint64_t size;
@@ -294,6 +284,8 @@ static void work_one(struct mint_warm *w, struct job *j, unsigned i,
 static void *worker(void *arg)
 {
 	struct mint_warm *w = arg;
+	char name[MINT_NAME_MAX + 1];
+	const char *say;
 	struct job *j;
 	unsigned i;
 	int stale;
@@ -308,27 +300,28 @@ static void *worker(void *arg)
 		}
 		i = j->next_file++;
 		j->busy++;
-		if (j->next_file == w->files_per_job)
-			unqueue(w, j);	/* every file handed out */
 		pthread_mutex_unlock(&w->lock);
 
-		work_one(w, j, i, &stale);
+		work_one(w, j, i, name, &stale);
 
 		pthread_mutex_lock(&w->lock);
 		j->busy--;
+		say = NULL;
 		if (stale) {
-			mint_debug("warm: %s: stopped, the original changed",
-				   j->name);
+			if (!j->cancelled)
+				say = "stopped, the original changed";
 			cancel(w, j);
-			continue;
+		} else {
+			w->files++;
+			if (++j->made == w->files_per_job)
+				say = "all sizes known";
+			retire_if_done(w, j);
 		}
-		j->made++;
-		w->files++;
-		if (j->made == w->files_per_job)
-			mint_debug("warm: %s: all %u sizes known", j->name,
-				   j->made);
-		if (!j->busy && (j->cancelled || !j->queued))
-			retire(w, j);
+		if (say && mint_log_debug_enabled) {
+			pthread_mutex_unlock(&w->lock);
+			mint_debug("warm: %s: %s", name, say);
+			pthread_mutex_lock(&w->lock);
+		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -390,14 +383,17 @@ struct mint_warm *mint_warm_new(struct mint_tree *t, unsigned threads)
 
 void mint_warm_free(struct mint_warm *w)
 {
+	struct job *j, *next;
 	unsigned i;
 
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->stop = 1;
-	while (w->head)
-		cancel(w, w->head);
+	for (j = w->head; j; j = next) {
+		next = j->next;
+		cancel(w, j);	/* the workers free the ones they hold */
+	}
 	pthread_cond_broadcast(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < w->nthreads; i++)
