@@ -502,7 +502,7 @@ static int manager_rename(struct mint_node *dir, const char *from,
 		goto out;
 	mint_pending_renamed(t, from, to);
 	if (t->ctx->warm && !mint_store_get(t->ctx->store, to, &moved))
-		mint_warm_renamed(t->ctx->warm, from, to, moved.hash);
+		mint_warm_renamed(t->ctx->warm, from, &moved);
 	if (replaced)
 		mint_tree_forget(t, row.hash);
 	mint_tree_changed(t);

@@ -527,7 +527,7 @@ static int commit_locked(struct mint_tree *t, struct pending *p)
 	mint_source_init(&src, t->ctx, name, row.hash);
 	mint_source_seed_pixels(&src, &img);
 	/* only queued here: the sizes are made on the pool's threads */
-	mint_warm_committed(t->ctx->warm, name, row.hash);
+	mint_warm_committed(t->ctx->warm, &row);
 	return 0;
 }
 

@@ -153,8 +153,7 @@ static struct job *next_job(struct mint_warm *w)
 
 /* ---- the hooks -------------------------------------------------------------- */
 
-void mint_warm_committed(struct mint_warm *w, const char *name,
-			 const char *hash)
+void mint_warm_committed(struct mint_warm *w, const struct mint_original *o)
 {
 	struct job *j, *next;
 	int have = 0;
@@ -164,15 +163,16 @@ void mint_warm_committed(struct mint_warm *w, const char *name,
 	pthread_mutex_lock(&w->lock);
 	for (j = w->head; j; j = next) {
 		next = j->next;
-		if (strcmp(j->name, name))
+		if (strcmp(j->name, o->name))
 			continue;
-		if (!strcmp(j->hash, hash) && !j->cancelled)
+		if (!strcmp(j->hash, o->hash) && !j->cancelled)
 			have = 1;	/* committed again, same bytes */
 		else
 			cancel(w, j);
 	}
-	if (!have && !w->stop)
-		enqueue(w, name, hash);
+	/* a name without an Images folder (a temporary file) has no files */
+	if (!have && o->folder[0] && !w->stop)
+		enqueue(w, o->name, o->hash);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -185,28 +185,36 @@ void mint_warm_removed(struct mint_warm *w, const char *name)
 	pthread_mutex_unlock(&w->lock);
 }
 
-void mint_warm_renamed(struct mint_warm *w, const char *from, const char *to,
-		       const char *hash)
+void mint_warm_renamed(struct mint_warm *w, const char *from,
+		       const struct mint_original *to)
 {
 	char kf[MINT_SOURCE_KEY_MAX], kt[MINT_SOURCE_KEY_MAX];
 	struct job *j;
+	int carried = 0;
 
 	if (!w)
 		return;
 	/* the picture (and the keys of its sizes) may depend on the name */
 	mint_generator_name_key(from, kf, sizeof(kf));
-	mint_generator_name_key(to, kt, sizeof(kt));
+	mint_generator_name_key(to->name, kt, sizeof(kt));
 	pthread_mutex_lock(&w->lock);
-	cancel_name(w, to);
+	cancel_name(w, to->name);
 	for (j = w->head; j; j = j->next) {
-		if (strcmp(j->name, from) || j->cancelled)
+		if (strcmp(j->name, from) || j->cancelled ||
+		    strcmp(kf, kt) || strcmp(j->hash, to->hash))
 			continue;
-		if (!strcmp(kf, kt) && !strcmp(j->hash, hash))
-			snprintf(j->name, sizeof(j->name), "%s", to);
+		snprintf(j->name, sizeof(j->name), "%s", to->name);
+		carried = 1;
 	}
 	cancel_name(w, from);
-	if (strcmp(kf, kt) && !w->stop)
-		enqueue(w, to, hash);	/* other pictures: other sizes */
+	/*
+	 * Nothing under way to carry over: the new name may be a new picture
+	 * (a text's page size), or have a folder the old one had not (a
+	 * temporary file renamed into place). A job for files already known
+	 * only looks their sizes up.
+	 */
+	if (!carried && to->folder[0] && !w->stop)
+		enqueue(w, to->name, to->hash);
 	pthread_mutex_unlock(&w->lock);
 }
 

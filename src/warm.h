@@ -35,6 +35,8 @@
 #ifndef MINT_WARM_H
 #define MINT_WARM_H
 
+#include "store.h"
+
 struct mint_tree;
 struct mint_warm;
 
@@ -57,21 +59,22 @@ struct mint_warm *mint_warm_new(struct mint_tree *t, unsigned threads);
  */
 void mint_warm_free(struct mint_warm *w);
 
-/* The original `name` was committed with content `hash`: queue its files
- * (earlier work for that name stops). */
-void mint_warm_committed(struct mint_warm *w, const char *name,
-			 const char *hash);
+/* The original `o` (its catalog row) was committed: queue its files, if
+ * its name has an Images folder (earlier work for the name stops). */
+void mint_warm_committed(struct mint_warm *w, const struct mint_original *o);
 
 /* The original `name` was deleted: its work stops. */
 void mint_warm_removed(struct mint_warm *w, const char *name);
 
 /*
- * `from` was renamed to `to`, which now has content `hash` (whatever `to`
- * was is gone). Work for `from` carries on under the new name when the
- * picture does not depend on the name; otherwise (a text's page size)
- * the new name's files are queued afresh.
+ * `from` was renamed; `to` is its catalog row under the new name
+ * (whatever had that name is gone). Work under way for `from` carries on
+ * under the new name when the picture does not depend on the name;
+ * otherwise (a text's page size), or when there was none (a temporary
+ * file renamed into place), the new name's files are queued, if it has
+ * an Images folder.
  */
-void mint_warm_renamed(struct mint_warm *w, const char *from, const char *to,
-		       const char *hash);
+void mint_warm_renamed(struct mint_warm *w, const char *from,
+		       const struct mint_original *to);
 
 #endif
