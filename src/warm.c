@@ -336,9 +336,8 @@ static void *worker(void *arg)
 	/*
 	 * A worker makes always_random files, whose noise comes from
 	 * OpenSSL's per-thread random generator. Free that state here: left
-	 * to OpenSSL's own thread-exit cleanup, which races with the
-	 * process's exit right after unmount, LeakSanitizer found it leaked
-	 * about every other time.
+	 * to OpenSSL's own cleanup at thread exit, LeakSanitizer found it
+	 * leaked in about half of the unmounts.
 	 */
 	OPENSSL_thread_stop();
 	return NULL;
