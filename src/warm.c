@@ -12,7 +12,7 @@
  *
  * The hooks (commit, unlink, rename) only edit the queue under the pool's
  * lock; the catalog lookups that decide whether a job still matters run
- * on the workers, outside every lock.
+ * on the workers, under mint_ns_lock for one query.
  */
 #include <errno.h>
 #include <pthread.h>
