@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -41,6 +42,7 @@
 #define NAME_HEX 32			/* of the key's SHA-256 */
 #define REL_MAX (MINT_HASH_HEX + 1 + NAME_HEX + 1)
 #define NBUCKETS 4096
+#define MIN_FREE (256ULL << 20)	/* left free on the filesystem, at least */
 
 struct entry {
 	char rel[REL_MAX];		/* "<hash>/<name>" under cache/ */
@@ -689,6 +691,26 @@ static int place(struct mint_diskcache *dc, const char *hash,
 	return 0;
 }
 
+/*
+ * Whether `size` more bytes leave the filesystem room for what matters
+ * more than a cache: the store's originals, its staging and SQLite's
+ * journal (a delete needs one). An entry is written only while, after it,
+ * 2 % of the filesystem or MIN_FREE stays free, whichever is more.
+ */
+static int room_for(struct mint_diskcache *dc, uint64_t size)
+{
+	uint64_t avail, reserve;
+	struct statvfs sv;
+
+	if (fstatvfs(dc->fd, &sv))
+		return 0;
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	reserve = (uint64_t)sv.f_blocks * sv.f_frsize / 50;
+	if (reserve < MIN_FREE)
+		reserve = MIN_FREE;
+	return avail >= reserve && avail - reserve >= size;
+}
+
 void mint_diskcache_put(struct mint_diskcache *dc, const char *hash,
 			const char *key, const struct mint_content *c)
 {
@@ -701,6 +723,10 @@ void mint_diskcache_put(struct mint_diskcache *dc, const char *hash,
 	size = HDR + strlen(key) + c->size;
 	if (size > dc->max_bytes)
 		return;
+	if (!room_for(dc, size)) {
+		put_failed(dc, rel, -ENOSPC);
+		return;
+	}
 	rc = entry_write(dc, key, c, tmp);
 	if (rc) {
 		put_failed(dc, rel, rc);

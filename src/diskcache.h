@@ -19,7 +19,10 @@
  * Budget: the files' bytes are kept at most max_bytes; the least recently
  * used entries go first (recency is the file's mtime, so it holds across
  * remounts: open counts what is on disk and evicts down to the budget).
- * max_bytes 0 keeps nothing and empties the folder at open.
+ * max_bytes 0 keeps nothing and empties the folder at open. The
+ * filesystem comes first: no entry is written that would leave less than
+ * 2 % of it, or 256 MiB, free (the store's originals and SQLite's journal
+ * need that room more).
  *
  * Hashes in use: `used(ctx, hash)` says whether some original still has
  * that blob (1), none has (0), or it cannot tell (-errno). A folder is
