@@ -35,7 +35,8 @@ ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LIBS := $(PKG_LIBS) -lm -pthread
+# -lgomp: libimagequant's OpenMP, told to use one thread (animated.c)
+LIBS := $(PKG_LIBS) -lgomp -lm -pthread
 
 # The core never includes <fuse.h>; fs.c and main.c are the FUSE layer,
 # mintctl.c the same core as a command without FUSE.

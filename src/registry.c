@@ -25,6 +25,7 @@ const struct mint_variant *const mint_variants[] = {
 	&mint_variant_counter,
 	&mint_variant_exif,
 	&mint_variant_broken,
+	&mint_variant_animated,
 	NULL,
 };
 
