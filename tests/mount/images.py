@@ -5,9 +5,11 @@ import subprocess
 
 PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
 
-# An original's variant folders, in listing order (mint_variants[]).
-VARIANTS = ["original", "always_random", "counter", "exif", "broken",
-            "animated"]
+# An original's variant folders, in listing order (mint_variants[]), and
+# how many files each lists.
+VARIANT_FILES = {"original": 3, "always_random": 3, "counter": 30,
+                 "exif": 27, "broken": 10, "animated": 2}
+VARIANTS = list(VARIANT_FILES)
 # Folders whose files are made not to decode (docs/TEST_CASES.md): the one
 # rule every test that decodes Images files follows.
 UNDECODABLE = {"broken"}
