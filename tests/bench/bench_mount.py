@@ -110,6 +110,22 @@ def after_remount(m, names, firsts):
                      firsts[p] * 1e3, again * 1e3, firsts[p] / again))
 
 
+def case_folders(m, name):
+    """exif/, broken/ and animated/: the time to make every file of each
+    folder once (a stat of each, as the background pool does at commit),
+    and the bytes they hold."""
+    s = stem(name)
+    print("\n%s: test-case folders, every file made once (stat)" % name)
+    print("  %-10s %6s %12s %12s" % ("folder", "files", "made", "bytes"))
+    for folder in ("exif", "broken", "animated"):
+        d = m.path("Images", s, folder)
+        names = sorted(os.listdir(d))
+        made = timed(lambda: [os.stat(os.path.join(d, n)) for n in names])
+        size = sum(os.stat(os.path.join(d, n)).st_size for n in names)
+        print("  %-10s %6d %9.1f ms %12d" % (folder, len(names), made * 1e3,
+                                            size))
+
+
 def listing(count=100):
     """ls -l of every Images file of `count` originals: the first time
     (sizes unknown: every file is made once), again, and after a remount
@@ -318,6 +334,7 @@ def main():
             firsts.update(first_and_cached(m, name))
             compare_reads(m, name)
             against_imagemagick(m, src, name)
+            case_folders(m, name)
         after_remount(m, [os.path.basename(p) for p in images], firsts)
         unique_per_second(m, os.path.basename(images[-1]))
     finally:
