@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from images import run
+from images import run, shown_dims
 
 W, H = 320, 200
 
@@ -258,3 +258,19 @@ def test_same_bytes_everywhere(mount_factory, src):
                 assert read(p) == files[(v, n)]
         got.append(files)
     assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("w,h", [(1, 1), (5, 7), (1500, 90)])
+def test_tiny_and_wide(mount1, tmp_path, w, h):
+    """A 1x1, a 5x7 and a 1500x90 original (scaled to 1024 wide): every
+    exif/ and animated/ file decodes, upright, at the size it should."""
+    p = str(tmp_path / "t.png")
+    run("convert", "-size", "%dx%d" % (w, h), "gradient:red-blue", p)
+    shutil.copy(p, mount1.im)
+    for v in ("exif", "animated"):
+        d = os.path.join(mount1.images, "t", v)
+        for n in sorted(os.listdir(d)):
+            shown, want = shown_dims(v, os.path.join(d, n), (w, h))
+            assert shown == want, (v, n, shown, want)
+            with Image.open(os.path.join(d, n)) as im:
+                im.load()
