@@ -82,7 +82,7 @@ DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
 	python3 python3-pytest \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
-	libimage-exiftool-perl giflib-tools python3-pil python3-numpy \
+	libimage-exiftool-perl python3-pil python3-numpy \
 	chromium libglib2.0-bin clang-14 libclang-rt-14-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
