@@ -81,6 +81,13 @@ struct mint_variant {
 	int per_open;
 
 	/*
+	 * MAY: nonzero if the files are made not to decode (broken/): what
+	 * checks Images files decodes every other variant's, and lets these
+	 * be anything, empty too. The tree serves them as any other.
+	 */
+	int invalid;
+
+	/*
 	 * MUST: make the content of copy `index` in `fmt`. 0 and a reference
 	 * in *out (caller unrefs), or -errno. `self` is this struct. Called
 	 * by mint_variant_make(), which does the caching.

@@ -273,5 +273,6 @@ const struct mint_variant mint_variant_broken = {
 	.files = broken_files,
 	.nfiles = sizeof(broken_files) / sizeof(broken_files[0]),
 	.cached = 1,
+	.invalid = 1,
 	.make = broken_make,
 };

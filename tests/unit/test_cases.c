@@ -77,6 +77,10 @@ static void test_copies_names_unchanged(void)
 	EXPECT_EQ(f.fmt, MINT_FMT_PNG);
 	mint_variant_file(&mint_variant_animated, 0, &f);
 	EXPECT(!strcmp(f.tail, ".gif"));
+	/* only broken/ is made not to decode */
+	EXPECT(mint_variant_broken.invalid);
+	EXPECT(!mint_variant_exif.invalid && !mint_variant_animated.invalid);
+	EXPECT(!mint_variant_counter.invalid);
 }
 
 /* A picture whose every pixel says where it is. */
