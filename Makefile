@@ -165,4 +165,5 @@ clean:
 	rm -rf build build-*
 
 -include tests/fuzz/fuzz.mk
--include $(CORE_OBJ:.o=.d) $(FUSE_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(FUSE_OBJ:.o=.d) $(CTL_SRC:%.c=$(BUILD)/%.d) \
+	$(UNIT_BIN:=.d)
