@@ -10,6 +10,10 @@ PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
 VARIANT_FILES = {"original": 3, "always_random": 3, "counter": 30,
                  "exif": 27, "broken": 10, "animated": 2}
 VARIANTS = list(VARIANT_FILES)
+# Folders whose files are new on every open; every other one is made once
+# and kept in the memory and disk caches (the variants' flags).
+PER_OPEN = {"always_random"}
+CACHED = [v for v in VARIANTS if v not in PER_OPEN]
 # Folders whose files are made not to decode (docs/TEST_CASES.md): the one
 # rule every test that decodes Images files follows.
 UNDECODABLE = {"broken"}
