@@ -14,8 +14,8 @@ comma := ,
 BUILD_TAG := $(if $(FAULT),-fault)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 BUILD ?= build$(BUILD_TAG)
 
-PKGS := fuse3 libpng libjpeg libwebp cairo pangocairo fontconfig sqlite3 \
-	libcrypto zlib
+PKGS := fuse3 libpng libjpeg libwebp libwebpmux cairo pangocairo fontconfig \
+	sqlite3 libcrypto zlib libexif libgif imagequant
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -35,7 +35,8 @@ ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LIBS := $(PKG_LIBS) -lm -pthread
+# -lgomp: libimagequant's OpenMP, told to use one thread (animated.c)
+LIBS := $(PKG_LIBS) -lgomp -lm -pthread
 
 # The core never includes <fuse.h>; fs.c and main.c are the FUSE layer,
 # mintctl.c the same core as a command without FUSE.
@@ -80,10 +81,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmint.a
 DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	libjpeg62-turbo-dev libwebp-dev libcairo2-dev libsqlite3-dev \
 	libssl-dev zlib1g-dev libisal-dev libdeflate-dev libfontconfig-dev \
-	libpango1.0-dev \
+	libpango1.0-dev libexif-dev libgif-dev libimagequant-dev \
 	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
 	python3 python3-pytest \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
+	libimage-exiftool-perl python3-pil python3-numpy \
 	chromium libglib2.0-bin clang-14 libclang-rt-14-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \

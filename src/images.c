@@ -9,7 +9,8 @@
  *                                that holds originals at some depth,
  *                                listed as mint_node_images lists
  *   Images/<folder>/             folder_type: one entry per variant
- *   Images/<folder>/<variant>/   vdir_type: copies x formats
+ *   Images/<folder>/<variant>/   vdir_type: the variant's files
+ *                                (mint_variant_file)
  *   Images/<folder>/<variant>/<file>   vfile_type
  */
 #include <errno.h>
@@ -35,19 +36,6 @@ static unsigned variant_count(void)
 }
 
 /* ---- Images/<folder>/<variant>/<file> ----------------------------------- */
-
-/* The name of file n in its variant folder; `stem` is mint_name_file_stem
- * of the folder's name, made once for all of a folder's files. */
-static void file_name(const struct mint_node *n, const char *stem, char *buf,
-		      size_t len)
-{
-	const char *ext = mint_format_ext(n->fmt);
-
-	if (n->variant->copies > 1)
-		snprintf(buf, len, "%s_%u.%s", stem, n->copy, ext);
-	else
-		snprintf(buf, len, "%s.%s", stem, ext);
-}
 
 /*
  * Size of one Images file: remembered in the catalog, or made once and
@@ -203,23 +191,28 @@ static int vdir_getattr(struct mint_node *n, struct stat *st)
 	return 0;
 }
 
-/* Parse "<stem>.<ext>" or "<stem>_<i>.<ext>" back into format and copy. */
+/* Find `name` among the variant's files (mint_variant_file: the one
+ * list of them). */
 static int vdir_lookup(struct mint_node *dir, const char *name,
 		       struct mint_node *child)
 {
-	char want[MINT_NAME_MAX * 2], stem[MINT_FILE_STEM_MAX + 1];
-	unsigned f, i;
+	char stem[MINT_FILE_STEM_MAX + 1];
+	unsigned i, nfiles = mint_variant_nfiles(dir->variant);
+	struct mint_vfile f;
+	size_t len;
 
-	*child = *dir;
-	child->type = &vfile_type;
 	mint_name_file_stem(dir->name, stem);
-	for (f = 0; f < MINT_FMT_COUNT; f++) {
-		child->fmt = f;
-		for (i = 0; i < dir->variant->copies; i++) {
-			child->copy = i;
-			file_name(child, stem, want, sizeof(want));
-			if (!strcmp(want, name))
-				return 0;
+	len = strlen(stem);
+	if (strncmp(name, stem, len))
+		return -ENOENT;
+	for (i = 0; i < nfiles; i++) {
+		mint_variant_file(dir->variant, i, &f);
+		if (!strcmp(name + len, f.tail)) {
+			*child = *dir;
+			child->type = &vfile_type;
+			child->fmt = f.fmt;
+			child->copy = f.index;
+			return 0;
 		}
 	}
 	return -ENOENT;
@@ -227,19 +220,16 @@ static int vdir_lookup(struct mint_node *dir, const char *name,
 
 static int vdir_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
 {
-	char name[MINT_NAME_MAX * 2], stem[MINT_FILE_STEM_MAX + 1];
-	struct mint_node n = *dir;
-	unsigned f, i;
+	char name[MINT_NAME_MAX + 1], stem[MINT_FILE_STEM_MAX + 1];
+	unsigned i, nfiles = mint_variant_nfiles(dir->variant);
+	struct mint_vfile f;
 
 	mint_name_file_stem(dir->name, stem);
-	for (f = 0; f < MINT_FMT_COUNT; f++) {
-		for (i = 0; i < dir->variant->copies; i++) {
-			n.fmt = f;
-			n.copy = i;
-			file_name(&n, stem, name, sizeof(name));
-			if (fill(ctx, name, NULL))
-				return 0;
-		}
+	for (i = 0; i < nfiles; i++) {
+		mint_variant_file(dir->variant, i, &f);
+		snprintf(name, sizeof(name), "%s%s", stem, f.tail);
+		if (fill(ctx, name, NULL))
+			return 0;
 	}
 	return 0;
 }

@@ -26,7 +26,8 @@
 #define INO_ORIG(id) ((uint64_t)(id) << 20)
 #define INO_FOLDER(id) (INO_ORIG(id) | 1)
 #define INO_VDIR(id, v) (INO_ORIG(id) | (2 + (v)))
-/* a file: bit 19, then 7 bits of variant, 8 of copy, 4 of format */
+/* a file: bit 19, then 7 bits of variant, 8 of its index (the copy, or
+ * the row of the variant's table of files: mint_vfile), 4 of format */
 #define INO_VFILE(id, v, i, f) \
 	(INO_ORIG(id) | (1u << 19) | ((v) << 12) | ((i) << 4) | (f))
 #define INO_UNCOMMITTED (1ULL << 63)
@@ -51,7 +52,7 @@ struct mint_node {
 	unsigned vidx;			/* index in mint_variants[] */
 	const struct mint_variant *variant;
 	enum mint_format fmt;
-	unsigned copy;
+	unsigned copy;			/* index of a file (mint_vfile) */
 };
 
 /*

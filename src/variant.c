@@ -72,6 +72,31 @@ int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
 	return rc;
 }
 
+unsigned mint_variant_nfiles(const struct mint_variant *v)
+{
+	return v->files ? v->nfiles : v->copies * MINT_FMT_COUNT;
+}
+
+void mint_variant_file(const struct mint_variant *v, unsigned i,
+		       struct mint_vfile *f)
+{
+	if (v->files) {
+		f->fmt = v->files[i].fmt;
+		f->index = i;
+		snprintf(f->tail, sizeof(f->tail), "%s.%s",
+			 v->files[i].suffix, v->files[i].ext);
+		return;
+	}
+	f->fmt = (enum mint_format)(i / v->copies);
+	f->index = i % v->copies;
+	if (v->copies > 1)
+		snprintf(f->tail, sizeof(f->tail), "_%u.%s", f->index,
+			 mint_format_ext(f->fmt));
+	else
+		snprintf(f->tail, sizeof(f->tail), ".%s",
+			 mint_format_ext(f->fmt));
+}
+
 uint64_t mint_variant_made(void)
 {
 	return atomic_load(&made);

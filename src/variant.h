@@ -7,6 +7,10 @@
  * (Images/<name>/<folder>/) holding `copies` files per format:
  *   copies == 1:  <stem>.png  <stem>.jpeg  <stem>.webp
  *   copies  > 1:  <stem>_0.png ... <stem>_<copies-1>.webp
+ * or, when it sets `files`, exactly the files of that table, each named
+ * <stem><suffix>.<ext> (exif/: <stem>_orientation_6.jpeg). Every walker
+ * of a folder's files (listing, lookup, inode numbers, sizes made at
+ * commit) goes through mint_variant_file(), so both kinds read alike.
  *
  * A variant states what it supports as flags in its own struct: `cached`
  * (deterministic, made once and kept in the cache) and `per_open` (new
@@ -26,12 +30,39 @@
 #include "encode.h"
 #include "source.h"
 
+/* Longest suffix plus "." plus extension a variant may add to a stem
+ * (names.h keeps room for it: MINT_FILE_STEM_MAX). */
+#define MINT_VARIANT_SUFFIX_MAX 31
+
+/* At most this many files per variant folder: a file's inode holds 8
+ * bits of its index (INO_VFILE, tree_i.h). */
+#define MINT_VARIANT_FILES_MAX 256
+
+/* One row of a variant's own table of files. */
+struct mint_variant_file {
+	const char *suffix;	/* after the stem: "_orientation_6", "" */
+	const char *ext;	/* of the name, no dot; may differ from fmt's
+				 * (broken/'s PNG bytes named .jpeg) */
+	enum mint_format fmt;	/* passed to make() */
+	unsigned arg;		/* the variant's own: a case, an orientation */
+};
+
 struct mint_variant {
 	/* MUST: folder name under Images/<name>/. */
 	const char *name;
 
-	/* MUST: files per format, at least 1 (see the naming above). */
+	/* MUST unless `files` is set: files per format, at least 1 (see the
+	 * naming above). */
 	unsigned copies;
+
+	/*
+	 * MAY: the folder's files, `nfiles` rows (1 to
+	 * MINT_VARIANT_FILES_MAX), in listing order; it replaces copies x
+	 * formats. make() gets row i as `index` i and the row's `fmt`, and
+	 * finds the rest in self->files[i]. NULL: copies x formats.
+	 */
+	const struct mint_variant_file *files;
+	unsigned nfiles;
 
 	/*
 	 * MAY: nonzero if make() is deterministic (one source, format and copy
@@ -50,6 +81,13 @@ struct mint_variant {
 	int per_open;
 
 	/*
+	 * MAY: nonzero if the files are made not to decode (broken/): what
+	 * checks Images files decodes every other variant's, and lets these
+	 * be anything, empty too. The tree serves them as any other.
+	 */
+	int invalid;
+
+	/*
 	 * MUST: make the content of copy `index` in `fmt`. 0 and a reference
 	 * in *out (caller unrefs), or -errno. `self` is this struct. Called
 	 * by mint_variant_make(), which does the caching.
@@ -65,6 +103,24 @@ struct mint_variant {
 	 */
 	void (*cleanup)(void);
 };
+
+/* One file of a variant folder, as every walker sees it. */
+struct mint_vfile {
+	enum mint_format fmt;	/* for make() */
+	unsigned index;		/* for make(); in the file's inode */
+	char tail[MINT_VARIANT_SUFFIX_MAX + 1];	/* "_3.png": the name is
+						 * the stem, then this */
+};
+
+/* How many files a folder of `v` lists. */
+unsigned mint_variant_nfiles(const struct mint_variant *v);
+
+/*
+ * File `i` (below mint_variant_nfiles(v)) of a folder of `v`, in *f:
+ * copies x formats are listed format by format, copy by copy. Any thread.
+ */
+void mint_variant_file(const struct mint_variant *v, unsigned i,
+		       struct mint_vfile *f);
 
 /*
  * The content of copy `index` of `v` in `fmt`, as the tree serves it: for
@@ -99,5 +155,8 @@ void mint_variants_cleanup(void);
 extern const struct mint_variant mint_variant_original;
 extern const struct mint_variant mint_variant_always_random;
 extern const struct mint_variant mint_variant_counter;
+extern const struct mint_variant mint_variant_exif;
+extern const struct mint_variant mint_variant_broken;
+extern const struct mint_variant mint_variant_animated;
 
 #endif

@@ -3,9 +3,10 @@
  * after its commit (warm.h).
  *
  * A job is one original (name, content hash) and a cursor over its
- * files, numbered in listing order: variant by variant, copy by copy,
- * format by format. Jobs wait in a FIFO; a worker takes the next file of
- * the first job that has one, so both cores share one original's files
+ * files, numbered in listing order: variant by variant, each variant's
+ * files as its folder lists them (mint_variant_file). Jobs wait in a
+ * FIFO; a worker takes the next file of the first job that has one, so
+ * both cores share one original's files
  * instead of one core per original. A job stays on the list, where the
  * hooks find it, until it is cancelled or its last file is handed out,
  * and no worker is still on one of its files; then it is freed.
@@ -53,18 +54,21 @@ struct mint_warm {
 	pthread_t threads[MINT_WARM_MAX_THREADS];
 };
 
-/* File `i` of a job as (variant, copy, format), in listing order. */
+/* File `i` of a job as (variant, copy, format), in listing order: the
+ * variants' own lists of files (mint_variant_file), one after another. */
 static int file_at(unsigned i, unsigned *vidx, unsigned *copy,
 		   enum mint_format *fmt)
 {
+	struct mint_vfile f;
 	unsigned v, per;
 
 	for (v = 0; mint_variants[v]; v++) {
-		per = mint_variants[v]->copies * MINT_FMT_COUNT;
+		per = mint_variant_nfiles(mint_variants[v]);
 		if (i < per) {
+			mint_variant_file(mint_variants[v], i, &f);
 			*vidx = v;
-			*copy = i / MINT_FMT_COUNT;
-			*fmt = (enum mint_format)(i % MINT_FMT_COUNT);
+			*copy = f.index;
+			*fmt = f.fmt;
 			return 0;
 		}
 		i -= per;
@@ -77,7 +81,7 @@ static unsigned count_files(void)
 	unsigned v, n = 0;
 
 	for (v = 0; mint_variants[v]; v++)
-		n += mint_variants[v]->copies * MINT_FMT_COUNT;
+		n += mint_variant_nfiles(mint_variants[v]);
 	return n;
 }
 

@@ -112,6 +112,40 @@ def after_remount(m, names, firsts):
                      firsts[p] * 1e3, again * 1e3, firsts[p] / again))
 
 
+def case_folders(src):
+    """exif/, broken/ and animated/: the CPU mintfs spends making every
+    file of each folder once (a stat of each, as the background pool
+    does at commit), on a --no-eager mount with original/ read first (its
+    bases are shared with broken/), and the bytes they hold."""
+    name = os.path.basename(src)
+    s = stem(name)
+    base = tempfile.mkdtemp(prefix="mintfs-bench-cases-")
+    m = Mount(base, ["--no-eager"])
+    m.start()
+    try:
+        shutil.copy(src, m.im)
+        d = m.path("Images", s, "original")
+        for n in os.listdir(d):
+            read_all(os.path.join(d, n))
+        print("\n%s: test-case folders, every file made once (CPU of "
+              "mintfs)" % name)
+        print("  %-10s %6s %10s %10s %12s" % ("folder", "files", "CPU",
+                                             "wall", "bytes"))
+        for folder in ("exif", "broken", "animated"):
+            d = m.path("Images", s, folder)
+            names = sorted(os.listdir(d))
+            c0 = cpu_seconds(m.proc.pid)
+            made = timed(lambda: [os.stat(os.path.join(d, n))
+                                  for n in names])
+            cpu = cpu_seconds(m.proc.pid) - c0
+            size = sum(os.stat(os.path.join(d, n)).st_size for n in names)
+            print("  %-10s %6d %8.2f s %8.2f s %12d" % (folder, len(names),
+                                                       cpu, made, size))
+    finally:
+        m.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def listing(count=100):
     """ls -l of every Images file of `count` originals: the first time
     (sizes unknown: every file is made once), again, and after a remount
@@ -448,6 +482,8 @@ def main():
     finally:
         m.stop()
         shutil.rmtree(base, ignore_errors=True)
+    for src in images:
+        case_folders(src)
     handles_memory(images[-1])
     listing()
     many_originals()

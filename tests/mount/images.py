@@ -5,6 +5,21 @@ import subprocess
 
 PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
 
+# An original's variant folders, in listing order (mint_variants[]), and
+# how many files each lists.
+VARIANT_FILES = {"original": 3, "always_random": 3, "counter": 30,
+                 "exif": 27, "broken": 10, "animated": 2}
+VARIANTS = list(VARIANT_FILES)
+# Folders whose files are new on every open; every other one is made once
+# and kept in the memory and disk caches (the variants' flags).
+PER_OPEN = {"always_random"}
+CACHED = [v for v in VARIANTS if v not in PER_OPEN]
+# Folders whose files are made not to decode (docs/TEST_CASES.md): the one
+# rule every test that decodes Images files follows.
+UNDECODABLE = {"broken"}
+# exif/ and animated/ pictures: the longer side at most this (scaled.h).
+CASES_MAX_SIDE = 1024
+
 
 def run(*cmd):
     subprocess.run(cmd, check=True, capture_output=True)
@@ -57,6 +72,23 @@ def dims(path):
                          check=True, capture_output=True, text=True).stdout
     w, h = out.split("\n")[0].split()
     return int(w), int(h)
+
+
+def shown_dims(variant, path, wh):
+    """(width, height) a decoder shows for `path` in `variant` made from a
+    w x h original, and what ImageMagick shows of its first frame, with
+    the EXIF orientation applied (PIL reads it in every format)."""
+    from PIL import Image
+    w, h = wh
+    if variant in ("exif", "animated") and max(w, h) > CASES_MAX_SIDE:
+        if w >= h:
+            w, h = CASES_MAX_SIDE, (h * CASES_MAX_SIDE + w // 2) // w
+        else:
+            w, h = (w * CASES_MAX_SIDE + h // 2) // h, CASES_MAX_SIDE
+    sw, sh = dims(path + "[0]")
+    with Image.open(path) as im:
+        o = im.getexif().get(0x0112, 1)
+    return ((sh, sw) if o in (5, 6, 7, 8) else (sw, sh)), (w, h)
 
 
 def stem(name):

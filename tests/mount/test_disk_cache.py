@@ -15,12 +15,13 @@ import subprocess
 import pytest
 
 from conftest import MINTFS
-from images import make_all
+from images import CACHED, VARIANT_FILES, make_all
 
 LINE = re.compile(r"cache: (\d+) made, disk: (\d+) hits, (\d+) misses, "
                   r"(\d+) dropped, (\d+) written, (\d+) evicted, "
                   r"(\d+) entries of (\d+) bytes")
-FILES_PER_ORIGINAL = 3 + 30          # original/ and counter/
+# every cached file: the background pool makes them all at commit
+FILES_PER_ORIGINAL = sum(VARIANT_FILES[v] for v in CACHED)
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +42,11 @@ def report(m):
 
 
 def read_files(m, stems):
-    """{path under Images: bytes} of every original/ and counter/ file,
-    each read whole, its stat size checked."""
+    """{path under Images: bytes} of every cached file (original/,
+    counter/, the test cases), each read whole, its stat size checked."""
     out = {}
     for s in stems:
-        for v in ("original", "counter"):
+        for v in CACHED:
             d = m.path("Images", s, v)
             for f in sorted(os.listdir(d)):
                 p = os.path.join(d, f)
@@ -186,7 +187,8 @@ def test_damaged_while_mounted(mount_factory, originals):
 
 
 def test_delete_leaves_no_entry(mount_factory, originals):
-    # eager work off: the new contents below would get entries of their own
+    # --no-eager: entries only for what the test reads, none written by
+    # the pool for the contents that replace the deleted ones
     m = mount_factory("--no-eager")
     put_originals(m, originals, ("plasma.jpg", "rgba.png", "gray.jpg"))
     shutil.copy(os.path.join(originals, "plasma.jpg"),

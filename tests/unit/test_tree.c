@@ -126,6 +126,16 @@ static int count(struct fixture *f, const char *path)
 	return n;
 }
 
+/* An original's Images folder lists one folder per variant. */
+static int nvariants(void)
+{
+	int n = 0;
+
+	while (mint_variants[n])
+		n++;
+	return n;
+}
+
 struct names {
 	char v[64][MINT_NAME_MAX + 2];
 	int n;
@@ -211,7 +221,7 @@ static void test_commit_makes_images(void)
 	EXPECT_EQ(st.st_size, png.len);
 	EXPECT(S_ISREG(st.st_mode));
 	EXPECT_EQ(count(&f, "/Images"), 1);
-	EXPECT_EQ(count(&f, "/Images/cat"), 3);
+	EXPECT_EQ(count(&f, "/Images/cat"), nvariants());
 	EXPECT_EQ(count(&f, "/Images/cat/counter"), 30);
 	EXPECT_EQ(count(&f, "/Images/cat/always_random"), 3);
 	EXPECT_EQ(count(&f, "/Images/cat/original"), 3);
@@ -501,7 +511,7 @@ static void test_folders(void)
 	EXPECT_EQ(count(&f, "/Image Manager/trip"), 1);
 	EXPECT_EQ(count(&f, "/Image Manager/trip/day1"), 1);
 	EXPECT_EQ(count(&f, "/Images"), 1);
-	EXPECT_EQ(count(&f, "/Images/trip/day1/beach"), 3);
+	EXPECT_EQ(count(&f, "/Images/trip/day1/beach"), nvariants());
 	REQUIRE(mint_tree_getattr(f.t,
 		"/Images/trip/day1/beach/original/beach.png", &st) == 0);
 	EXPECT(S_ISREG(st.st_mode));
