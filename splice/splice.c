@@ -40,7 +40,7 @@ static const struct splicer {
 	[MINT_FMT_JPEG] = { mint_jpeg_base, mint_noise_jpeg_prepare,
 			    mint_noise_jpeg_make, mint_jpeg_counter },
 	[MINT_FMT_WEBP] = { NULL, mint_noise_webp_prepare,
-			    mint_noise_webp_make, NULL },
+			    mint_noise_webp_make, mint_webp_counter },
 };
 
 static const struct splicer *splicer(enum mint_format fmt)
@@ -191,6 +191,28 @@ int mint_noise_make(struct mint_noise_prep *prep, struct mint_content **out)
 
 /* ---- counter ------------------------------------------------------------ */
 
+int mint_counter_compose(const struct mint_image *img,
+			 const struct mint_image *box, struct mint_image *copy)
+{
+	uint32_t y;
+	int rc;
+
+	rc = mint_image_init(copy, img->width, img->height, img->channels);
+	if (rc)
+		return rc;
+	/* Row by row: img's stride may be wider than its pixels. */
+	for (y = 0; y < img->height; y++) {
+		memcpy(copy->pixels + (size_t)y * copy->stride,
+		       img->pixels + (size_t)y * img->stride,
+		       (size_t)img->width * img->channels);
+		if (y < box->height)
+			memcpy(copy->pixels + (size_t)y * copy->stride,
+			       box->pixels + (size_t)y * box->stride,
+			       (size_t)box->width * box->channels);
+	}
+	return 0;
+}
+
 /* The copy drawn whole: img with box over its corner, encoded. */
 static int counter_whole(enum mint_format fmt, const struct mint_image *img,
 			 const struct mint_image *box,
@@ -200,22 +222,11 @@ static int counter_whole(enum mint_format fmt, const struct mint_image *img,
 	struct mint_image copy;
 	uint8_t *data;
 	size_t len;
-	uint32_t y;
 	int rc;
 
-	rc = mint_image_init(&copy, img->width, img->height, img->channels);
+	rc = mint_counter_compose(img, box, &copy);
 	if (rc)
 		return rc;
-	/* Row by row: img's stride may be wider than its pixels. */
-	for (y = 0; y < img->height; y++) {
-		memcpy(copy.pixels + (size_t)y * copy.stride,
-		       img->pixels + (size_t)y * img->stride,
-		       (size_t)img->width * img->channels);
-		if (y < box->height)
-			memcpy(copy.pixels + (size_t)y * copy.stride,
-			       box->pixels + (size_t)y * box->stride,
-			       (size_t)box->width * box->channels);
-	}
 	rc = mint_encode(fmt, &copy, &buf);
 	mint_image_release(&copy);
 	if (rc) {

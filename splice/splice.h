@@ -111,6 +111,11 @@ int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
 			const struct mint_image *box,
 			struct mint_content **out);
 
+/* `img` with `box` over its top-left corner, into `copy` (caller
+ * releases): what a counter copy shows. 0 or -ENOMEM. */
+int mint_counter_compose(const struct mint_image *img,
+			 const struct mint_image *box, struct mint_image *copy);
+
 /* Prepared parts of one (original, format). Opaque to callers. */
 struct mint_noise_prep {
 	struct mint_obj obj;		/* first: cached and refcounted */
@@ -176,5 +181,8 @@ int mint_noise_webp_prepare(struct mint_base *base,
 			    struct mint_noise_prep **out);
 int mint_noise_webp_make(struct mint_noise_prep *prep,
 			 struct mint_content **out);
+int mint_webp_counter(struct mint_base *base, const struct mint_image *img,
+		      const struct mint_image *box,
+		      struct mint_content **out);
 
 #endif

@@ -3,8 +3,8 @@
  * (docs/ALWAYS_RANDOM.md, "WebP"), so every open re-encodes the whole
  * image:
  *
- *   prepare  encodes the original variant as original/ does, decodes it
- *            straight to YUV(A) planes and keeps them (immutable) as the
+ *   prepare  decodes the base (original/'s file, splice.h) straight to
+ *            YUV(A) planes and keeps them (immutable) as the
  *            picture every open starts from; then encodes EST_DRAWS noisy
  *            images to fix the file length (bound_from()).
  *   make     copies the planes, paints an opaque noise square in the
@@ -357,7 +357,8 @@ static void prep_destroy(struct mint_obj *obj)
  * Encode the original variant and decode it into p->base, YUV420 with an
  * alpha plane if the variant has alpha. 0, -ENOMEM, -EFBIG or -EIO.
  */
-static int load_base(struct webp_prep *p, const struct mint_image *img)
+static int load_base(struct webp_prep *p, const struct mint_image *img,
+		     const struct mint_base *base)
 {
 	struct mint_buf enc = MINT_BUF_INIT;
 	WebPDecoderConfig dc;
@@ -366,10 +367,12 @@ static int load_base(struct webp_prep *p, const struct mint_image *img)
 	VP8StatusCode st;
 	int rc;
 
-	rc = mint_encode_webp(img, &enc);
+	/* original/'s file: the base, made once for every variant */
+	rc = mint_buf_reserve(&enc, base->file->size);
 	if (rc)
 		goto out;
-	rc = -EIO;	/* our own fresh bytes: any refusal is ours */
+	enc.len = mint_content_read(base->file, enc.data, base->file->size, 0);
+	rc = -EIO;	/* our own bytes: any refusal is ours */
 	if (!WebPInitDecoderConfig(&dc) ||
 	    WebPGetFeatures(enc.data, enc.len, &dc.input) != VP8_STATUS_OK)
 		goto out;
@@ -436,8 +439,10 @@ int mint_noise_webp_prepare(struct mint_base *base,
 	struct webp_prep *p;
 	int rc;
 
-	(void)base;
 	*out = NULL;
+	if (base->fmt != MINT_FMT_WEBP || base->width != img->width ||
+	    base->height != img->height)
+		return -EINVAL;
 	if (img->width > WEBP_MAX_DIMENSION || img->height > WEBP_MAX_DIMENSION)
 		return -EFBIG;
 	p = calloc(1, sizeof(*p));
@@ -453,7 +458,7 @@ int mint_noise_webp_prepare(struct mint_base *base,
 	p->sq_w = img->width < MINT_NOISE_SIDE ? img->width : MINT_NOISE_SIDE;
 	p->sq_h = img->height < MINT_NOISE_SIDE ? img->height :
 						  MINT_NOISE_SIDE;
-	rc = load_base(p, img);
+	rc = load_base(p, img, base);
 	if (!rc)
 		rc = bound_from(p);
 	if (rc)
@@ -497,5 +502,36 @@ int mint_noise_webp_make(struct mint_noise_prep *prep,
 		return rc;
 	/* The file is whole and ours: no reference to prep is needed. */
 	*out = mint_content_new_owned(file, p->pub.size);
+	return *out ? 0 : -ENOMEM;
+}
+
+/*
+ * counter/: a WebP has no seam to splice either, so each copy is a whole
+ * encode of the drawn copy, at NOISE_METHOD as always_random's are: on
+ * Elephants (5640x3172) about a quarter of the CPU of original/'s
+ * default method, for about 6 % more bytes at the same quality.
+ */
+int mint_webp_counter(struct mint_base *base, const struct mint_image *img,
+		      const struct mint_image *box,
+		      struct mint_content **out)
+{
+	struct mint_buf buf = MINT_BUF_INIT;
+	struct mint_image copy;
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	(void)base;
+	rc = mint_counter_compose(img, box, &copy);
+	if (rc)
+		return rc;
+	rc = mint_encode_webp_method(&copy, NOISE_METHOD, &buf);
+	mint_image_release(&copy);
+	if (rc) {
+		mint_buf_release(&buf);
+		return rc;
+	}
+	data = mint_buf_detach(&buf, &len);
+	*out = mint_content_new_owned(data, len);
 	return *out ? 0 : -ENOMEM;
 }

@@ -310,6 +310,12 @@ static int webp_w_write(const uint8_t *data, size_t n,
 
 int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
 {
+	return mint_encode_webp_method(img, -1, out);
+}
+
+int mint_encode_webp_method(const struct mint_image *img, int method,
+			    struct mint_buf *out)
+{
 	struct webp_wctx ctx = { .out = out };
 	size_t start = out->len;
 	WebPConfig cfg;
@@ -324,6 +330,8 @@ int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
 	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, MINT_WEBP_QUALITY) ||
 	    !WebPPictureInit(&pic))
 		return -EIO;
+	if (method >= 0)
+		cfg.method = method;
 	pic.width = (int)img->width;
 	pic.height = (int)img->height;
 	pic.writer = webp_w_write;

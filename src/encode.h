@@ -29,7 +29,8 @@ extern const uint8_t mint_png_signature[8];
  * Revision of our own encodings: bumped when a change of mintfs changes
  * the bytes or the length of an Images file (2: always_random JPEGs
  * restart every 16 MCUs; 3: text originals laid out by Pango; 4: one base
- * per format, PNG by our own writer, JPEG restarting every 32 MCUs).
+ * per format, PNG by our own writer, JPEG restarting every 32 MCUs, WebP
+ * counter copies at libwebp's fastest method).
  */
 #define MINT_OUTPUT_REV 4
 
@@ -64,6 +65,11 @@ int mint_encode(enum mint_format fmt, const struct mint_image *img,
 int mint_encode_png(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);
+
+/* mint_encode_webp with libwebp's `method` (0 fastest .. 6; -1: the
+ * preset's, as mint_encode_webp) instead of the default effort. */
+int mint_encode_webp_method(const struct mint_image *img, int method,
+			    struct mint_buf *out);
 
 struct jpeg_compress_struct;
 
