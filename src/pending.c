@@ -344,6 +344,7 @@ static int over_max_file(struct mint_tree *t, struct pending *p,
 int mint_pending_write(struct mint_tree *t, struct pending *p,
 		       const char *buf, size_t size, uint64_t off)
 {
+	size_t done;
 	ssize_t n;
 	int rc;
 
@@ -355,17 +356,26 @@ int mint_pending_write(struct mint_tree *t, struct pending *p,
 	rc = stage(t, p);
 	if (rc)
 		goto out;
-	n = pwrite(p->stage.fd, buf, size, (off_t)off);
-	if (n < 0) {
-		/* ENOSPC, EIO: the bytes are no longer what the program
-		 * wrote, so the commit must not store them */
-		rc = -errno;
-		p->werr = rc;
-		goto out;
+	/*
+	 * All of it or an error: a short count (the staging filesystem
+	 * nearly full) would reach a program that may not check it, and the
+	 * file would then be refused at close as a truncated picture rather
+	 * than for the full disk it met.
+	 */
+	for (done = 0; done < size; done += (size_t)n) {
+		n = pwrite(p->stage.fd, buf + done, size - done,
+			   (off_t)(off + done));
+		if (n <= 0) {
+			/* ENOSPC, EIO: the bytes are no longer what the
+			 * program wrote, so the commit must not store them */
+			rc = n < 0 ? -errno : -ENOSPC;
+			p->werr = rc;
+			goto out;
+		}
 	}
-	rc = (int)n;
-	if (off + (uint64_t)n > p->size)
-		p->size = off + (uint64_t)n;
+	rc = (int)size;
+	if (off + size > p->size)
+		p->size = off + size;
 	touched(p);
 out:
 	pthread_mutex_unlock(&p->lock);
