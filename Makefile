@@ -78,7 +78,7 @@ DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	libjpeg62-turbo-dev libwebp-dev libcairo2-dev libsqlite3-dev \
 	libssl-dev zlib1g-dev libfontconfig-dev libpango1.0-dev \
 	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
-	python3 python3-pytest \
+	python3 python3-pytest python3-pil python3-numpy \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
 	chromium libglib2.0-bin clang-14 libclang-rt-14-dev
 deps:

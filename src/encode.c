@@ -384,7 +384,8 @@ static int webp_w_write(const uint8_t *data, size_t n,
 	return !rc;
 }
 
-int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
+static int webp_encode(const struct mint_image *img, int quality,
+		       struct mint_buf *out)
 {
 	struct webp_wctx ctx = { .out = out };
 	size_t start = out->len;
@@ -397,7 +398,7 @@ int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
 	if (img->width > WEBP_MAX_DIMENSION ||
 	    img->height > WEBP_MAX_DIMENSION)
 		return -EFBIG;
-	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, MINT_WEBP_QUALITY) ||
+	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, (float)quality) ||
 	    !WebPPictureInit(&pic))
 		return -EIO;
 	pic.width = (int)img->width;
@@ -419,4 +420,29 @@ int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
 	if (rc)
 		out->len = start;
 	return rc;
+}
+
+int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
+{
+	return webp_encode(img, MINT_WEBP_QUALITY, out);
+}
+
+static void jpeg_quality(struct jpeg_compress_struct *cinfo, void *arg)
+{
+	jpeg_set_quality(cinfo, *(const int *)arg, TRUE);
+}
+
+int mint_encode_quality(enum mint_format fmt, const struct mint_image *img,
+			int quality, struct mint_buf *out)
+{
+	if (quality < 1 || quality > 100)
+		return -EINVAL;
+	switch (fmt) {
+	case MINT_FMT_JPEG:
+		return mint_encode_jpeg_tuned(img, jpeg_quality, &quality, out);
+	case MINT_FMT_WEBP:
+		return webp_encode(img, quality, out);
+	default:
+		return -EINVAL;
+	}
 }
