@@ -23,6 +23,7 @@ const struct mint_variant *const mint_variants[] = {
 	&mint_variant_original,
 	&mint_variant_always_random,
 	&mint_variant_counter,
+	&mint_variant_distinct,
 	NULL,
 };
 

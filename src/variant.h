@@ -99,5 +99,6 @@ void mint_variants_cleanup(void);
 extern const struct mint_variant mint_variant_original;
 extern const struct mint_variant mint_variant_always_random;
 extern const struct mint_variant mint_variant_counter;
+extern const struct mint_variant mint_variant_distinct;
 
 #endif
