@@ -55,7 +55,8 @@ def landed(m, name, src_path, wh):
     s = stem(name)
     folder = m.path("Images", s)
     assert sorted(os.listdir(folder)) == ["always_random", "counter",
-                                          "original"], name
+                                          "distinct", "original",
+                                          "sized"], name
     paths = [os.path.join(folder, kind, "%s.%s" % (s, f))
              for kind in ("original", "always_random") for f in FORMATS]
     paths += [os.path.join(folder, "counter", "%s_0.%s" % (s, f))

@@ -71,7 +71,8 @@ def check_arrived(m, files):
         d, name = os.path.split(rel)
         ifolder = os.path.join(m.images, d, stem(name))
         assert sorted(os.listdir(ifolder)) == [
-            "always_random", "counter", "original"], rel
+            "always_random", "counter", "distinct", "original",
+            "sized"], rel
     dirs = {os.path.dirname(rel) for rel in files}
     for d in dirs:
         want = {stem(os.path.basename(r)) for r in files

@@ -110,7 +110,7 @@ def test_add_and_views(store, pics):
     assert lines(ok(store, "ls", "Image Manager")) == ["cat.png", "dog.jpg"]
     assert lines(ok(store, "ls", "Images")) == ["cat", "dog"]
     assert lines(ok(store, "ls", "Images/cat")) == [
-        "original", "always_random", "counter"]
+        "original", "always_random", "counter", "distinct", "sized"]
     assert lines(ok(store, "ls", "/Images/cat/original/")) == [
         "cat.png", "cat.jpeg", "cat.webp"]
     assert len(lines(ok(store, "ls", "Images/dog/counter"))) == 30
