@@ -1,24 +1,39 @@
 /*
- * png.c - always_random's PNG: the original with a fresh 16x16 noise
- * square, made per open in O(1) by a "stored-block splice" (splice.h).
+ * png.c - PNG's base and everything spliced from it (splice.h): original/
+ * as the base's own bytes, always_random's per-open file in O(1) and
+ * counter/'s copies encoding only the rows of the digit's box.
  *
- * The file is signature, IHDR, one IDAT, IEND. Inside the IDAT's zlib
- * stream, rows 0..15 are filtered None or Up (the only filters that keep
- * the bytes right of the square independent of the noise) and the first
- * bytes of each (filter byte + the 16 pixels of the square) are not
- * deflated: each is a deflate stored block (BTYPE 00, LEN/NLEN, raw bytes)
- * written per open. Between them sit compressed pieces holding the rest of
- * each row, each ended with Z_FULL_FLUSH: the dictionary is reset and the
- * output byte-aligned, so no piece refers back into the noise and a stored
- * block may follow it. The last piece holds the rest of row 15, rows
- * 16..H-1 (row 16 filtered None or Sub, which do not read row 15) and the
- * Z_FINISH.
+ * Every file is signature, IHDR, one IDAT, IEND; the IDAT's zlib stream is
+ * joined from deflate pieces that each end byte-aligned with an empty
+ * window (deflate.h), so a piece made for one file can follow any other.
+ * Only the first rows ever differ between the files of one original:
  *
- * Prepare deflates the pieces once into a base content, with the CRC-32
- * and Adler-32 of each. Make writes about 1 KiB: the stored blocks, the
- * Adler-32 (adler32_combine over the pieces) and the IDAT CRC
- * (crc32_combine_op), and returns a content whose other segments point
- * into the base. Every make has the same length by construction.
+ *   (bw, bh)  the counter's box (mint_counter_box), at the top left;
+ *   V         max(bh, min(16, H)): rows 0..V-1 may change (the box, or
+ *             always_random's 16x16 noise square);
+ *   band      rows 0..V (row V's filter may read row V-1), at most H;
+ *   Lw        min(W, max(bw, min(16, W)) + 1) columns: a band row's left
+ *             segment, one column more than any variant changes, so that
+ *             the right segment R(y), even filtered Sub, Avg or Paeth,
+ *             reads only pixels no variant changes;
+ *   tail      rows V+1..H-1, the same in every file: one piece, made in
+ *             parallel bands, ending the stream.
+ *
+ * Filters are chosen once, in the base, by libpng's heuristic: rows 0..15
+ * None or Up (bytes right of the noise must not read it), row 16 None or
+ * Sub (it must not read row 15), other rows any. Every file reuses them.
+ *
+ * The base content holds, one after another:
+ *   original/'s file   head | O1 | B2 | T | Adler-32, CRC, IEND
+ *                      O1 rows 0..15, B2 rows 16..V, T the tail;
+ *   P(y), y < 16       always_random: row y right of the 16-pixel square;
+ *   R(y), y in band    counter: row y right of its left segment.
+ * always_random's file: head | S0 P0 | .. | S15 P15 | B2 | T | end, where
+ * Sn is a stored block (raw bytes) of the square's row, written per open.
+ * A counter copy: head | L0 R0 | L1 R1 | .. | LV RV | T | end, where L(y)
+ * is the copy's left segment of row y, deflated per copy. The Adler-32
+ * and the IDAT CRC are combined from each piece's (adler32_combine,
+ * crc32_combine), never computed over the whole file again.
  */
 #include <assert.h>
 #include <errno.h>
@@ -27,390 +42,519 @@
 
 #include <zlib.h>
 
-#include "buf.h"
+#include "counter.h"
+#include "deflate.h"
+#include "pngwrite.h"
 #include "splice.h"
 
-#define ROWS MINT_NOISE_SIDE		/* rows of the square, at most */
+#define SQ MINT_NOISE_SIDE		/* side of the noise square */
 #define STORED_HDR 5			/* BFINAL/BTYPE byte, LEN, NLEN */
-#define PNG_CHUNK_MAX 0x7fffffffu	/* PNG's limit on a chunk's length */
-#define OUT_STEP (256u << 10)		/* deflate output grows by this */
+#define BASE_MAX ((size_t)1 << 33)	/* the base holds more than a file */
 
-static const uint8_t png_iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D',
-				      0xae, 0x42, 0x60, 0x82 };
-
-/* One cached compressed piece: the bytes after row y's stored block. */
-struct png_piece {
+/* One piece in the base content, and how to join its checksum. */
+struct piece {
 	size_t off;		/* in the base content */
-	size_t len;		/* compressed bytes (0: none) */
-	uint32_t crc;		/* crc32 of those bytes */
-	uLong crc_op;		/* crc32_combine_gen64(len) */
-	uint32_t adler;		/* adler32 of what they inflate to */
-	uint64_t raw_len;	/* how many bytes they inflate to */
+	struct mint_zpiece z;
+	uLong crc_op;		/* crc32_combine_gen64(z.len) */
+};
+
+struct png_base {
+	struct mint_base pub;		/* first: cast to and from it */
+	struct mint_content *bytes;	/* the pieces (owned) */
+	unsigned ch;
+	size_t n;			/* bytes of a row: W * ch */
+	uint32_t bw, bh;		/* the counter's box */
+	uint32_t band;			/* rows 0..band-1 may be spliced */
+	uint32_t sq_rows, sq_cols;	/* of the noise square */
+	uint32_t lw;			/* columns of a left segment */
+	struct piece b2, tail;
+	struct piece p[SQ];		/* always_random's row pieces */
+	struct piece *r;		/* counter's right segments [band] */
+	uint8_t *filt;			/* filter of each band row [band] */
 };
 
 struct png_prep {
 	struct mint_noise_prep pub;	/* first: cast to and from it */
-	struct mint_content *base;	/* head, pieces, IEND; owned */
-	unsigned channels;
-	unsigned rows;			/* with a stored block, <= 16 */
-	unsigned cols;			/* pixels of the square per row */
-	size_t gap;			/* 1 + cols * channels */
-	size_t head_len;		/* signature .. zlib header */
-	uint32_t head_crc;		/* crc32 of "IDAT" + zlib header */
-	size_t iend_off;
-	uint8_t filt[ROWS];		/* PNG filter of each: None or Up */
-	struct png_piece piece[ROWS];
+	struct mint_content *bytes;	/* the base's pieces (a reference) */
+	unsigned ch;
+	uint32_t rows, cols;		/* of the square */
+	size_t gap;			/* stored bytes a row: 1 + cols * ch */
+	uint8_t head[MINT_PNG_HEAD_LEN];
+	uint8_t filt[SQ];		/* None or Up */
+	struct piece p[SQ];
+	struct piece b2, tail;
 };
 
-/* Per-prepare deflate state: the stream and the growing output. */
-struct png_zctx {
-	z_stream zs;
-	struct mint_buf *out;
-	uLong adler;		/* of the current piece's input */
-	uint64_t raw_len;
+/* Which filters row y may use (see the top of this file). */
+static unsigned filters_for(uint32_t y)
+{
+	if (y == 0)
+		return MINT_PNG_ONLY(MINT_PNG_NONE);
+	if (y < SQ)
+		return MINT_PNG_ONLY(MINT_PNG_NONE) |
+		       MINT_PNG_ONLY(MINT_PNG_UP);
+	if (y == SQ)
+		return MINT_PNG_ONLY(MINT_PNG_NONE) |
+		       MINT_PNG_ONLY(MINT_PNG_SUB);
+	return MINT_PNG_ANY;
+}
+
+/* ---- base ---- */
+
+/*
+ * Rows of the base's pieces, from row y0 on, filtered. Band rows are
+ * filtered into `frows`, kept for the row pieces; the tail into scratch.
+ */
+struct base_rows {
+	const struct mint_image *img;
+	struct png_base *b;
+	uint8_t *frows;			/* band * (n + 1) bytes */
+	uint32_t y0;
 };
 
-static void put_be32(uint8_t *p, uint32_t v)
+static const uint8_t *base_rows(void *arg, size_t first, size_t count,
+				uint8_t *scratch)
 {
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
+	struct base_rows *a = arg;
+	const struct mint_image *img = a->img;
+	size_t n = a->b->n, y0 = a->y0 + first, y;
+	uint8_t *to = y0 < a->b->band ? a->frows + y0 * (n + 1) : scratch;
+	uint8_t *f = to;
 
-static int zerr(int zrc)
-{
-	return zrc == Z_MEM_ERROR ? -ENOMEM : -EIO;
-}
+	/* Pieces never straddle the band's end (build()). */
+	for (y = y0; y < y0 + count; y++, f += n + 1) {
+		const uint8_t *raw = img->pixels + y * img->stride;
+		const uint8_t *up = y ? raw - img->stride : NULL;
 
-/*
- * Deflate `len` bytes of `in` with `flush`, appending to the output and
- * counting them into the piece's Adler-32. 0, -ENOMEM, -EFBIG, -EIO.
- */
-static int zfeed(struct png_zctx *z, const uint8_t *in, size_t len, int flush)
-{
-	struct mint_buf *b = z->out;
-	int rc, zrc;
-
-	/* adler32 of NULL is the initial value, not a no-op. */
-	if (len)
-		z->adler = adler32_z(z->adler, in, len);
-	z->raw_len += len;
-	z->zs.next_in = (Bytef *)in;
-	z->zs.avail_in = len;
-	for (;;) {
-		rc = mint_buf_reserve(b, OUT_STEP);
-		if (rc)
-			return rc;
-		z->zs.next_out = b->data + b->len;
-		z->zs.avail_out = b->cap - b->len;
-		zrc = deflate(&z->zs, flush);
-		b->len = b->cap - z->zs.avail_out;
-		if (zrc == Z_STREAM_END)
-			return 0;
-		if (zrc != Z_OK && zrc != Z_BUF_ERROR)
-			return zerr(zrc);
-		/* Done when all input is in and deflate left room unused. */
-		if (!z->zs.avail_in && z->zs.avail_out && flush != Z_FINISH)
-			return 0;
+		f[0] = (uint8_t)mint_png_filter_pick(raw, up, n, img->channels,
+						     filters_for((uint32_t)y));
+		mint_png_filter(raw, up, 0, n, img->channels, f[0], f + 1);
 	}
+	return to;
 }
 
-/* The byte PNG's minimum-sum heuristic counts: |v| as a signed byte. */
-static unsigned long row_cost(const uint8_t *f, size_t n)
+/* Rows [y0, y1) as one piece appended to `out`. */
+static int rows_piece(struct base_rows *a, uint32_t y0, uint32_t y1,
+		      int final, struct mint_buf *out, struct piece *pc)
 {
-	unsigned long sum = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sum += f[i] < 128 ? f[i] : 256 - f[i];
-	return sum;
-}
-
-static uint8_t paeth(int a, int b, int c)
-{
-	int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
-
-	if (pa <= pb && pa <= pc)
-		return a;
-	return pb <= pc ? b : c;
-}
-
-/* PNG filter types, and the sets of them a row may choose from. */
-enum { F_NONE, F_SUB, F_UP, F_AVG, F_PAETH };
-#define F_ONLY(t) (1u << (t))
-#define F_ALL 0x1fu
-
-/*
- * Filter `raw` (n bytes, bpp per pixel, row above `up`, NULL for the first
- * row) into each of the 5 rows of `f` (1 + n bytes each: filter byte, then
- * the bytes) and return the one of the types in `allow` with the smallest
- * cost, as libpng does for 8-bit RGB(A).
- */
-static const uint8_t *filter_row(const uint8_t *raw, const uint8_t *up,
-				 size_t n, unsigned bpp, uint8_t *f,
-				 unsigned allow)
-{
-	size_t stride = n + 1, i, best = 0;
-	unsigned long cost, best_cost = ~0ul;
-	unsigned t;
-
-	for (t = F_NONE; t <= F_PAETH; t++)
-		f[t * stride] = t;
-	for (i = 0; i < n; i++) {
-		int a = i >= bpp ? raw[i - bpp] : 0;
-		int b = up ? up[i] : 0;
-		int c = up && i >= bpp ? up[i - bpp] : 0;
-
-		f[F_NONE * stride + 1 + i] = raw[i];
-		f[F_SUB * stride + 1 + i] = raw[i] - a;
-		f[F_UP * stride + 1 + i] = raw[i] - b;
-		f[F_AVG * stride + 1 + i] = raw[i] - ((a + b) >> 1);
-		f[F_PAETH * stride + 1 + i] = raw[i] - paeth(a, b, c);
-	}
-	for (t = F_NONE; t <= F_PAETH; t++) {
-		if (!(allow & F_ONLY(t)))
-			continue;
-		cost = row_cost(f + t * stride + 1, n);
-		if (cost < best_cost) {
-			best_cost = cost;
-			best = t;
-		}
-	}
-	return f + best * stride;
+	a->y0 = y0;
+	pc->off = out->len;
+	return mint_deflate_rows(base_rows, a, y1 - y0, a->b->n + 1, final,
+				 out, &pc->z);
 }
 
 /*
- * Which filters row y may use. Rows 1..15 hold the square: None or Up, the
- * only ones whose bytes right of the square do not read the noise (the
- * square's own bytes are Up-filtered per open). Row 16 must not read row
- * 15 at all: None or Sub. Below, any.
+ * Row piece i: always_random's P(i) for i < sq_rows (row i right of the
+ * square), then counter's R(y) for y = i - sq_rows (row y right of its
+ * left segment), from the band's filtered rows.
  */
-static unsigned filters_for(uint32_t y, unsigned rows)
+static const uint8_t *row_piece(void *arg, size_t i, size_t *len)
 {
-	if (y < rows)
-		return y ? F_ONLY(F_NONE) | F_ONLY(F_UP) : F_ONLY(F_NONE);
-	if (y == rows)
-		return F_ONLY(F_NONE) | F_ONLY(F_SUB);
-	return F_ALL;
+	struct base_rows *a = arg;
+	const struct png_base *b = a->b;
+	size_t y = i < b->sq_rows ? i : i - b->sq_rows;
+	size_t from = (size_t)(i < b->sq_rows ? b->sq_cols : b->lw) * b->ch;
+
+	*len = b->n - from;
+	return a->frows + y * (b->n + 1) + 1 + from;
 }
 
-/* Signature, IHDR, the IDAT's length and type, the zlib header. */
-static int write_head(struct png_prep *p, const struct mint_image *img,
-		      struct mint_buf *out)
+static void png_base_destroy(struct mint_obj *obj)
 {
-	uint8_t h[8 + 25 + 8 + 2], *ihdr = h + 8, *idat = h + 33;
+	struct png_base *b = mint_container_of(obj, struct png_base,
+					       pub.obj);
 
-	memcpy(h, mint_png_signature, 8);
-	put_be32(ihdr, 13);
-	memcpy(ihdr + 4, "IHDR", 4);
-	put_be32(ihdr + 8, img->width);
-	put_be32(ihdr + 12, img->height);
-	ihdr[16] = 8;				/* bit depth */
-	ihdr[17] = img->channels == 4 ? 6 : 2;	/* RGBA or RGB */
-	ihdr[18] = ihdr[19] = ihdr[20] = 0;	/* deflate, adaptive, no
-						 * interlace */
-	put_be32(ihdr + 21, crc32_z(0, ihdr + 4, 17));
-	put_be32(idat, 0);		/* patched by build_base */
-	memcpy(idat + 4, "IDAT", 4);
-	idat[8] = 0x78;		/* deflate, 32 KiB window */
-	idat[9] = 0x9c;		/* default level, no preset dict */
-	p->head_len = sizeof(h);
-	p->head_crc = crc32_z(0, idat + 4, 6);
-	return mint_buf_append(out, h, sizeof(h));
+	mint_base_fini(&b->pub);
+	mint_content_unref(b->bytes);
+	free(b->r);
+	free(b->filt);
+	free(b);
 }
 
 /*
- * Deflate the pieces into `out` (after the head) and fill in p->piece[].
- * 0, -ENOMEM, -EFBIG (over the buffer's cap) or -EIO.
+ * Charge a content made from the base with the base's bytes it keeps
+ * alive, so the cache's byte budget holds whichever of them it evicts
+ * first: a counter copy or original/'s file outliving the base still
+ * counts the bytes it points into. (Shared bytes are counted more than
+ * once; never less.) The content is not shared yet.
  */
-static int deflate_pieces(struct png_prep *p, const struct mint_image *img,
-			  struct mint_buf *out)
+static void charge_base(struct mint_content *c, const struct png_base *b)
 {
-	struct png_zctx z = { .out = out };
-	size_t n = (size_t)img->width * img->channels;
-	size_t skip = p->gap - 1;	/* square bytes of a row */
-	uint8_t *f = NULL;
-	const uint8_t *row, *fr;
-	unsigned y;
-	uint32_t ty;
-	int rc, zrc;
+	c->obj.bytes += b->bytes->obj.bytes;
+}
 
-	zrc = deflateInit2(&z.zs, MINT_PNG_LEVEL, Z_DEFLATED, -MAX_WBITS, 8,
-			   Z_FILTERED);
-	if (zrc != Z_OK)
-		return zerr(zrc);
-	f = malloc(5 * (n + 1));
-	if (!f) {
-		rc = -ENOMEM;
+static void set_op(struct piece *pc)
+{
+	pc->crc_op = crc32_combine_gen64((z_off64_t)pc->z.len);
+}
+
+/* mint_zpiece_join() with the CRC operator the base keeps for `pc`. */
+static void join_piece(struct mint_zpiece *z, const struct piece *pc)
+{
+	z->adler = (uint32_t)adler32_combine64(z->adler, pc->z.adler,
+					       (z_off64_t)pc->z.raw_len);
+	z->crc = (uint32_t)crc32_combine_op(z->crc, pc->z.crc, pc->crc_op);
+	z->len += pc->z.len;
+	z->raw_len += pc->z.raw_len;
+}
+
+/* original/'s file, then always_random's and counter's pieces. */
+static int build(struct png_base *b, const struct mint_image *img,
+		 struct mint_buf *out, size_t *file_len)
+{
+	struct mint_zpiece z = MINT_ZPIECE_EMPTY, *zp = NULL;
+	struct base_rows a = { img, b, NULL, 0 };
+	uint8_t end[MINT_PNG_END_LEN];
+	size_t i, npieces = b->sq_rows + (size_t)b->band, off;
+	struct piece o1;
+	int rc;
+
+	a.frows = malloc(b->band * (b->n + 1));
+	zp = calloc(npieces, sizeof(*zp));
+	rc = a.frows && zp ? mint_buf_reserve(out, MINT_PNG_HEAD_LEN) :
+			     -ENOMEM;
+	if (rc)
 		goto out;
-	}
-	for (y = 0; y < p->rows; y++) {
-		struct png_piece *pc = &p->piece[y];
-		int last = y + 1 == p->rows;
+	out->len = MINT_PNG_HEAD_LEN;
+	rc = rows_piece(&a, 0, b->sq_rows, 0, out, &o1);
+	if (!rc)
+		rc = rows_piece(&a, b->sq_rows, b->band, 0, out, &b->b2);
+	if (!rc)
+		rc = rows_piece(&a, b->band, img->height, 1, out, &b->tail);
+	if (rc)
+		goto out;
+	mint_zpiece_join(&z, &o1.z);
+	mint_zpiece_join(&z, &b->b2.z);
+	mint_zpiece_join(&z, &b->tail.z);
+	rc = mint_png_head(out->data, img->width, img->height, b->ch, z.len);
+	if (rc)
+		goto out;
+	mint_png_end(end, &z);
+	rc = mint_buf_append(out, end, sizeof(end));
+	if (rc)
+		goto out;
+	*file_len = out->len;
 
-		row = img->pixels + y * img->stride;
-		fr = filter_row(row, y ? row - img->stride : NULL, n,
-				img->channels, f, filters_for(y, p->rows));
-		p->filt[y] = fr[0];
-		pc->off = out->len;
-		z.adler = adler32_z(0, NULL, 0);
-		z.raw_len = 0;
-		rc = 0;
-		/* After Z_FULL_FLUSH deflate starts with an empty window. */
-		if (n > skip || last)
-			rc = zfeed(&z, fr + 1 + skip, n - skip,
-				   last ? Z_NO_FLUSH : Z_FULL_FLUSH);
-		for (ty = p->rows; last && !rc && ty < img->height; ty++) {
-			row = img->pixels + ty * img->stride;
-			fr = filter_row(row, row - img->stride, n,
-					img->channels, f,
-					filters_for(ty, p->rows));
-			rc = zfeed(&z, fr, n + 1, Z_NO_FLUSH);
-		}
-		if (last && !rc)
-			rc = zfeed(&z, NULL, 0, Z_FINISH);
-		if (rc)
-			goto out;
-		pc->len = out->len - pc->off;
-		pc->adler = z.adler;
-		pc->raw_len = z.raw_len;
+	for (i = 0; i < b->band; i++)
+		b->filt[i] = a.frows[i * (b->n + 1)];
+	rc = mint_deflate_pieces(row_piece, &a, npieces, out, zp);
+	if (rc)
+		goto out;
+	for (i = 0, off = *file_len; i < npieces; off += zp[i++].len) {
+		struct piece *pc = i < b->sq_rows ? &b->p[i] :
+						    &b->r[i - b->sq_rows];
+
+		pc->off = off;
+		pc->z = zp[i];
 	}
-	rc = 0;
 out:
-	free(f);
-	deflateEnd(&z.zs);
+	free(zp);
+	free(a.frows);
 	return rc;
 }
+
+int mint_png_base(const struct mint_image *img, struct mint_base **out)
+{
+	struct mint_segment seg;
+	struct mint_content *file;
+	struct png_base *b;
+	struct mint_buf buf;
+	uint8_t *data;
+	size_t len, file_len = 0;
+	uint32_t v, y;
+	int rc;
+
+	*out = NULL;
+	if (!mint_image_valid(img))
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->ch = img->channels;
+	b->n = (size_t)img->width * img->channels;
+	mint_counter_box(img->width, img->height, &b->bw, &b->bh);
+	b->sq_rows = img->height < SQ ? img->height : SQ;
+	b->sq_cols = img->width < SQ ? img->width : SQ;
+	v = b->bh > b->sq_rows ? b->bh : b->sq_rows;
+	b->band = v < img->height ? v + 1 : img->height;
+	b->lw = (b->bw > b->sq_cols ? b->bw : b->sq_cols) + 1;
+	if (b->lw > img->width)
+		b->lw = img->width;
+	b->r = calloc(b->band, sizeof(*b->r));
+	b->filt = calloc(b->band, 1);
+	if (!b->r || !b->filt) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	mint_buf_init(&buf, BASE_MAX);
+	rc = build(b, img, &buf, &file_len);
+	if (rc) {
+		mint_buf_release(&buf);
+		goto fail;
+	}
+	data = mint_buf_detach(&buf, &len);
+	b->bytes = mint_content_new_owned(data, len);
+	if (!b->bytes) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	seg = (struct mint_segment){ b->bytes->own, file_len };
+	file = mint_content_new_spliced(NULL, 0, b->bytes, &seg, 1);
+	if (!file) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	charge_base(file, b);
+	for (y = 0; y < b->sq_rows; y++)
+		set_op(&b->p[y]);
+	for (y = 0; y < b->band; y++)
+		set_op(&b->r[y]);
+	set_op(&b->b2);
+	set_op(&b->tail);
+	mint_base_init(&b->pub, MINT_FMT_PNG, img, file,
+		       sizeof(*b) + b->band * (sizeof(*b->r) + 1) +
+		       file->obj.bytes,
+		       png_base_destroy);
+	*out = &b->pub;
+	return 0;
+fail:
+	mint_content_unref(b->bytes);
+	free(b->r);
+	free(b->filt);
+	free(b);
+	return rc;
+}
+
+/* The base's own layout, checked against the image it is used with. */
+static struct png_base *png_base_of(struct mint_base *base,
+				    const struct mint_image *img)
+{
+	struct png_base *b = (struct png_base *)base;
+
+	if (!base || base->fmt != MINT_FMT_PNG || !mint_image_valid(img) ||
+	    img->width != base->width || img->height != base->height ||
+	    img->channels != b->ch)
+		return NULL;
+	return b;
+}
+
+/* ---- counter ---- */
+
+/* A copy's row y, left segment: the box over the original. */
+static void copy_left(const struct png_base *b, const struct mint_image *img,
+		      const struct mint_image *box, uint32_t y, uint8_t *dst)
+{
+	memcpy(dst, img->pixels + (size_t)y * img->stride,
+	       (size_t)b->lw * b->ch);
+	if (y < box->height)
+		memcpy(dst, box->pixels + (size_t)y * box->stride,
+		       (size_t)box->width * box->channels);
+}
+
+/* Left segment y of a copy: filter byte and filtered bytes, in `in`. */
+struct left_pieces {
+	const uint8_t *in;
+	size_t len;			/* of each: 1 + Lw * ch */
+};
+
+static const uint8_t *left_piece(void *arg, size_t i, size_t *len)
+{
+	struct left_pieces *a = arg;
+
+	*len = a->len;
+	return a->in + i * a->len;
+}
+
+int mint_png_counter(struct mint_base *base, const struct mint_image *img,
+		     const struct mint_image *box, struct mint_content **out)
+{
+	struct png_base *b = png_base_of(base, img);
+	struct mint_zpiece z = MINT_ZPIECE_EMPTY, *lz = NULL;
+	struct mint_segment *seg = NULL;
+	struct mint_buf own = MINT_BUF_INIT;
+	struct left_pieces lp;
+	const uint8_t *bytes;
+	uint8_t *rows = NULL, *lin = NULL, *cur, *prev, *f;
+	size_t lbytes, nseg = 0, own_len, off;
+	uint32_t y;
+	int rc;
+
+	*out = NULL;
+	/* Only the box the base was laid out for fits its left segments. */
+	if (!b || box->width > b->bw || box->height > b->bh ||
+	    box->channels != b->ch)
+		return -EINVAL;
+	lbytes = (size_t)b->lw * b->ch;
+	rows = malloc(2 * lbytes);
+	lin = malloc(b->band * (lbytes + 1));
+	lz = calloc(b->band, sizeof(*lz));
+	seg = calloc(2 * (size_t)b->band + 3, sizeof(*seg));
+	rc = rows && lin && lz && seg ?
+	     mint_buf_reserve(&own, MINT_PNG_HEAD_LEN) : -ENOMEM;
+	if (rc)
+		goto out;
+	own.len = MINT_PNG_HEAD_LEN;
+	cur = rows;
+	prev = rows + lbytes;
+	for (y = 0, f = lin; y < b->band; y++, f += lbytes + 1) {
+		copy_left(b, img, box, y, cur);
+		f[0] = b->filt[y];
+		mint_png_filter(cur, y ? prev : NULL, 0, lbytes, b->ch,
+				b->filt[y], f + 1);
+		prev = cur;
+		cur = cur == rows ? rows + lbytes : rows;
+	}
+	lp = (struct left_pieces){ lin, lbytes + 1 };
+	rc = mint_deflate_pieces(left_piece, &lp, b->band, &own, lz);
+	if (rc)
+		goto out;
+	for (y = 0; y < b->band; y++) {
+		mint_zpiece_join(&z, &lz[y]);
+		join_piece(&z, &b->r[y]);
+	}
+	join_piece(&z, &b->tail);
+	rc = mint_png_head(own.data, img->width, img->height, b->ch, z.len);
+	if (!rc)
+		rc = mint_buf_reserve(&own, MINT_PNG_END_LEN);
+	if (rc)
+		goto out;
+	mint_png_end(own.data + own.len, &z);
+	own.len += MINT_PNG_END_LEN;
+
+	/* own's bytes stay put from here: segments may point into them. */
+	bytes = b->bytes->own;
+	seg[nseg++] = (struct mint_segment){ own.data, MINT_PNG_HEAD_LEN };
+	for (y = 0, off = MINT_PNG_HEAD_LEN; y < b->band; off += lz[y++].len) {
+		seg[nseg++] = (struct mint_segment){ own.data + off,
+						     lz[y].len };
+		if (b->r[y].z.len)
+			seg[nseg++] = (struct mint_segment){
+				bytes + b->r[y].off, b->r[y].z.len };
+	}
+	seg[nseg++] = (struct mint_segment){ bytes + b->tail.off,
+					     b->tail.z.len };
+	seg[nseg++] = (struct mint_segment){ own.data + off,
+					     MINT_PNG_END_LEN };
+	own_len = own.len;
+	*out = mint_content_new_spliced(mint_buf_detach(&own, NULL), own_len,
+					b->bytes, seg, nseg);
+	if (*out)
+		charge_base(*out, b);
+	else
+		rc = -ENOMEM;
+out:
+	mint_buf_release(&own);
+	free(seg);
+	free(lz);
+	free(lin);
+	free(rows);
+	return rc;
+}
+
+/* ---- always_random ---- */
 
 static void png_prep_destroy(struct mint_obj *obj)
 {
 	struct png_prep *p = mint_container_of(obj, struct png_prep, pub.obj);
 
-	mint_content_unref(p->base);
+	mint_content_unref(p->bytes);
 	free(p);
-}
-
-/*
- * Lay out the shared bytes: head (IDAT length patched in once known),
- * pieces, IEND; then the checksums of each piece. 0 or -errno.
- */
-static int build_base(struct png_prep *p, const struct mint_image *img)
-{
-	struct mint_buf out;
-	uint64_t idat_len, size;
-	uint8_t *data;
-	size_t len;
-	unsigned y;
-	int rc;
-
-	/* Room for the head, IEND and deflate's last OUT_STEP. */
-	mint_buf_init(&out, (size_t)PNG_CHUNK_MAX + OUT_STEP + 64);
-	rc = write_head(p, img, &out);
-	if (!rc)
-		rc = deflate_pieces(p, img, &out);
-	if (!rc)
-		rc = mint_buf_append(&out, png_iend, sizeof(png_iend));
-	if (rc)
-		goto fail;
-	p->iend_off = out.len - sizeof(png_iend);
-	/* zlib header, stored blocks, pieces, Adler-32. */
-	idat_len = 2 + (uint64_t)p->rows * (STORED_HDR + p->gap) +
-		   (p->iend_off - p->head_len) + 4;
-	if (idat_len > PNG_CHUNK_MAX) {
-		rc = -EFBIG;
-		goto fail;
-	}
-	put_be32(out.data + p->head_len - 10, idat_len);
-	size = out.len + (uint64_t)p->rows * (STORED_HDR + p->gap) + 4 + 4;
-	for (y = 0; y < p->rows; y++) {
-		struct png_piece *pc = &p->piece[y];
-
-		pc->crc = crc32_z(0, out.data + pc->off, pc->len);
-		pc->crc_op = crc32_combine_gen64(pc->len);
-	}
-	data = mint_buf_detach(&out, &len);
-	p->base = mint_content_new_owned(data, len);
-	if (!p->base)
-		rc = -ENOMEM;
-	p->pub.size = size;
-fail:
-	mint_buf_release(&out);
-	return rc;
 }
 
 int mint_noise_png_prepare(struct mint_base *base,
 			   const struct mint_image *img,
 			   struct mint_noise_prep **out)
 {
+	struct png_base *b = png_base_of(base, img);
 	struct png_prep *p;
+	uint64_t zlen;
+	uint32_t y;
 	int rc;
 
-	(void)base;
 	*out = NULL;
-	if (!img || !img->pixels || !img->width || !img->height ||
-	    (img->channels != 3 && img->channels != 4) ||
-	    img->stride < (size_t)img->width * img->channels)
+	if (!b)
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->pub.fmt = MINT_FMT_PNG;
-	p->channels = img->channels;
-	p->rows = img->height < ROWS ? img->height : ROWS;
-	p->cols = img->width < MINT_NOISE_SIDE ? img->width : MINT_NOISE_SIDE;
-	p->gap = 1 + p->cols * p->channels;
-	rc = build_base(p, img);
-	if (rc)
-		goto fail;
-	mint_obj_init(&p->pub.obj, sizeof(*p) + p->base->obj.bytes,
+	p->ch = b->ch;
+	p->rows = b->sq_rows;
+	p->cols = b->sq_cols;
+	p->gap = 1 + (size_t)p->cols * p->ch;
+	zlen = (uint64_t)p->rows * (STORED_HDR + p->gap) + b->b2.z.len +
+	       b->tail.z.len;
+	for (y = 0; y < p->rows; y++) {
+		p->filt[y] = b->filt[y];
+		p->p[y] = b->p[y];
+		zlen += b->p[y].z.len;
+	}
+	p->b2 = b->b2;
+	p->tail = b->tail;
+	rc = mint_png_head(p->head, base->width, base->height, p->ch, zlen);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	p->bytes = mint_content_ref(b->bytes);
+	p->pub.size = MINT_PNG_HEAD_LEN + zlen + MINT_PNG_END_LEN;
+	/* Charged with the base's bytes it keeps alive, as charge_base(). */
+	mint_obj_init(&p->pub.obj, sizeof(*p) + p->bytes->obj.bytes,
 		      png_prep_destroy);
 	*out = &p->pub;
 	return 0;
-fail:
-	free(p);
-	return rc;
 }
 
 /*
- * Write row y's stored block at `b`: header, PNG filter byte, the noisy
+ * Write row y's stored block at `w`: header, PNG filter byte, the noisy
  * pixels `rgb` (cols * 3 bytes; opaque in RGBA), Up-filtered against the
  * row above's noise `up` if the row's filter is Up. Returns its length.
  */
-static size_t stored_block(const struct png_prep *p, unsigned y, uint8_t *b,
+static size_t stored_block(const struct png_prep *p, unsigned y, uint8_t *w,
 			   const uint8_t *rgb, const uint8_t *up)
 {
-	uint8_t *px = b + STORED_HDR + 1;
-	int filt_up = p->filt[y] == F_UP;
+	uint8_t *px = w + STORED_HDR + 1;
+	int filt_up = p->filt[y] == MINT_PNG_UP;
 	unsigned x, c;
 
-	b[0] = 0;			/* BFINAL 0, BTYPE 00, padding */
-	b[1] = p->gap & 0xff;
-	b[2] = p->gap >> 8;
-	b[3] = ~p->gap & 0xff;
-	b[4] = (~p->gap >> 8) & 0xff;
-	b[5] = p->filt[y];
+	w[0] = 0;			/* BFINAL 0, BTYPE 00, padding */
+	w[1] = p->gap & 0xff;
+	w[2] = p->gap >> 8;
+	w[3] = ~p->gap & 0xff;
+	w[4] = (~p->gap >> 8) & 0xff;
+	w[5] = p->filt[y];
 	for (x = 0; x < p->cols; x++, rgb += 3, up += 3) {
 		for (c = 0; c < 3; c++)
 			px[c] = filt_up ? rgb[c] - up[c] : rgb[c];
 		/* Opaque: 255, or 255 - 255 under Up. */
-		if (p->channels == 4)
+		if (p->ch == 4)
 			px[3] = filt_up ? 0 : 0xff;
-		px += p->channels;
+		px += p->ch;
 	}
 	return STORED_HDR + p->gap;
+}
+
+/* Append a base piece to a make's segments and checksums. */
+static void add_piece(const struct png_prep *p, const struct piece *pc,
+		      struct mint_segment *seg, size_t *nseg,
+		      struct mint_zpiece *z)
+{
+	if (!pc->z.len)
+		return;
+	seg[(*nseg)++] = (struct mint_segment){ p->bytes->own + pc->off,
+						pc->z.len };
+	join_piece(z, pc);
 }
 
 int mint_noise_png_make(struct mint_noise_prep *prep,
 			struct mint_content **out)
 {
 	struct png_prep *p = (struct png_prep *)prep;
-	struct mint_segment seg[2 * ROWS + 3];
-	uint8_t rgb[ROWS * MINT_NOISE_SIDE * 3];
-	const uint8_t *base = p->base->own;
+	struct mint_segment seg[2 * SQ + 4];
+	struct mint_zpiece z = MINT_ZPIECE_EMPTY;
+	uint8_t rgb[SQ * SQ * 3];
 	size_t own_len, nseg = 0, len;
 	uint8_t *own, *w;
-	uLong adler = adler32_z(0, NULL, 0), crc = p->head_crc;
 	unsigned y;
 	int rc;
 
@@ -418,35 +562,31 @@ int mint_noise_png_make(struct mint_noise_prep *prep,
 	rc = mint_noise_fill(rgb, (size_t)p->rows * p->cols * 3);
 	if (rc)
 		return rc;
-	own_len = (size_t)p->rows * (STORED_HDR + p->gap) + 8;
+	own_len = MINT_PNG_HEAD_LEN + (size_t)p->rows * (STORED_HDR + p->gap) +
+		  MINT_PNG_END_LEN;
 	own = malloc(own_len);
 	if (!own)
 		return -ENOMEM;
-	seg[nseg++] = (struct mint_segment){ base, p->head_len };
-	w = own;
+	memcpy(own, p->head, MINT_PNG_HEAD_LEN);
+	seg[nseg++] = (struct mint_segment){ own, MINT_PNG_HEAD_LEN };
+	w = own + MINT_PNG_HEAD_LEN;
 	for (y = 0; y < p->rows; y++) {
-		const struct png_piece *pc = &p->piece[y];
-
 		/* Row 0 is never Up: its `up` is not read. */
 		len = stored_block(p, y, w, rgb + y * p->cols * 3,
 				   rgb + (y ? y - 1 : 0) * p->cols * 3);
 		seg[nseg++] = (struct mint_segment){ w, len };
-		adler = adler32_z(adler, w + STORED_HDR, p->gap);
-		crc = crc32_z(crc, w, len);
+		z.adler = (uint32_t)adler32_z(z.adler, w + STORED_HDR, p->gap);
+		z.crc = (uint32_t)crc32_z(z.crc, w, len);
+		z.len += len;
+		z.raw_len += p->gap;
 		w += len;
-		if (!pc->len)
-			continue;
-		seg[nseg++] = (struct mint_segment){ base + pc->off, pc->len };
-		adler = adler32_combine64(adler, pc->adler, pc->raw_len);
-		crc = crc32_combine_op(crc, pc->crc, pc->crc_op);
+		add_piece(p, &p->p[y], seg, &nseg, &z);
 	}
-	put_be32(w, adler);
-	crc = crc32_z(crc, w, 4);
-	put_be32(w + 4, crc);
-	seg[nseg++] = (struct mint_segment){ w, 8 };
-	seg[nseg++] = (struct mint_segment){ base + p->iend_off,
-					     sizeof(png_iend) };
-	*out = mint_content_new_spliced(own, own_len, p->base, seg, nseg);
+	add_piece(p, &p->b2, seg, &nseg, &z);
+	add_piece(p, &p->tail, seg, &nseg, &z);
+	mint_png_end(w, &z);
+	seg[nseg++] = (struct mint_segment){ w, MINT_PNG_END_LEN };
+	*out = mint_content_new_spliced(own, own_len, p->bytes, seg, nseg);
 	if (!*out)
 		return -ENOMEM;
 	assert((*out)->size == p->pub.size);

@@ -35,8 +35,8 @@ static const struct splicer {
 		       const struct mint_image *box,
 		       struct mint_content **out);
 } splicers[MINT_FMT_COUNT] = {
-	[MINT_FMT_PNG] = { NULL, mint_noise_png_prepare, mint_noise_png_make,
-			   NULL },
+	[MINT_FMT_PNG] = { mint_png_base, mint_noise_png_prepare,
+			   mint_noise_png_make, mint_png_counter },
 	[MINT_FMT_JPEG] = { mint_jpeg_base, mint_noise_jpeg_prepare,
 			    mint_noise_jpeg_make, mint_jpeg_counter },
 	[MINT_FMT_WEBP] = { NULL, mint_noise_webp_prepare,

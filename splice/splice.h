@@ -155,6 +155,9 @@ int mint_noise_make(struct mint_noise_prep *prep, struct mint_content **out);
  * for a box its base was not laid out for: the copy is then encoded
  * whole.
  */
+int mint_png_base(const struct mint_image *img, struct mint_base **out);
+int mint_png_counter(struct mint_base *base, const struct mint_image *img,
+		     const struct mint_image *box, struct mint_content **out);
 int mint_noise_png_prepare(struct mint_base *base,
 			   const struct mint_image *img,
 			   struct mint_noise_prep **out);

@@ -52,8 +52,12 @@ static const char *const query_sql[Q_N] = {
 	[Q_HASH_USED] = "SELECT 1 FROM originals WHERE hash = ?1 LIMIT 1",
 	[Q_SIZES_DROP] = "DELETE FROM sizes WHERE hash = ?1",
 	[Q_SIZE_GET] = "SELECT size FROM sizes WHERE hash = ?1 AND key = ?2",
+	/* only while some original has that content: a size made after
+	 * its last original went (a stat or background work racing with a
+	 * delete) would outlive it, since rows go when their blob goes */
 	[Q_SIZE_PUT] = "INSERT OR REPLACE INTO sizes (hash, key, size) "
-		"VALUES (?1, ?2, ?3)",
+		"SELECT ?1, ?2, ?3 WHERE EXISTS "
+		"(SELECT 1 FROM originals WHERE hash = ?1)",
 	[Q_GET_FOLDER] = "SELECT " ROW_COLUMNS " FROM originals "
 		"WHERE dir = ?1 AND folder = ?2",
 	[Q_LIST_FOLDERS] = "SELECT " ROW_COLUMNS " FROM originals "

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "store.h"
 #include "variant.h"
+#include "warm.h"
 
 #define DEFAULT_CACHE (256ULL << 20)
 #define DEFAULT_DISK_CACHE (2ULL << 30)
@@ -65,6 +66,7 @@ void mint_settings_init(struct mint_settings *s)
 	s->limits.max_file = MINT_DEFAULT_MAX_FILE;
 	s->limits.max_depth = MINT_DEFAULT_MAX_DEPTH;
 	s->limits.max_path = MINT_DEFAULT_MAX_PATH;
+	s->eager = 1;
 }
 
 #define SETTING(m) offsetof(struct mint_settings, m)
@@ -167,6 +169,10 @@ void mint_session_report(const struct mint_ctx *ctx)
 
 void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree)
 {
+	/* before the tree: releasing the handles left open may commit, and
+	 * a commit queues work only while there is a pool */
+	mint_warm_free(ctx->warm);
+	ctx->warm = NULL;
 	mint_tree_free(tree);
 	mint_generators_cleanup();
 	mint_variants_cleanup();

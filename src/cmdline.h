@@ -28,15 +28,17 @@ char *mint_default_store(void);
  */
 int mint_parse_size(const char *s, unsigned long long *out);
 
-/* What the command line sets: the caches' sizes and the limits. */
+/* What the command line sets: the caches' sizes, the limits, and whether
+ * a mount begins an original's work at its commit (warm.h). */
 struct mint_settings {
 	uint64_t cache_size;
 	uint64_t disk_cache;	/* bytes in STORE/cache, 0: no disk level */
 	struct mint_limits limits;
+	int eager;
 };
 
 /* The defaults: a 256 MiB cache, 2 GiB on disk, the MINT_DEFAULT_*
- * limits. */
+ * limits, eager work on. */
 void mint_settings_init(struct mint_settings *s);
 
 /*
@@ -77,7 +79,8 @@ int mint_session_open(const char *dir, const struct mint_settings *s,
  */
 void mint_session_report(const struct mint_ctx *ctx);
 
-/* Free the tree, the plugins' caches, the caches and the store. */
+/* Stop the background work (warm.h), then free the tree, the plugins'
+ * caches, the caches and the store. */
 void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree);
 
 #endif

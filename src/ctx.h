@@ -15,6 +15,7 @@
 struct mint_store;
 struct mint_cache;
 struct mint_diskcache;
+struct mint_warm;
 
 /* Limits applied to untrusted input before anything is allocated. */
 struct mint_limits {
@@ -40,6 +41,9 @@ struct mint_ctx {
 	struct mint_cache *cache;
 	struct mint_diskcache *diskcache;	/* NULL: no disk level */
 	struct mint_limits limits;
+	/* background work begun at commit (warm.h); NULL when off. Set
+	 * before the first request, cleared after the last. */
+	struct mint_warm *warm;
 };
 
 /*

@@ -1,11 +1,12 @@
 /*
  * encode.c - the output formats and their whole-image encoders (see
- * encode.h): PNG with libpng, JPEG with libjpeg-turbo, WebP with libwebp.
+ * encode.h): PNG with our own writer (pngwrite.h) over deflate.h (zlib
+ * level 1 in parallel bands), JPEG with libjpeg-turbo, WebP with libwebp.
  *
  * Each encoder writes straight into the caller's mint_buf, so the buffer's
  * cap bounds the output as it grows; on failure the buffer is cut back to
- * the length it had. No global state: libpng and libjpeg errors longjmp to
- * a jmp_buf in a per-call struct on the stack, one setjmp per codec.
+ * the length it had. No global state: libjpeg errors longjmp to a jmp_buf
+ * in a per-call struct on the stack, one setjmp per codec.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,8 +22,10 @@
 #include <pthread.h>
 #include <zlib.h>
 
+#include "deflate.h"
 #include "encode.h"
 #include "generator.h"
+#include "pngwrite.h"
 
 const uint8_t mint_png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
 					0x1a, '\n' };
@@ -64,14 +67,14 @@ int mint_encode(enum mint_format fmt, const struct mint_image *img,
 	return formats[fmt].encode(img, out);
 }
 
-static char versions[160];
+static char versions[200];
 static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
 
 static void versions_make(void)
 {
 	snprintf(versions, sizeof(versions),
-		 "r%d z%s png%u jpeg%d webp%d cairo%d %s", MINT_OUTPUT_REV,
-		 zlibVersion(),
+		 "r%d z%s %s png%u jpeg%d webp%d cairo%d %s", MINT_OUTPUT_REV,
+		 zlibVersion(), mint_deflate_version(),
 		 (unsigned)png_access_version_number(),
 #ifdef LIBJPEG_TURBO_VERSION_NUMBER
 		 LIBJPEG_TURBO_VERSION_NUMBER,
@@ -90,89 +93,10 @@ const char *mint_encode_versions(void)
 
 /* ---- PNG ---- */
 
-struct png_wctx {
-	jmp_buf jmp;
-	struct mint_buf *out;
-	int err;
-};
-
-static void png_w_error(png_structp png, png_const_charp msg)
-{
-	struct png_wctx *ctx = png_get_error_ptr(png);
-
-	(void)msg;
-	if (!ctx->err)
-		ctx->err = -EIO;
-	longjmp(ctx->jmp, 1);
-}
-
-static void png_w_warning(png_structp png, png_const_charp msg)
-{
-	(void)png;
-	(void)msg;
-}
-
-static void png_w_write(png_structp png, png_bytep data, size_t n)
-{
-	struct png_wctx *ctx = png_get_io_ptr(png);
-	int rc = mint_buf_append(ctx->out, data, n);
-
-	if (rc) {
-		ctx->err = rc;
-		png_error(png, "write failed");
-	}
-}
-
-static void png_w_flush(png_structp png)
-{
-	(void)png;
-}
-
-/* The one function with setjmp for PNG; png and info made by the caller. */
-static int png_write_all(struct png_wctx *ctx, png_structp png,
-			   png_infop info, const struct mint_image *img)
-{
-	uint32_t y;
-
-	if (setjmp(ctx->jmp))
-		return ctx->err;
-	png_set_write_fn(png, ctx, png_w_write, png_w_flush);
-	png_set_compression_level(png, MINT_PNG_LEVEL);
-	png_set_IHDR(png, info, img->width, img->height, 8,
-		     img->channels == 4 ? PNG_COLOR_TYPE_RGBA :
-					  PNG_COLOR_TYPE_RGB,
-		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-		     PNG_FILTER_TYPE_DEFAULT);
-	png_write_info(png, info);
-	for (y = 0; y < img->height; y++)
-		png_write_row(png, img->pixels + y * img->stride);
-	png_write_end(png, NULL);
-	return 0;
-}
-
+/* Our own writer (pngwrite.h): filtered rows deflated on every core. */
 int mint_encode_png(const struct mint_image *img, struct mint_buf *out)
 {
-	struct png_wctx ctx = { .out = out };
-	size_t start = out->len;
-	png_structp png;
-	png_infop info = NULL;
-	int rc;
-
-	if (!mint_image_valid(img))
-		return -EINVAL;
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx,
-				      png_w_error, png_w_warning);
-	if (!png)
-		return -ENOMEM;
-	info = png_create_info_struct(png);
-	if (!info)
-		rc = -ENOMEM;
-	else
-		rc = png_write_all(&ctx, png, info, img);
-	png_destroy_write_struct(&png, &info);
-	if (rc)
-		out->len = start;
-	return rc;
+	return mint_png_write(img, out);
 }
 
 /* ---- JPEG ---- */

@@ -18,8 +18,7 @@ enum mint_format {
 };
 
 /* Settings every encoding of a format shares (whole images and
- * always_random's). */
-#define MINT_PNG_LEVEL 6
+ * spliced ones); PNG's deflate is deflate.h's. */
 #define MINT_JPEG_QUALITY 90
 #define MINT_WEBP_QUALITY 80
 
@@ -29,16 +28,18 @@ extern const uint8_t mint_png_signature[8];
 /*
  * Revision of our own encodings: bumped when a change of mintfs changes
  * the bytes or the length of an Images file (2: always_random JPEGs
- * restart every 16 MCUs; 3: text originals laid out by Pango).
+ * restart every 16 MCUs; 3: text originals laid out by Pango; 4: one base
+ * per format, PNG by our own writer, JPEG restarting every 32 MCUs).
  */
-#define MINT_OUTPUT_REV 3
+#define MINT_OUTPUT_REV 4
 
 /*
  * What the bytes of the Images files depend on: MINT_OUTPUT_REV, the
- * versions of the encoding libraries and what text pixels depend on
- * (mint_text_versions(): "r3 z1.2.13 png10639 jpeg2001005 webp66052
- * cairo11600 pango1.50.12 hb6.0.0 fonts1a2b3c4d"). Sizes remembered across
- * remounts are keyed by it, so neither a library or font upgrade nor a
+ * versions of the encoding libraries, PNG's deflate level
+ * (mint_deflate_version()) and what text pixels depend on
+ * (mint_text_versions(): "r4 z1.2.13 zlib1.2.13-l1 png10639
+ * jpeg2001005 webp66052 cairo11600 pango1.50.12 hb6.0.0 fonts1a2b3c4d").
+ * Sizes remembered across remounts are keyed by it, so neither a library or font upgrade nor a
  * new mintfs that changes the bytes ever leaves a stat() that lies.
  * Static storage; thread-safe.
  */
@@ -51,8 +52,9 @@ const char *mint_format_ext(enum mint_format fmt);
 int mint_format_from_ext(const char *ext);
 
 /*
- * Append the encoding of `img` in `fmt` to `out`. PNG: zlib level 6, 8-bit
- * RGB or RGBA as the image has. JPEG: quality 90, 4:2:0. WebP: lossy
+ * Append the encoding of `img` in `fmt` to `out`. PNG: 8-bit RGB or RGBA
+ * as the image has, rows filtered as libpng would, deflated by zlib at
+ * level 1 in bands on every core (pngwrite.h). JPEG: quality 90, 4:2:0. WebP: lossy
  * quality 80 (with alpha if the image has it). 0, -ENOMEM, -EFBIG (the
  * buffer's cap) or -EIO.
  */

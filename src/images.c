@@ -415,3 +415,24 @@ const struct node_type mint_node_images = {
 	.lookup = images_lookup,
 	.readdir = images_readdir,
 };
+
+/* ---- for background work (warm.c) ---------------------------------------- */
+
+int mint_images_file_size(struct mint_tree *t, const char *name,
+			  const char *hash, unsigned vidx,
+			  enum mint_format fmt, unsigned copy, uint64_t *size)
+{
+	struct mint_node n;
+
+	memset(&n, 0, sizeof(n));
+	n.type = &vfile_type;
+	n.tree = t;
+	snprintf(n.orig.name, sizeof(n.orig.name), "%s", name);
+	snprintf(n.orig.hash, sizeof(n.orig.hash), "%s", hash);
+	n.has_orig = 1;
+	n.vidx = vidx;
+	n.variant = mint_variants[vidx];
+	n.fmt = fmt;
+	n.copy = copy;
+	return vfile_size(&n, size);
+}

@@ -2,7 +2,7 @@
  * main.c - the mintfs command: options, the store, then the FUSE loop.
  *
  *   mintfs [--store DIR] [--cache-size BYTES] [--disk-cache BYTES]
- *          [--max-pixels N]
+ *          [--max-pixels N] [--no-eager]
  *          [-f] [-d] [-s] [-o opt,...] MOUNTPOINT
  *
  * Everything that can fail for a user's reason (options, store, mount
@@ -23,6 +23,7 @@
 #include "ctx.h"
 #include "fs.h"
 #include "log.h"
+#include "warm.h"
 
 #define MAX_SIZE_OPTS 16		/* room for mint_size_opts[] */
 
@@ -32,6 +33,7 @@ struct options {
 	int help;
 	int version;
 	int debug;		/* -d: our one-line request log */
+	int no_eager;		/* no background work at commit */
 	char *pos[3];		/* non-option arguments */
 	int npos;
 };
@@ -46,6 +48,8 @@ static const struct fuse_opt fixed_spec[] = {
 	OPT("--version", version),
 	OPT("-d", debug),
 	OPT("--debug", debug),
+	OPT("--no-eager", no_eager),
+	OPT("no_eager", no_eager),
 };
 #define NFIXED (sizeof(fixed_spec) / sizeof(fixed_spec[0]))
 
@@ -110,6 +114,10 @@ static void usage(const char *prog)
 	       "                         (default 32)\n"
 	       "    --max-path=BYTES     longest path under Image Manager\n"
 	       "                         (default 1024, at most 4095)\n"
+	       "    --no-eager           make an original's Images files only\n"
+	       "                         when asked for, not in the background\n"
+	       "                         right after it is committed\n"
+	       "                         (-o no_eager)\n"
 	       "    -f                   stay in the foreground\n"
 	       "    -d                   foreground, one log line per request\n"
 	       "                         (-o debug: libfuse's own trace)\n"
@@ -250,11 +258,18 @@ static int parse(struct fuse_args *args, struct options *o,
 		if (o->size[i] && mint_size_opt_set("mintfs", &mint_size_opts[i],
 						    o->size[i], set))
 			return 2;
+	if (o->no_eager)
+		set->eager = 0;
 	return -1;
 }
 
-/* Mount and serve until unmounted. Exit status. */
-static int serve(struct fuse *fuse, struct fuse_cmdline_opts *cl)
+/*
+ * Mount and serve until unmounted. Exit status. The background workers
+ * start after daemonising (threads do not survive the fork) and stop in
+ * mint_session_close, after the last request.
+ */
+static int serve(struct fuse *fuse, struct fuse_cmdline_opts *cl,
+		 struct mint_ctx *ctx, struct mint_tree *tree, int eager)
 {
 	struct fuse_loop_config *lc;
 	int rc = 1;
@@ -265,6 +280,8 @@ static int serve(struct fuse *fuse, struct fuse_cmdline_opts *cl)
 		goto out_unmount;
 	if (!cl->foreground)
 		mint_log_use_syslog();
+	if (eager)
+		ctx->warm = mint_warm_new(tree, 0);
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)))
 		goto out_unmount;
 	if (cl->singlethread) {
@@ -332,7 +349,10 @@ int main(int argc, char *argv[])
 		rc = 1;
 		goto out;
 	}
-	rc = serve(fuse, &cl);
+	rc = serve(fuse, &cl, &ctx, tree, set.eager);
+	/* the workers stop first, so the line counts all they made */
+	mint_warm_free(ctx.warm);
+	ctx.warm = NULL;
 	if (!rc)			/* served: what the caches did */
 		mint_session_report(&ctx);
 out:

@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "pending_i.h"
+#include "warm.h"
 
 struct im_handle {
 	struct mint_handle h;
@@ -605,6 +606,7 @@ static int manager_unlink(struct mint_node *dir, const char *name)
 		rc = -EISDIR;
 	if (rc)
 		return rc;
+	mint_warm_removed(t->ctx->warm, path);
 	if (had)
 		mint_tree_forget(t, row.hash);
 	mint_tree_changed(t);
@@ -653,6 +655,7 @@ static int rename_dir(struct mint_tree *t, const char *from, const char *to,
 	if (rc)
 		return rc;
 	mint_pending_renamed_dir(t, from, to);
+	mint_warm_renamed_dir(t->ctx->warm, from, to);
 	mint_tree_changed(t);
 	return 0;
 }
@@ -663,7 +666,7 @@ static int manager_rename(struct mint_node *fdir, const char *fname,
 {
 	struct mint_tree *t = fdir->tree;
 	char from[MINT_PATH_MAX + 1], to[MINT_PATH_MAX + 1];
-	struct mint_original row;
+	struct mint_original row, moved;
 	struct mint_dir d;
 	int rc, replaced, pf, pt;
 
@@ -708,6 +711,8 @@ static int manager_rename(struct mint_node *fdir, const char *fname,
 	if (rc)
 		goto out;
 	mint_pending_renamed(t, from, to);
+	if (t->ctx->warm && !mint_store_get(t->ctx->store, to, &moved))
+		mint_warm_renamed(t->ctx->warm, from, to, &moved);
 	if (replaced)
 		mint_tree_forget(t, row.hash);
 	mint_tree_changed(t);

@@ -31,6 +31,7 @@
 #include "generator.h"
 #include "log.h"
 #include "pending_i.h"
+#include "warm.h"
 
 struct pending {
 	struct pending *next;
@@ -534,6 +535,8 @@ static int commit_locked(struct mint_tree *t, struct pending *p)
 	mint_tree_changed(t);
 	mint_source_init(&src, t->ctx, leaf_of(name), row.hash);
 	mint_source_seed_pixels(&src, &img);
+	/* only queued here: the sizes are made on the pool's threads */
+	mint_warm_committed(t->ctx->warm, name, &row);
 	return 0;
 }
 

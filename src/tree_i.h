@@ -147,5 +147,15 @@ void mint_stat_file(struct stat *st, uint64_t ino, mode_t perm, uint64_t size,
 		    const struct timespec *atime, const struct timespec *mtime,
 		    const struct timespec *ctime);
 
+/*
+ * Make the size of one Images file known exactly as a stat of it does
+ * (images.c): from the catalog, else made (through the cache's single
+ * flight) and remembered. The original named `name` with content `hash`,
+ * the file of mint_variants[vidx] in `fmt`, copy `copy`. 0 and *size, or
+ * -errno. For background work (warm.c).
+ */
+int mint_images_file_size(struct mint_tree *t, const char *name,
+			  const char *hash, unsigned vidx,
+			  enum mint_format fmt, unsigned copy, uint64_t *size);
 
 #endif

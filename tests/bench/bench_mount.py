@@ -1,6 +1,7 @@
 """Benchmarks through a real mount: always_random against original/,
 against ImageMagick, memory per open handle, unique images per second,
-sized/ and distinct/ per open.
+the first touch of a new original (work begun at commit), sized/ and
+distinct/ per open.
 
     MINTFS=build/mintfs python3 tests/bench/bench_mount.py IMAGE...
 
@@ -11,6 +12,7 @@ import hashlib
 import os
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -117,7 +119,7 @@ def listing(count=100):
     (sizes from the catalog, nothing made). sized/ is left out: `ls -l`
     there makes the pictures of its presets in pixels, 8000x8000 too."""
     base = tempfile.mkdtemp(prefix="mintfs-bench-ls-")
-    m = Mount(base)
+    m = Mount(base, ["--no-eager"])
     m.start()
     try:
         for i in range(count):
@@ -173,7 +175,7 @@ def handles_memory(src, count=1000):
         resource.setrlimit(resource.RLIMIT_NOFILE,
                            (min(hard, count + 256), hard))
     base = tempfile.mkdtemp(prefix="mintfs-bench-mem-")
-    m = Mount(base)
+    m = Mount(base, ["--no-eager"])
     m.start()
     try:
         shutil.copy(src, m.im)
@@ -236,7 +238,7 @@ def many_originals(sizes=(10, 10000), runs=21):
     got = {}
     for n in sizes:
         base = tempfile.mkdtemp(prefix="mintfs-bench-many-")
-        m = Mount(base)
+        m = Mount(base, ["--no-eager"])
         try:
             m.start()
             m.stop()
@@ -354,13 +356,136 @@ def sized_and_distinct(m, name):
         print("  %-6s %9.1f ms" % (fmt, t * 1e3))
 
 
+# ---- first touch: a new original's folder, right after the cp ----------
+
+def cpu_seconds(pid):
+    """User + system CPU of a process, all its threads."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def sizes_known(m, h):
+    db = sqlite3.connect("file:%s/catalog.db?mode=ro" % m.store, uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM sizes WHERE hash = ?",
+                          (h,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def hash_of(m, name):
+    db = sqlite3.connect("file:%s/catalog.db?mode=ro" % m.store, uri=True)
+    try:
+        return db.execute("SELECT hash FROM originals WHERE name = ?",
+                          (name,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def ls(path, recursive=False):
+    subprocess.run(["ls", "-lR" if recursive else "-l", path], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def on_fresh_mount(src, args, fn):
+    """cp src into a fresh mount, then fn(m, name, stem) as soon as the cp
+    returns; unmounting cancels whatever background work is left."""
+    base = tempfile.mkdtemp(prefix="mintfs-bench-first-")
+    m = Mount(base, args)
+    m.start()
+    try:
+        subprocess.run(["cp", src, m.im], check=True)
+        name = os.path.basename(src)
+        return fn(m, name, stem(name))
+    finally:
+        m.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def all_sizes(m, name, s):
+    """ls -lR at once, then the CPU mintfs spent from the end of the cp
+    until every file's size is known."""
+    cpu0 = cpu_seconds(m.proc.pid)
+    t_ls = timed(lambda: ls(m.path("Images", s), True))
+    h, n = hash_of(m, name), len(os.listdir(m.path("Images", s, "counter")))
+    files = 3 + 3 + n
+    while sizes_known(m, h) < files:
+        time.sleep(0.02)
+    return t_ls, cpu_seconds(m.proc.pid) - cpu0, files
+
+
+def original_alone(m, name, s):
+    """With --no-eager: the CPU of making original/'s three files."""
+    cpu0 = cpu_seconds(m.proc.pid)
+    for f in os.listdir(m.path("Images", s, "original")):
+        os.stat(m.path("Images", s, "original", f))
+    return cpu_seconds(m.proc.pid) - cpu0
+
+
+def first_touch(images):
+    """The first touch of a new original's folder, each figure on a fresh
+    mount with the photo copied in just before: work begun at commit
+    against --no-eager (every file made when first asked for)."""
+    names = [os.path.basename(p) for p in images]
+    rows = []
+
+    def row(what, fmt, values):
+        rows.append((what, [fmt % v for v in values]))
+
+    got = {}
+    for src in images:
+        g = got[src] = {}
+        g["ls"], g["cpu"], g["files"] = on_fresh_mount(src, [], all_sizes)
+        g["ls_off"] = on_fresh_mount(
+            src, ["--no-eager"],
+            lambda m, n, s: timed(lambda: ls(m.path("Images", s), True)))
+        g["ls_2s"] = on_fresh_mount(
+            src, [], lambda m, n, s: (time.sleep(2), timed(
+                lambda: ls(m.path("Images", s), True)))[1])
+        g["stat_ar"] = on_fresh_mount(
+            src, [], lambda m, n, s: timed(lambda: os.stat(m.path(
+                "Images", s, "always_random", s + ".png"))))
+        g["ls_orig"] = on_fresh_mount(
+            src, [], lambda m, n, s: timed(
+                lambda: ls(m.path("Images", s, "original"))))
+        g["ls_counter"] = on_fresh_mount(
+            src, [], lambda m, n, s: timed(
+                lambda: ls(m.path("Images", s, "counter"))))
+        g["cpu_orig"] = on_fresh_mount(src, ["--no-eager"], original_alone)
+    col = [got[p] for p in images]
+    row("ls -lR Images/X as soon as cp returns", "%.2f s",
+        [g["ls"] for g in col])
+    row("  the same with --no-eager", "%.2f s", [g["ls_off"] for g in col])
+    row("ls -lR Images/X 2 s after the cp", "%.3f s",
+        [g["ls_2s"] for g in col])
+    row("first stat of always_random/X.png", "%.3f s",
+        [g["stat_ar"] for g in col])
+    row("first ls -l original/", "%.2f s", [g["ls_orig"] for g in col])
+    row("first ls -l counter/", "%.2f s", [g["ls_counter"] for g in col])
+    row("  counter/ : original/", "%.2fx",
+        [g["ls_counter"] / g["ls_orig"] for g in col])
+    row("CPU until all sizes known", "%.1f s", [g["cpu"] for g in col])
+    row("CPU of original/'s 3 files (--no-eager)", "%.1f s",
+        [g["cpu_orig"] for g in col])
+    row("  all sizes : original/ alone", "%.2fx",
+        [g["cpu"] / g["cpu_orig"] for g in col])
+    width = max(12, max(len(n) for n in names))
+    print("\nfirst touch: each on a fresh mount, issued right after `cp` "
+          "returns (%d files per original)" % col[0]["files"])
+    print("  %-42s" % "" + "".join(" %*s" % (width, n) for n in names))
+    for what, vals in rows:
+        print("  %-42s" % what + "".join(" %*s" % (width, v) for v in vals))
+
+
 def main():
     images = [p for p in sys.argv[1:] if os.path.exists(p)]
     if not images:
         print("no benchmark images found (install mate-backgrounds)")
         return
+    first_touch(images)
     base = tempfile.mkdtemp(prefix="mintfs-bench-")
-    m = Mount(base)
+    m = Mount(base, ["--no-eager"])     # "first read" means first here
     m.start()
     try:
         for src in images:

@@ -317,8 +317,11 @@ def assert_eio(m, stem):
         assert e.value.errno == errno.EIO, fmt
 
 
-def test_bit_rot(mount1, made):
-    m = mount1
+def test_bit_rot(mount_factory, made):
+    # Eager work off: with it, every Images file is made at commit and
+    # kept in the disk cache, and those bytes (made before the damage)
+    # are served without reading the blob again. This is about the blob.
+    m = mount_factory("--no-eager")
     for n in ("rot.png", "fine.jpg", "later.webp"):
         src = {"rot.png": "plasma.png", "fine.jpg": "plasma.jpg",
                "later.webp": "plasma.webp"}[n]

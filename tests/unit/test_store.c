@@ -539,6 +539,9 @@ static void sizes(void)
 	EXPECT_EQ(mint_store_size_get(st, o.hash, "original.png", &n),
 		  -ENOENT);
 	EXPECT_EQ(mint_store_size_get(st, o.hash, "small.webp", &n), -ENOENT);
+	/* a size made after the last original went leaves no row */
+	REQUIRE(mint_store_size_put(st, o.hash, "late.png", 7) == 0);
+	EXPECT_EQ(mint_store_size_get(st, o.hash, "late.png", &n), -ENOENT);
 	mint_store_close(st);
 }
 
