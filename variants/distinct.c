@@ -27,7 +27,7 @@
  * the full picture (more when a draw comes too close), padded (pad.h) to
  * one length per (original, format), fixed from the length of its base:
  * 3/2 of it for lossy formats (a variation that comes out longer is
- * encoded again at a lower quality), for PNG twice that plus an eighth of
+ * encoded again at a lower quality), for PNG twice that plus half of
  * the raw pixels (a longer one is drawn again).
  */
 #include <errno.h>
@@ -502,7 +502,7 @@ static int state_compute(void *arg, struct mint_obj **out)
 		return -ENOMEM;
 	}
 	raw = (uint64_t)px->img.width * px->img.height * px->img.channels;
-	s->length = a->fmt == MINT_FMT_PNG ? 2 * len + raw / 8 + 16384 :
+	s->length = a->fmt == MINT_FMT_PNG ? 2 * len + raw / 2 + 16384 :
 					     len + len / 2 + 8192;
 	rc = hash(&px->img, a->fmt == MINT_FMT_JPEG, &s->orig);
 	mint_pixels_unref(px);
