@@ -47,10 +47,16 @@ def size_rows(m, h, like="%"):
                  "LIKE ?", h, like)[0][0]
 
 
+# An original's files the pool makes: 3 original/, 3 always_random/, 30
+# counter/, 3 distinct/ (sized/ makes what its names ask when asked).
+FILES = 39
+
+
 def images_files(m, folder):
-    """Every file under Images/<folder>, as paths."""
+    """Every file under Images/<folder> but sized/'s, as paths."""
     out = []
-    for root, _, files in os.walk(m.path("Images", folder)):
+    for root, dirs, files in os.walk(m.path("Images", folder)):
+        dirs[:] = [d for d in dirs if d != "sized"]
         out += [os.path.join(root, f) for f in files]
     return sorted(out)
 
@@ -80,7 +86,7 @@ def pics(tmp_path_factory):
     d = tmp_path_factory.mktemp("warm")
     return {"small": plasma(d / "small.jpg", "320x200", 1),
             "other": plasma(d / "other.jpg", "240x160", 2),
-            # big enough that its 36 files keep the workers busy a while
+            # big enough that its 39 files keep the workers busy a while
             "big": plasma(d / "big.jpg", "1600x1000", 3)}
 
 
@@ -106,13 +112,14 @@ def test_sizes_known_after_commit(dmount, pics):
     # the job has been through every file (a worker logs it last)
     wait_log(m, "warm: pic.jpg: all sizes known")
     files = images_files(m, "pic")
-    assert len(files) == 36              # 3 + 3 + 30, as the tables say
+    assert len(files) == FILES           # as the tables say
     assert size_rows(m, h) == len(files)
     # listing now makes nothing: every size is in the catalog
     before = made_lines(m)
     sizes = {p: os.stat(p).st_size for p in files}
-    subprocess.run(["ls", "-lR", m.path("Images", "pic")], check=True,
-                   capture_output=True)
+    folders = [os.path.join(m.path("Images", "pic"), d) for d in
+               os.listdir(m.path("Images", "pic")) if d != "sized"]
+    subprocess.run(["ls", "-lR"] + folders, check=True, capture_output=True)
     assert made_lines(m) == before
     # and each is the length of the bytes read
     for p in files:
@@ -129,7 +136,7 @@ def test_replace_during_work(mount1, pics):
     assert put(name, pics["other"]) == 0
     new = hash_of(m, "big.jpg")
     assert new != old
-    wait_sizes(m, new, 36)
+    wait_sizes(m, new, FILES)
     for p in images_files(m, "big"):
         with open(p, "rb") as f:
             assert len(f.read()) == os.stat(p).st_size, p
@@ -137,8 +144,8 @@ def test_replace_during_work(mount1, pics):
             assert dims(p) == (240, 160), p
     assert m.stop() == 0                 # every worker has let go
     assert size_rows(m, old) == 0
-    assert size_rows(m, new) == 36
-    assert query(m, "SELECT count(*) FROM sizes")[0][0] == 36
+    assert size_rows(m, new) == FILES
+    assert query(m, "SELECT count(*) FROM sizes")[0][0] == FILES
 
 
 def test_delete_during_work(mount1, pics):
@@ -162,7 +169,7 @@ def test_rename_carries_work_on(mount1, pics):
     h = hash_of(m, "big.jpg")
     wait_sizes(m, h, 1)
     os.rename(os.path.join(m.im, "big.jpg"), os.path.join(m.im, "moved.jpg"))
-    wait_sizes(m, h, 36)                 # carried on under the new name
+    wait_sizes(m, h, FILES)                 # carried on under the new name
     for p in images_files(m, "moved"):
         with open(p, "rb") as f:
             assert len(f.read()) == os.stat(p).st_size, p
@@ -175,12 +182,12 @@ def test_rename_text_makes_the_new_page(mount1):
     with open(os.path.join(m.im, "note 120x90.txt"), "w") as f:
         f.write("a note")
     h = hash_of(m, "note 120x90.txt")
-    wait_sizes(m, h, 36, "%@120x90%")
+    wait_sizes(m, h, FILES, "%@120x90%")
     os.rename(os.path.join(m.im, "note 120x90.txt"),
               os.path.join(m.im, "note 64x48.txt"))
-    wait_sizes(m, h, 36, "%@64x48%")
+    wait_sizes(m, h, FILES, "%@64x48%")
     files = images_files(m, "note 64x48")
-    assert len(files) == 36
+    assert len(files) == FILES
     for p in files:
         with open(p, "rb") as f:
             assert len(f.read()) == os.stat(p).st_size, p
@@ -195,7 +202,7 @@ def test_temporary_name_renamed_into_place(mount1, pics):
     assert put(tmp, pics["small"]) == 0
     h = hash_of(m, ".pic.jpg.XXXXXX")
     os.rename(tmp, os.path.join(m.im, "pic.jpg"))
-    wait_sizes(m, h, 36)
+    wait_sizes(m, h, FILES)
     for p in images_files(m, "pic"):
         with open(p, "rb") as f:
             assert len(f.read()) == os.stat(p).st_size, p
@@ -223,7 +230,7 @@ def test_eager_off_makes_nothing_until_asked(mount_factory, pics, off):
     assert put(os.path.join(m.im, "pic.jpg"), pics["small"]) == 0
     h = hash_of(m, "pic.jpg")
     assert sorted(os.listdir(m.path("Images", "pic"))) == [
-        "always_random", "counter", "original"]
+        "always_random", "counter", "distinct", "original", "sized"]
     # no pool at all: nothing can have been made behind our back
     assert "warm:" not in m.log()
     assert size_rows(m, h) == 0
