@@ -83,7 +83,7 @@ DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	libssl-dev zlib1g-dev libisal-dev libdeflate-dev libfontconfig-dev \
 	libpango1.0-dev libexif-dev libgif-dev libimagequant-dev \
 	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
-	python3 python3-pytest \
+	python3 python3-pytest python3-pil python3-numpy \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
 	libimage-exiftool-perl python3-pil python3-numpy \
 	chromium libglib2.0-bin clang-14 libclang-rt-14-dev

@@ -308,13 +308,9 @@ static int webp_w_write(const uint8_t *data, size_t n,
 	return !rc;
 }
 
-int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
-{
-	return mint_encode_webp_method(img, -1, out);
-}
-
-int mint_encode_webp_method(const struct mint_image *img, int method,
-			    struct mint_buf *out)
+/* Lossy WebP at `quality`, with libwebp's `method` (-1: the preset's). */
+static int webp_encode(const struct mint_image *img, int quality, int method,
+		       struct mint_buf *out)
 {
 	struct webp_wctx ctx = { .out = out };
 	size_t start = out->len;
@@ -327,7 +323,7 @@ int mint_encode_webp_method(const struct mint_image *img, int method,
 	if (img->width > WEBP_MAX_DIMENSION ||
 	    img->height > WEBP_MAX_DIMENSION)
 		return -EFBIG;
-	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, MINT_WEBP_QUALITY) ||
+	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, (float)quality) ||
 	    !WebPPictureInit(&pic))
 		return -EIO;
 	if (method >= 0)
@@ -351,4 +347,35 @@ int mint_encode_webp_method(const struct mint_image *img, int method,
 	if (rc)
 		out->len = start;
 	return rc;
+}
+
+int mint_encode_webp(const struct mint_image *img, struct mint_buf *out)
+{
+	return webp_encode(img, MINT_WEBP_QUALITY, -1, out);
+}
+
+int mint_encode_webp_method(const struct mint_image *img, int method,
+			    struct mint_buf *out)
+{
+	return webp_encode(img, MINT_WEBP_QUALITY, method, out);
+}
+
+static void jpeg_quality(struct jpeg_compress_struct *cinfo, void *arg)
+{
+	jpeg_set_quality(cinfo, *(const int *)arg, TRUE);
+}
+
+int mint_encode_quality(enum mint_format fmt, const struct mint_image *img,
+			int quality, struct mint_buf *out)
+{
+	if (quality < 1 || quality > 100)
+		return -EINVAL;
+	switch (fmt) {
+	case MINT_FMT_JPEG:
+		return mint_encode_jpeg_tuned(img, jpeg_quality, &quality, out);
+	case MINT_FMT_WEBP:
+		return webp_encode(img, quality, -1, out);
+	default:
+		return -EINVAL;
+	}
 }

@@ -62,6 +62,15 @@ int mint_format_from_ext(const char *ext);
 int mint_encode(enum mint_format fmt, const struct mint_image *img,
 		struct mint_buf *out);
 
+/*
+ * mint_encode at `quality` (1-100) for a lossy format (JPEG, WebP), the
+ * rest of the settings as mint_encode's: sized/ lowers it until a file
+ * fits the length asked. -EINVAL for PNG or a quality out of range, else
+ * as mint_encode.
+ */
+int mint_encode_quality(enum mint_format fmt, const struct mint_image *img,
+			int quality, struct mint_buf *out);
+
 int mint_encode_png(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);

@@ -11,6 +11,7 @@
  *   Images/<folder>/             folder_type: one entry per variant
  *   Images/<folder>/<variant>/   vdir_type: the variant's files
  *                                (mint_variant_file)
+ *   Images/<folder>/sized/       mint_node_sized (sizedir.c): typed names
  *   Images/<folder>/<variant>/<file>   vfile_type
  */
 #include <errno.h>
@@ -34,6 +35,20 @@ static unsigned variant_count(void)
 		n++;
 	return n;
 }
+
+/*
+ * An original's folders whose files are not a variant's list (typed
+ * names), each a node type of its own, listed after the variants; their
+ * vidx follows the variants'.
+ */
+static const struct extra {
+	const char *name;
+	const struct node_type *type;
+} extras[] = {
+	{ "sized", &mint_node_sized },		/* sizedir.c */
+};
+
+#define NEXTRAS (sizeof(extras) / sizeof(extras[0]))
 
 /* ---- Images/<folder>/<variant>/<file> ----------------------------------- */
 
@@ -244,8 +259,8 @@ static const struct node_type vdir_type = {
 
 static int folder_getattr(struct mint_node *n, struct stat *st)
 {
-	mint_stat_dir(st, INO_FOLDER(n->orig.id), 0555, 2 + variant_count(),
-		      &n->orig.mtime);
+	mint_stat_dir(st, INO_FOLDER(n->orig.id), 0555,
+		      2 + variant_count() + NEXTRAS, &n->orig.mtime);
 	return 0;
 }
 
@@ -253,6 +268,7 @@ static int folder_lookup(struct mint_node *dir, const char *name,
 			 struct mint_node *child)
 {
 	unsigned v;
+	size_t i;
 
 	for (v = 0; mint_variants[v]; v++) {
 		if (!strcmp(mint_variants[v]->name, name)) {
@@ -260,6 +276,15 @@ static int folder_lookup(struct mint_node *dir, const char *name,
 			child->type = &vdir_type;
 			child->vidx = v;
 			child->variant = mint_variants[v];
+			return 0;
+		}
+	}
+	for (i = 0; i < NEXTRAS; i++) {
+		if (!strcmp(extras[i].name, name)) {
+			*child = *dir;
+			child->type = extras[i].type;
+			child->vidx = v + (unsigned)i;
+			child->variant = NULL;
 			return 0;
 		}
 	}
@@ -273,7 +298,10 @@ static int folder_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
 	(void)dir;
 	for (v = 0; mint_variants[v]; v++)
 		if (fill(ctx, mint_variants[v]->name, NULL))
-			break;
+			return 0;
+	for (v = 0; v < NEXTRAS; v++)
+		if (fill(ctx, extras[v].name, NULL))
+			return 0;
 	return 0;
 }
 

@@ -26,6 +26,7 @@ const struct mint_variant *const mint_variants[] = {
 	&mint_variant_exif,
 	&mint_variant_broken,
 	&mint_variant_animated,
+	&mint_variant_distinct,
 	NULL,
 };
 

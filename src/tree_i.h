@@ -12,6 +12,7 @@
 
 #include "cache.h"
 #include "ctx.h"
+#include "sizespec.h"
 #include "tree.h"
 #include "variant.h"
 
@@ -53,6 +54,7 @@ struct mint_node {
 	const struct mint_variant *variant;
 	enum mint_format fmt;
 	unsigned copy;			/* index of a file (mint_vfile) */
+	struct mint_sizespec spec;	/* a sized/ file (sizedir.c) */
 };
 
 /*
@@ -117,6 +119,10 @@ struct mint_tree {
 /* The root's folders (manager.c, images.c), listed in tree.c. */
 extern const struct node_type mint_node_manager;
 extern const struct node_type mint_node_images;
+
+/* An original's folders that are no variant of copies x formats, listed
+ * after the variants' (sizedir.c: sized/). */
+extern const struct node_type mint_node_sized;
 
 static inline void mint_now(struct timespec *ts)
 {

@@ -158,5 +158,6 @@ extern const struct mint_variant mint_variant_counter;
 extern const struct mint_variant mint_variant_exif;
 extern const struct mint_variant mint_variant_broken;
 extern const struct mint_variant mint_variant_animated;
+extern const struct mint_variant mint_variant_distinct;
 
 #endif

@@ -1,6 +1,7 @@
 """Benchmarks through a real mount: always_random against original/,
 against ImageMagick, memory per open handle, unique images per second,
-and the first touch of a new original (work begun at commit).
+the first touch of a new original (work begun at commit), sized/ and
+distinct/ per open.
 
     MINTFS=build/mintfs python3 tests/bench/bench_mount.py IMAGE...
 
@@ -149,7 +150,8 @@ def case_folders(src):
 def listing(count=100):
     """ls -l of every Images file of `count` originals: the first time
     (sizes unknown: every file is made once), again, and after a remount
-    (sizes from the catalog, nothing made)."""
+    (sizes from the catalog, nothing made). sized/ is left out: `ls -l`
+    there makes the pictures of its presets in pixels, 8000x8000 too."""
     base = tempfile.mkdtemp(prefix="mintfs-bench-ls-")
     m = Mount(base, ["--no-eager"])
     m.start()
@@ -160,13 +162,14 @@ def listing(count=100):
                            check=True)
 
         def ls():
-            subprocess.run(["ls", "-lR", m.images], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run("ls -lR %s/*/[!s]*" % m.images, shell=True,
+                           check=True, stdout=subprocess.DEVNULL)
         first = timed(ls)
         again = timed(ls)
         m.restart()
         remount = timed(ls)
-        files = sum(len(f) for _, _, f in os.walk(m.images))
+        files = sum(len(f) for r, _, f in os.walk(m.images)
+                    if "/sized" not in r)
         print("\nls -lR Images/ of %d originals (%d files, 320x240)"
               % (count, files))
         print("  first (every file made once) : %9.1f ms" % (first * 1e3))
@@ -337,6 +340,56 @@ def folder_moves(sizes=(10, 1000), runs=21):
         got[hi] / got[lo]))
 
 
+def open_close(path):
+    os.close(os.open(path, os.O_RDONLY))
+
+
+def sized_and_distinct(m, name):
+    """Per open (open and close: the content is made at open) of sized/
+    files against always_random's, a new size's first open, and distinct/'s
+    whole encode per open."""
+    s = stem(name)
+    ar = lambda fmt: m.path("Images", s, "always_random", "%s.%s" % (s, fmt))
+    sz = lambda spec: m.path("Images", s, "sized", "%s %s" % (s, spec))
+    w, h = (int(x) for x in subprocess.run(
+        ["identify", "-format", "%w %h", m.path("Images", s, "original",
+                                                 s + ".png")],
+        check=True, capture_output=True, text=True).stdout.split())
+    print("\n%s: sized/ per open (open+close, median of %d)" % (name, RUNS))
+    print("  %-6s %14s %14s %14s %8s" % ("fmt", "always_random",
+                                         "%dx%d" % (w, h), "+ 40MB",
+                                         "ratio"))
+    for fmt in ("png", "jpeg", "webp"):
+        a, b = ar(fmt), sz("%dx%d.%s" % (w, h, fmt))
+        big = os.stat(a).st_size + 40 * 10**6
+        c = sz("%dB.%s" % (big, fmt))
+        for p in (a, b, c):
+            open_close(p)
+        ta, tb, tc = [], [], []
+        for _ in range(RUNS * 3):
+            ta.append(timed(lambda: open_close(a)))
+            tb.append(timed(lambda: open_close(b)))
+            tc.append(timed(lambda: open_close(c)))
+        ma, mb, mc = (statistics.median(t) for t in (ta, tb, tc))
+        print("  %-6s %11.0f us %11.0f us %11.0f us %8.2f" % (
+            fmt, ma * 1e6, mb * 1e6, mc * 1e6, mc / ma))
+    print("  a new size (1234x777): first open, then per open")
+    for fmt in ("png", "jpeg", "webp"):
+        p = sz("1234x777 3MB.%s" % fmt)
+        first = timed(lambda: open_close(p))
+        t = statistics.median(timed(lambda: open_close(p))
+                              for _ in range(RUNS))
+        print("  %-6s first %9.1f ms   then %9.0f us" % (fmt, first * 1e3,
+                                                         t * 1e6))
+    print("  distinct/ per open (a whole variation and encode)")
+    for fmt in ("png", "jpeg", "webp"):
+        p = m.path("Images", s, "distinct", "%s.%s" % (s, fmt))
+        open_close(p)
+        t = statistics.median(timed(lambda: open_close(p))
+                              for _ in range(max(3, RUNS // 3)))
+        print("  %-6s %9.1f ms" % (fmt, t * 1e3))
+
+
 # ---- first touch: a new original's folder, right after the cp ----------
 
 def cpu_seconds(pid):
@@ -477,6 +530,7 @@ def main():
             firsts.update(first_and_cached(m, name))
             compare_reads(m, name)
             against_imagemagick(m, src, name)
+            sized_and_distinct(m, name)
         after_remount(m, [os.path.basename(p) for p in images], firsts)
         unique_per_second(m, os.path.basename(images[-1]))
     finally:

@@ -8,11 +8,16 @@ PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
 # An original's variant folders, in listing order (mint_variants[]), and
 # how many files each lists.
 VARIANT_FILES = {"original": 3, "always_random": 3, "counter": 30,
-                 "exif": 27, "broken": 10, "animated": 2}
+                 "exif": 27, "broken": 10, "animated": 2, "distinct": 3}
 VARIANTS = list(VARIANT_FILES)
+# What an original's Images folder lists besides the variants: sized/,
+# whose names are typed (sizedir.c); a walk of all of Images skips it,
+# since a stat there may make an 8000x8000 picture.
+EXTRA_FOLDERS = ["sized"]
+FOLDER_ENTRIES = VARIANTS + EXTRA_FOLDERS
 # Folders whose files are new on every open; every other one is made once
 # and kept in the memory and disk caches (the variants' flags).
-PER_OPEN = {"always_random"}
+PER_OPEN = {"always_random", "distinct"}
 CACHED = [v for v in VARIANTS if v not in PER_OPEN]
 # Folders whose files are made not to decode (docs/TEST_CASES.md): the one
 # rule every test that decodes Images files follows.

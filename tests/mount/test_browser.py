@@ -127,14 +127,14 @@ class Server:
                 rnd = int(q["round"])
                 if url.path == "/upload/form":
                     parts = parse_form(self.headers["Content-Type"], body)
-                    urls = []
-                    for i in range(len(parts)):
-                        fname, data = parts["f%d" % i]
+                    urls = {}
+                    for key, (fname, data) in parts.items():
+                        i = int(key[1:])
                         with server.lock:
                             server.got[(rnd, i)] = {
                                 "name": fname, "body": data, "length": None,
                                 "kind": "form"}
-                        urls.append("/got/%d/%d" % (rnd, i))
+                        urls[i] = "/got/%d/%d" % (rnd, i)
                     self.reply(200, json.dumps(urls).encode(),
                                "application/json")
                 elif url.path == "/upload/raw":
@@ -306,3 +306,41 @@ def test_browser_uploads_from_the_mount(mount_factory, tmp_path):
     assert int(colours) > 1000 and float(stdev) > 0.05, info
     print("browser test: setup %.1f s, chromium %.1f s, checks %.1f s"
           % (t_ready - t0, t_browser - t_ready, time.monotonic() - t_browser))
+
+
+def test_browser_size_limit(mount_factory, tmp_path):
+    """sized/ at the byte either side of a page's 5 MB limit: the page
+    takes the 5MB-1B JPEG, whole and decodable, and refuses the 5MB+1B."""
+    node = need_browser()
+    m = mount_factory()
+    run("convert", "-size", "320x200", "plasma:red-blue", "-quality", "90",
+        str(tmp_path / "plasma.jpg"))
+    shutil.copy(tmp_path / "plasma.jpg", m.im)
+    under = m.path("Images", "plasma", "sized", "plasma 5MB-1B.jpeg")
+    over = m.path("Images", "plasma", "sized", "plasma 5MB+1B.jpeg")
+    assert os.stat(under).st_size == 5 * 10**6 - 1
+    assert os.stat(over).st_size == 5 * 10**6 + 1
+    listing = tmp_path / "files.json"
+    listing.write_text(json.dumps([under, over]))
+    shot = tmp_path / "browser.png"
+    with Server() as server:
+        rc, stdout, stderr = drive(node, server.url + "?limit=5000000",
+                                   listing, shot)
+    assert rc == 0, "upload.mjs failed (%s):\n%s" % (rc, stderr[-3000:])
+    out = json.loads(stdout.strip().splitlines()[-1])
+    assert out["rounds"] == ["done", "done"], out
+    assert out["errors"] == [], out["errors"]
+    assert sorted(server.got) == [(1, 0), (2, 0)]
+    bodies = [server.got[k]["body"] for k in sorted(server.got)]
+    assert [len(b) for b in bodies] == [5 * 10**6 - 1] * 2
+    assert bodies[0] != bodies[1]
+    seen = {(x["round"], x["i"]): x for x in out["results"]}
+    for rd in (1, 2):
+        assert "refused" not in seen[(rd, 0)], seen
+        assert (seen[(rd, 0)]["width"], seen[(rd, 0)]["height"]) == \
+            (320, 200), seen
+        assert seen[(rd, 1)]["refused"], seen
+        assert seen[(rd, 1)]["size"] == 5 * 10**6 + 1
+    saved = tmp_path / "got.jpeg"
+    saved.write_bytes(bodies[1])
+    assert identify([str(saved)]) == [("JPEG", 320, 200)]

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from images import VARIANTS, dims, run, stem
+from images import FOLDER_ENTRIES, dims, run, stem
 
 FORMATS = ("png", "jpeg", "webp")
 
@@ -54,7 +54,7 @@ def landed(m, name, src_path, wh):
     assert read(os.path.join(m.im, name)) == read(src_path), name
     s = stem(name)
     folder = m.path("Images", s)
-    assert sorted(os.listdir(folder)) == sorted(VARIANTS), name
+    assert sorted(os.listdir(folder)) == sorted(FOLDER_ENTRIES), name
     paths = [os.path.join(folder, kind, "%s.%s" % (s, f))
              for kind in ("original", "always_random") for f in FORMATS]
     paths += [os.path.join(folder, "counter", "%s_0.%s" % (s, f))

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from conftest import MINTFS, SANITIZER_MARKS, Mount, fuse_available
-from images import VARIANTS
+from images import FOLDER_ENTRIES
 from manystore import tiny_png
 
 MINTCTL = os.environ.get("MINTCTL") or os.path.join(
@@ -71,7 +71,7 @@ def check_arrived(m, files):
         assert read(os.path.join(m.im, rel)) == data, rel
         d, name = os.path.split(rel)
         ifolder = os.path.join(m.images, d, stem(name))
-        assert sorted(os.listdir(ifolder)) == sorted(VARIANTS), rel
+        assert sorted(os.listdir(ifolder)) == sorted(FOLDER_ENTRIES), rel
     dirs = {os.path.dirname(rel) for rel in files}
     for d in dirs:
         want = {stem(os.path.basename(r)) for r in files

@@ -10,7 +10,7 @@ import tempfile
 import pytest
 
 from conftest import MINTFS, SANITIZER_MARKS
-from images import VARIANTS, dims, run as sh
+from images import FOLDER_ENTRIES, dims, run as sh
 
 MINTCTL = os.environ.get("MINTCTL") or os.path.join(
     os.path.dirname(MINTFS), "mintctl")
@@ -109,7 +109,7 @@ def test_empty_store(tmp_path):
 def test_add_and_views(store, pics):
     assert lines(ok(store, "ls", "Image Manager")) == ["cat.png", "dog.jpg"]
     assert lines(ok(store, "ls", "Images")) == ["cat", "dog"]
-    assert lines(ok(store, "ls", "Images/cat")) == VARIANTS
+    assert lines(ok(store, "ls", "Images/cat")) == FOLDER_ENTRIES
     assert lines(ok(store, "ls", "/Images/cat/original/")) == [
         "cat.png", "cat.jpeg", "cat.webp"]
     assert len(lines(ok(store, "ls", "Images/dog/counter"))) == 30

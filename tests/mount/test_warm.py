@@ -11,19 +11,19 @@ either way.
 """
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import time
 
 import pytest
 
-from images import VARIANT_FILES, VARIANTS, dims, put
+from images import FOLDER_ENTRIES, VARIANT_FILES, dims, put
 
 # Deadline for background work: workers run at idle priority, so a busy
 # machine (or a sanitizer build) only makes them slower, never wrong.
 WORK_TIMEOUT = 600
-# An original's Images files, as the variants' tables say.
+# An original's Images files the pool makes, as the variants' tables say
+# (sized/ makes what its names ask, when asked).
 FILES = sum(VARIANT_FILES.values())
 
 
@@ -50,9 +50,10 @@ def size_rows(m, h, like="%"):
 
 
 def images_files(m, folder):
-    """Every file under Images/<folder>, as paths."""
+    """Every file under Images/<folder> but sized/'s, as paths."""
     out = []
-    for root, _, files in os.walk(m.path("Images", folder)):
+    for root, dirs, files in os.walk(m.path("Images", folder)):
+        dirs[:] = [d for d in dirs if d != "sized"]
         out += [os.path.join(root, f) for f in files]
     return sorted(out)
 
@@ -113,8 +114,9 @@ def test_sizes_known_after_commit(dmount, pics):
     # listing now makes nothing: every size is in the catalog
     before = made_lines(m)
     sizes = {p: os.stat(p).st_size for p in files}
-    subprocess.run(["ls", "-lR", m.path("Images", "pic")], check=True,
-                   capture_output=True)
+    folders = [os.path.join(m.path("Images", "pic"), d) for d in
+               os.listdir(m.path("Images", "pic")) if d != "sized"]
+    subprocess.run(["ls", "-lR"] + folders, check=True, capture_output=True)
     assert made_lines(m) == before
     # and each is the length of the bytes read
     for p in files:
@@ -224,7 +226,7 @@ def test_eager_off_makes_nothing_until_asked(mount_factory, pics, off):
     m = mount_factory("-d", *off)
     assert put(os.path.join(m.im, "pic.jpg"), pics["small"]) == 0
     h = hash_of(m, "pic.jpg")
-    assert sorted(os.listdir(m.path("Images", "pic"))) == sorted(VARIANTS)
+    assert sorted(os.listdir(m.path("Images", "pic"))) == sorted(FOLDER_ENTRIES)
     # no pool at all: nothing can have been made behind our back
     assert "warm:" not in m.log()
     assert size_rows(m, h) == 0

@@ -1,0 +1,297 @@
+/*
+ * test_sized.c - sized/'s name grammar (src/sizespec.c), padding inside
+ * each format (splice/pad.c) and the cover resample (src/resample.c):
+ * names parse to what they say and anything else is refused; a padded
+ * file has exactly the length asked, keeps its PNG CRCs right and decodes
+ * through our generators (libpng, libjpeg-turbo, libwebp) to the same
+ * size; lengths that cannot be reached are refused.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "check.h"
+#include "testimg.h"
+#include "content.h"
+#include "encode.h"
+#include "generator.h"
+#include "pad.h"
+#include "resample.h"
+#include "sizespec.h"
+#include "splice.h"
+
+static const struct mint_limits lim = {
+	.max_pixels = MINT_DEFAULT_MAX_PIXELS,
+	.max_text = MINT_DEFAULT_MAX_TEXT,
+};
+
+#define MAXLEN (4ULL << 30)
+
+static int parse(const char *name, struct mint_sizespec *s)
+{
+	return mint_sizespec_parse(name, "my cat", &lim, MAXLEN, s);
+}
+
+static void good_names(void)
+{
+	struct mint_sizespec s;
+
+	REQUIRE(!parse("my cat 300x1000.png", &s));
+	EXPECT_EQ(s.width, 300);
+	EXPECT_EQ(s.height, 1000);
+	EXPECT_EQ(s.length, 0);
+	EXPECT_EQ(s.fmt, MINT_FMT_PNG);
+	REQUIRE(!parse("my cat 5MB.jpeg", &s));
+	EXPECT_EQ(s.width, 0);
+	EXPECT_EQ(s.length, 5000000);
+	EXPECT_EQ(s.fmt, MINT_FMT_JPEG);
+	REQUIRE(!parse("my cat 1920x1080 5MiB-1B.webp", &s));
+	EXPECT_EQ(s.width, 1920);
+	EXPECT_EQ(s.length, 5 * 1048576 - 1);
+	EXPECT_EQ(s.fmt, MINT_FMT_WEBP);
+	REQUIRE(!parse("my cat 5MB+1B 1x1.png", &s));
+	EXPECT_EQ(s.width, 1);
+	EXPECT_EQ(s.length, 5000001);
+	REQUIRE(!parse("my cat 12KiB.png", &s));
+	EXPECT_EQ(s.length, 12288);
+	REQUIRE(!parse("my cat 2GB.png", &s));
+	EXPECT_EQ(s.length, 2000000000);
+	REQUIRE(!parse("my cat 1GiB-1KB.png", &s));
+	EXPECT_EQ(s.length, (1ULL << 30) - 1000);
+	REQUIRE(!parse("my cat 10000x10000.png", &s));
+	REQUIRE(!parse("my cat 4GiB.png", &s));
+	EXPECT_EQ(s.length, MAXLEN);
+}
+
+static void bad_names(void)
+{
+	static const char *const bad[] = {
+		"my cat 0x0.png", "my cat 99999999x1.png", "my cat -5MB.png",
+		"my cat 5MB-5MB.png", "my cat 5MB-6MB.png", "my cat 0B.png",
+		"my cat 99999999999999999999B.png", "my cat 999999999999GiB.png",
+		"my cat 1x1 1x1.png", "my cat 5MB 5MB.png", "my cat 1x1  5MB.png",
+		"my cat  1x1.png", "my cat 1x1 .png", "my cat .png",
+		"my cat 1x.png", "my cat x1.png", "my cat 01x1.png",
+		"my cat 1X1.png", "my cat 5mb.png", "my cat 5 MB.png",
+		"my cat 5MB+.png", "my cat 5MB-1B-1B.png", "my cat 40000x10.png",
+		"my cat 20000x20000.png", "my cat 1x1.gif", "my cat 1x1",
+		"my cat 1x1.", "my cat 4GiB+1B.png", "my cat5MB.png",
+		"my dog 1x1.png", "my cat 5TB.png", "my cat 1x1.PNG",
+		"my cat 1x1 5MB.png.png", "my cat 100000x1.png",
+		"my cat 18446744073709551615B.png", "my cat 1MB+18446744073B.png",
+	};
+	char spaces[400];
+	struct mint_sizespec s;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!parse(bad[i], &s))
+			fprintf(stderr, "  parsed: \"%s\"\n", bad[i]);
+		EXPECT(parse(bad[i], &s) == -ENOENT);
+	}
+	memcpy(spaces, "my cat ", 7);
+	memset(spaces + 7, ' ', 300);
+	strcpy(spaces + 307, "1x1.png");
+	EXPECT(parse(spaces, &s) == -ENOENT);
+}
+
+static void presets_parse(void)
+{
+	struct mint_sizespec s;
+	size_t i;
+
+	for (i = 0; mint_sized_dim_presets[i]; i++)
+		EXPECT(!mint_sizespec_parse_words(
+			mint_sized_dim_presets[i],
+			strlen(mint_sized_dim_presets[i]), &lim, MAXLEN, &s));
+	for (i = 0; mint_sized_len_presets[i]; i++)
+		EXPECT(!mint_sizespec_parse_words(
+			mint_sized_len_presets[i],
+			strlen(mint_sized_len_presets[i]), &lim, MAXLEN, &s));
+}
+
+/* ---- padding ------------------------------------------------------------ */
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Every PNG chunk's CRC is right and the file ends in IEND. */
+static int png_chunks_ok(const uint8_t *d, size_t len)
+{
+	size_t off = 8;
+
+	while (off + 12 <= len) {
+		uint32_t n = be32(d + off);
+
+		if (off + 12 + n > len ||
+		    crc32(0, d + off + 4, n + 4) != be32(d + off + 8 + n))
+			return 0;
+		if (!memcmp(d + off + 4, "IEND", 4))
+			return off + 12 + n == len;
+		off += 12 + n;
+	}
+	return 0;
+}
+
+static const struct mint_generator *gen(enum mint_format f)
+{
+	return f == MINT_FMT_PNG ? &mint_generator_png :
+	       f == MINT_FMT_JPEG ? &mint_generator_jpeg :
+				    &mint_generator_webp;
+}
+
+/* Pad a fresh noise file of img to `length`: 0 after checking it, or the
+ * error of mint_pad. */
+static int pad_check(struct mint_noise_prep *prep, enum mint_format f,
+		     const struct mint_image *img, uint64_t length)
+{
+	struct mint_content *c, *p;
+	char why[MINT_WHY_MAX];
+	struct mint_image out;
+	uint8_t *d;
+	int rc;
+
+	rc = mint_noise_make(prep, &c);
+	if (rc)
+		return rc;
+	rc = mint_pad(c, f, img->width, img->height, length, length % 3 == 0,
+		      &p);
+	mint_content_unref(c);
+	if (rc)
+		return rc;
+	EXPECT_EQ(p->size, length);
+	d = malloc(p->size);
+	if (!d) {
+		mint_content_unref(p);
+		return -ENOMEM;
+	}
+	EXPECT_EQ(mint_content_read(p, d, p->size, 0), length);
+	if (f == MINT_FMT_PNG)
+		EXPECT(png_chunks_ok(d, p->size));
+	rc = gen(f)->render("t", d, p->size, &lim, &out, why);
+	if (rc)
+		fprintf(stderr, "  %s %llu bytes: %d\n", mint_format_ext(f),
+			(unsigned long long)length, rc);
+	EXPECT_EQ(rc, 0);
+	if (!rc) {
+		EXPECT_EQ(out.width, img->width);
+		EXPECT_EQ(out.height, img->height);
+		mint_image_release(&out);
+	}
+	free(d);
+	mint_content_unref(p);
+	return 0;
+}
+
+static void pad_format(enum mint_format f, unsigned ch)
+{
+	static const uint64_t extra[] = {
+		0, 1, 2, 3, 4, 8, 11, 12, 13, 16, 28, 29, 30, 100, 4097,
+		65535, 65536, 65537, 65538, 65544, 65548, 65549, 65560,
+		131074, 131096, 131097, 1000000, 5000000 - 1,
+	};
+	struct mint_noise_prep *prep;
+	struct mint_image img;
+	size_t i;
+	int rc, ok = 0;
+
+	REQUIRE(!testimg_make(&img, 97, 61, ch, 1));
+	REQUIRE(!mint_noise_prepare_image(f, &img, &prep));
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		rc = pad_check(prep, f, &img, prep->size + extra[i]);
+		if (rc == -ERANGE) {
+			/* only what the format cannot hold */
+			EXPECT(!mint_pad_fits(f, extra[i], 0) ||
+			       !mint_pad_fits(f, extra[i], 1));
+			continue;
+		}
+		if (rc)
+			fprintf(stderr, "  +%llu: %d\n",
+				(unsigned long long)extra[i], rc);
+		EXPECT_EQ(rc, 0);
+		ok++;
+	}
+	EXPECT(ok >= 20);
+	EXPECT_EQ(pad_check(prep, f, &img, prep->size - 1), -ERANGE);
+	mint_obj_unref(&prep->obj);
+	mint_image_release(&img);
+}
+
+static void pad_png(void) { pad_format(MINT_FMT_PNG, 3); }
+static void pad_png_rgba(void) { pad_format(MINT_FMT_PNG, 4); }
+static void pad_jpeg(void) { pad_format(MINT_FMT_JPEG, 3); }
+static void pad_webp(void) { pad_format(MINT_FMT_WEBP, 3); }
+static void pad_webp_rgba(void) { pad_format(MINT_FMT_WEBP, 4); }
+
+/* A simple (VP8) WebP from the encoder gets its VP8X header. */
+static void pad_webp_simple(void)
+{
+	struct mint_buf buf = MINT_BUF_INIT;
+	struct mint_content *c, *p;
+	struct mint_image img, out;
+	char why[MINT_WHY_MAX];
+	uint8_t *d;
+	size_t len;
+
+	REQUIRE(!testimg_make(&img, 40, 30, 3, 1));
+	REQUIRE(!mint_encode_quality(MINT_FMT_WEBP, &img, 30, &buf));
+	d = mint_buf_detach(&buf, &len);
+	c = mint_content_new_owned(d, len);
+	REQUIRE(c);
+	EXPECT(!memcmp(d + 12, "VP8 ", 4));
+	EXPECT_EQ(mint_pad(c, MINT_FMT_WEBP, 40, 30, len + 10, 1, &p),
+		  -ERANGE);
+	REQUIRE(!mint_pad(c, MINT_FMT_WEBP, 40, 30, len + 18 + 8 + 16 + 1, 1,
+			  &p));
+	d = malloc(p->size);
+	REQUIRE(d);
+	mint_content_read(p, d, p->size, 0);
+	EXPECT(!memcmp(d + 12, "VP8X", 4));
+	EXPECT(!mint_generator_webp.render("t", d, p->size, &lim, &out,
+					    why));
+	EXPECT_EQ(out.width, 40);
+	mint_image_release(&out);
+	free(d);
+	mint_content_unref(p);
+	mint_content_unref(c);
+	mint_image_release(&img);
+}
+
+static void resample_cover(void)
+{
+	struct mint_image img, out;
+	uint32_t y;
+
+	REQUIRE(!testimg_make(&img, 300, 100, 4, 0));
+	REQUIRE(!mint_resample_cover(&img, 50, 50, &out));
+	EXPECT_EQ(out.width, 50);
+	EXPECT_EQ(out.height, 50);
+	EXPECT_EQ(out.channels, 4);
+	mint_image_release(&out);
+	REQUIRE(!mint_resample_cover(&img, 1000, 7, &out));
+	EXPECT_EQ(out.width, 1000);
+	EXPECT_EQ(out.height, 7);
+	mint_image_release(&out);
+	/* a flat colour stays that colour */
+	for (y = 0; y < img.height; y++)
+		memset(img.pixels + y * img.stride, 200, img.width * 4);
+	REQUIRE(!mint_resample_cover(&img, 33, 77, &out));
+	EXPECT_EQ(out.pixels[0], 200);
+	EXPECT_EQ(out.pixels[(size_t)76 * out.stride + 32 * 4 + 3], 200);
+	mint_image_release(&out);
+	EXPECT_EQ(mint_resample_cover(&img, 40000, 1, &out), -EFBIG);
+	mint_image_release(&img);
+}
+
+CHECK_MAIN(CHECK_CASE(good_names), CHECK_CASE(bad_names),
+	   CHECK_CASE(presets_parse), CHECK_CASE(pad_png),
+	   CHECK_CASE(pad_png_rgba), CHECK_CASE(pad_jpeg),
+	   CHECK_CASE(pad_webp), CHECK_CASE(pad_webp_rgba),
+	   CHECK_CASE(pad_webp_simple), CHECK_CASE(resample_cover))
