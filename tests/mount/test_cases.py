@@ -196,9 +196,12 @@ def test_broken_refused(pic):
                          capture_output=True, text=True, timeout=60).stdout
     assert "50000x50000" in out and "OK" in out, out
     # PIL: every one refused, the huge ones as bombs; the misnamed ones
-    # are their real format whatever the name says
+    # are their real format whatever the name says. A JPEG missing only
+    # its EOI is not here: libjpeg has every MCU by then and only warns
+    # (djpeg's "Premature end" above), and whether PIL then raises depends
+    # on where its 64 KiB reads end in the file.
     for n in ("truncated.jpeg", "truncated.png", "truncated.webp",
-              "bad_crc.png", "no_eoi.jpeg", "empty.png"):
+              "bad_crc.png", "empty.png"):
         assert pil_error(f(n)), n
     for n in ("decompression_bomb.png", "65500x65500.jpeg"):
         assert pil_error(f(n)) == "DecompressionBombError", n
