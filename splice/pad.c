@@ -62,6 +62,13 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+static void put_le24(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+}
+
 static uint32_t get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -358,18 +365,26 @@ int mint_pad(struct mint_content *file, enum mint_format fmt,
 			goto out;
 		}
 		p = own_take(&l, 12);
+		if (!p) {
+			rc = -ENOMEM;
+			goto out;
+		}
 		memcpy(p, "RIFF", 4);
 		put_le32(p + 4, (uint32_t)(riff_end - 8));
 		memcpy(p + 8, "WEBP", 4);
 		seg_add(&l, p, 12);
 		if (lay.vp8x) {
 			p = own_take(&l, VP8X_LEN);
+			if (!p) {
+				rc = -ENOMEM;
+				goto out;
+			}
 			memset(p, 0, VP8X_LEN);
 			memcpy(p, "VP8X", 4);
 			put_le32(p + 4, 10);
 			p[8] = lay.alpha ? 0x10 : 0;
-			put_le32(p + 12, width - 1);	/* 24 bits each */
-			put_le32(p + 15, (height - 1) & 0xffffff);
+			put_le24(p + 12, width - 1);	/* canvas, 24 bits */
+			put_le24(p + 15, height - 1);
 			seg_add(&l, p, VP8X_LEN);
 		}
 		seg_range(&l, file, 12, lay.at);
