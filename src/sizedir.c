@@ -1,7 +1,8 @@
 /*
  * sizedir.c - Images/<folder>/sized/: a folder whose files are asked for
- * by name (sizespec.h) and made by sized.c. It lists a few presets so a
- * file dialog can pick them; any other valid name is found when typed.
+ * by name (sizespec.h) and made by sized.c. It lists the presets with a
+ * length so a file dialog can pick them; any other valid name, the
+ * presets in pixels among them, is found when typed.
  *
  * stat of a name with a length answers that length without making
  * anything, so listing the presets with their sizes costs no encode; a
@@ -267,11 +268,12 @@ static int sized_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
 	char stem[MINT_FILE_STEM_MAX + 1];
 	unsigned f;
 
+	/*
+	 * Only the presets whose stat makes nothing: a listing, `ls -lR` or
+	 * a file manager computing a folder's size must never make an
+	 * 8000x8000 picture. The presets in pixels are typed.
+	 */
 	mint_name_file_stem(dir->name, stem);
-	for (f = 0; f < MINT_FMT_COUNT; f++)
-		if (fill_presets(dir, mint_sized_dim_presets, stem, f, fill,
-				 ctx))
-			return 0;
 	for (f = 0; f < MINT_FMT_COUNT; f++)
 		if (mint_sized_lists_length(f) &&
 		    fill_presets(dir, mint_sized_len_presets, stem, f, fill,
