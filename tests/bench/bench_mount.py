@@ -442,8 +442,10 @@ def all_sizes(m, name, s):
     until every file's size is known."""
     cpu0 = cpu_seconds(m.proc.pid)
     t_ls = timed(lambda: ls(m.path("Images", s), True))
-    h, n = hash_of(m, name), len(os.listdir(m.path("Images", s, "counter")))
-    files = 3 + 3 + n
+    h = hash_of(m, name)
+    # every file the pool makes: all but sized/'s typed names
+    files = sum(len(os.listdir(m.path("Images", s, v)))
+                for v in os.listdir(m.path("Images", s)) if v != "sized")
     while sizes_known(m, h) < files:
         time.sleep(0.02)
     return t_ls, cpu_seconds(m.proc.pid) - cpu0, files
