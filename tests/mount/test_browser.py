@@ -12,7 +12,8 @@ what the browser itself decoded when it showed the uploads, and a
 screenshot of the page. One file of each test-case folder goes too: an
 exif/ file stored turned, which the browser shows upright; a broken/ file,
 which arrives byte for byte and which the browser refuses or shows at the
-size it declares; an animated/ GIF.
+size it declares; an animated/ GIF; and a distinct/ file, new on every
+open like always_random's.
 
 Needs node, chromium and `npm ci --prefix tests/browser` (all done by
 `make deps`). Without them the test is skipped, or fails when
@@ -218,6 +219,9 @@ def test_browser_uploads_from_the_mount(mount_factory, tmp_path):
             files.append((m.path("Images", st, "always_random",
                                  "%s.%s" % (st, f)), wh, True))
     plasma = originals["plasma.jpg"]
+    # distinct/: a new variation on every open, at the original's size
+    files.append((m.path("Images", "plasma", "distinct", "plasma.jpeg"),
+                  plasma, True))
     for v, f in (("original", "plasma.png"), ("counter", "plasma_3.jpeg"),
                  ("exif", "plasma_orientation_6.jpeg"),
                  ("broken", "plasma_truncated.jpeg"),
