@@ -31,13 +31,13 @@
  *   SOI..DRI | COM filler | SOS .. RSTn | last interval | EOI
  *   (base)     (per open)   (base)        (per open)      (base)
  *
- * The last interval's length varies with the noise; the COM segment before SOS
- * takes up the rest of a bound, so every file has the same length. The
- * bound is measured at prepare from draws of a fixed-seed generator (so
- * every prepare of one image gives the same length) plus a margin; the
- * rare noise that does not fit is drawn again. A handle owns 4 bytes of
- * COM header, a nonce and the last interval; the rest points into the base's file
- * and a static block of zeros.
+ * The last interval's length varies with the noise; the COM segment
+ * before SOS takes up the rest of a bound, so every file has the same
+ * length. The bound is measured at prepare from draws of a fixed-seed
+ * generator (so every prepare of one image gives the same length) plus a
+ * margin; the rare noise that does not fit is drawn again. A handle owns 4 bytes of
+ * COM header, a nonce and the last interval; the rest points into the
+ * base's file and a static block of zeros.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -102,17 +102,19 @@ void mint_base_fini(struct mint_base *b);
 
 /*
  * counter/: the file of `img` with the pixels of `box` over its
- * bottom-right corner, at x = W - bw, y = H - bh (box->channels == img->channels, box no larger than img), made
- * from `base` (the base of img in its format). Splicing formats encode
- * only the band that holds the box; others encode the whole copy. 0 and a
- * new content in *out, or -ENOMEM, -EFBIG, -EIO.
+ * bottom-right corner, at x = W - bw, y = H - bh (box->channels ==
+ * img->channels, box no larger than img), made from `base` (the base of
+ * img in its format). Splicing formats encode only the band that holds
+ * the box; others encode the whole copy. 0 and a new content in *out, or
+ * -ENOMEM, -EFBIG, -EIO.
  */
 int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
 			const struct mint_image *box,
 			struct mint_content **out);
 
 /* `img` with `box` over its bottom-right corner (x = W - bw,
- * y = H - bh), into `copy` (caller releases): what a counter copy shows. 0 or -ENOMEM. */
+ * y = H - bh), into `copy` (caller releases): what a counter copy
+ * shows. 0 or -ENOMEM. */
 int mint_counter_compose(const struct mint_image *img,
 			 const struct mint_image *box, struct mint_image *copy);
 
