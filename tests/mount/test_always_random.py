@@ -141,8 +141,8 @@ def test_threads_in_one_process(mount1, originals):
 def outside_square(m, stem, fmt, tmp_path, allowed):
     """Pixels differing from original/ inside and outside the noise
     square: min(16, side) pixels at the bottom-right corner in PNG, the
-    last (bottom-right) MCU, as much of it as shows, in JPEG. Also its
-    top-left corner."""
+    last (bottom-right) MCU, as much of it as shows, in JPEG. Also the
+    square's top-left pixel (sx, sy)."""
     a = tmp_path / ("a." + fmt)
     a.write_bytes(open(ar(m, stem, fmt), "rb").read())
     o = tmp_path / ("o." + fmt)
