@@ -84,15 +84,15 @@ struct png_base {
 
 /*
  * The corner a file changes, with the row above and the column to its
- * left where the image has them: what the changed bytes are filtered
- * against. `x` and `y` are the corner's first column and row.
+ * left (zeros where the image has none, as PNG's filters read them):
+ * what the changed bytes are filtered against. `x` is the corner's first
+ * column in the image.
  */
 struct corner {
-	uint8_t *px;
+	uint8_t *px;			/* (rows + 1) x (cols + 1) pixels */
 	size_t stride;
 	unsigned ch;
-	uint32_t x, y;
-	uint32_t left, up;		/* 1 if the column / the row is there */
+	uint32_t x;
 };
 
 struct png_prep {
@@ -100,11 +100,10 @@ struct png_prep {
 	struct mint_content *bytes;	/* the base's pieces (a reference) */
 	unsigned ch;
 	uint32_t rows, cols;		/* of the square */
-	uint32_t left, up;		/* the corner's extra column and row */
 	size_t gap;			/* stored bytes a row: cols * ch */
 	uint8_t head[MINT_PNG_HEAD_LEN];
 	uint8_t filt[SQ];
-	uint8_t corner[CORNER_MAX];	/* the original's, (up+rows) rows */
+	uint8_t corner[CORNER_MAX];	/* the original's (struct corner) */
 	struct piece fs[SQ];
 	struct piece t, a;
 };
@@ -364,45 +363,85 @@ static struct png_base *png_base_of(struct mint_base *base,
 
 /*
  * The cols x rows corner of `img` at its bottom right, with the row above
- * and the column to its left where there are, copied into `px` (room for
- * (rows + 1) * (cols + 1) pixels).
+ * and the column to its left, copied into `px` (room for (rows + 1) *
+ * (cols + 1) pixels).
  */
 static void corner_init(struct corner *k, const struct mint_image *img,
 			uint32_t cols, uint32_t rows, uint8_t *px)
 {
-	uint32_t y;
+	uint32_t y0 = img->height - rows, y;
 	size_t w;
 
 	k->ch = img->channels;
 	k->x = img->width - cols;
-	k->y = img->height - rows;
-	k->left = k->x > 0;
-	k->up = k->y > 0;
 	k->px = px;
-	w = (size_t)(cols + k->left) * k->ch;
-	k->stride = w;
-	for (y = k->y - k->up; y < img->height; y++)
-		memcpy(px + (y - (k->y - k->up)) * w,
+	k->stride = (size_t)(cols + 1) * k->ch;
+	memset(px, 0, (size_t)(rows + 1) * k->stride);
+	/* Columns from x - 1, or from 0 after a column of zeros. */
+	w = (size_t)cols * k->ch + (k->x ? k->ch : 0);
+	for (y = y0 ? y0 - 1 : y0; y < img->height; y++)
+		memcpy(px + (size_t)(y + 1 - y0) * k->stride + k->stride - w,
 		       img->pixels + (size_t)y * img->stride +
-		       (size_t)(k->x - k->left) * k->ch, w);
+		       (size_t)img->width * k->ch - w, w);
 }
 
 /* Corner row i's pixels (i = 0 the corner's first row), at column x. */
 static uint8_t *corner_at(const struct corner *k, uint32_t i, uint32_t x)
 {
-	return k->px + (size_t)(i + k->up) * k->stride +
-	       (size_t)(x - (k->x - k->left)) * k->ch;
+	return k->px + (size_t)(i + 1) * k->stride +
+	       (size_t)(x - k->x + 1) * k->ch;
 }
 
-/* Corner row i's changed bytes filtered with `type`, into `out`. */
+/*
+ * PNG's Paeth predictor without branches: on noise they would be
+ * mispredicted at every byte, which cost more than the rest of a make.
+ */
+static inline int paeth(int a, int b, int c)
+{
+	int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+	int ma = -((pa <= pb) & (pa <= pc));
+	int mb = -(pb <= pc) & ~ma;
+
+	return (a & ma) | (b & mb) | (c & ~(ma | mb));
+}
+
+/*
+ * Corner row i's changed bytes filtered with `type`, into `out`. The
+ * zeros around the corner make every byte read a left, an up and an
+ * up-left byte: one loop a type, on every open.
+ */
 static void corner_filter(const struct corner *k, uint32_t i, unsigned type,
 			  uint8_t *out)
 {
-	const uint8_t *raw = k->px + (size_t)(i + k->up) * k->stride;
-	const uint8_t *up = i + k->up ? raw - k->stride : NULL;
+	const uint8_t *raw = k->px + (size_t)(i + 1) * k->stride;
+	const uint8_t *up = raw - k->stride;
+	size_t n = k->stride - k->ch, j;
+	unsigned bpp = k->ch;
 
-	mint_png_filter(raw, up, (size_t)k->left * k->ch, k->stride, k->ch,
-			type, out);
+	raw += bpp;
+	up += bpp;
+	switch (type) {
+	case MINT_PNG_SUB:
+		for (j = 0; j < n; j++)
+			out[j] = (uint8_t)(raw[j] - raw[j - bpp]);
+		break;
+	case MINT_PNG_UP:
+		for (j = 0; j < n; j++)
+			out[j] = (uint8_t)(raw[j] - up[j]);
+		break;
+	case MINT_PNG_AVG:
+		for (j = 0; j < n; j++)
+			out[j] = (uint8_t)(raw[j] -
+					   ((raw[j - bpp] + up[j]) >> 1));
+		break;
+	case MINT_PNG_PAETH:
+		for (j = 0; j < n; j++)
+			out[j] = (uint8_t)(raw[j] - paeth(raw[j - bpp], up[j],
+							  up[j - bpp]));
+		break;
+	default:
+		memcpy(out, raw, n);
+	}
 }
 
 /* ---- counter ---- */
@@ -566,8 +605,6 @@ int mint_noise_png_prepare(struct mint_base *base,
 	p->cols = b->sc;
 	p->gap = (size_t)p->cols * p->ch;
 	corner_init(&k, img, p->cols, p->rows, p->corner);
-	p->left = k.left;
-	p->up = k.up;
 	zlen = (uint64_t)p->rows * (STORED_HDR + p->gap) + b->t.z.len +
 	       b->a.z.len;
 	for (y = 0; y < p->rows; y++) {
@@ -638,12 +675,11 @@ int mint_noise_png_make(struct mint_noise_prep *prep,
 	rc = mint_noise_fill(rgb, (size_t)p->rows * p->cols * 3);
 	if (rc)
 		return rc;
-	/* Columns counted from the corner's own: the square's first is x. */
-	k = (struct corner){ px, (size_t)(p->cols + p->left) * p->ch, p->ch,
-			     p->left, p->rows, p->left, p->up };
-	memcpy(px, p->corner, (p->rows + p->up) * k.stride);
+	/* Columns counted from the square's first, 0. */
+	k = (struct corner){ px, (size_t)(p->cols + 1) * p->ch, p->ch, 0 };
+	memcpy(px, p->corner, (p->rows + 1) * k.stride);
 	for (y = 0; y < p->rows; y++) {
-		q = corner_at(&k, y, k.x);
+		q = corner_at(&k, y, 0);
 		for (x = 0; x < p->cols; x++, q += p->ch, noise += 3) {
 			memcpy(q, noise, 3);
 			if (p->ch == 4)
