@@ -446,7 +446,7 @@ static void corner_filter(const struct corner *k, uint32_t i, unsigned type,
 
 /* ---- counter ---- */
 
-/* Box row y's changed bytes: filter byte and filtered bytes, in `in`. */
+/* Box row y's changed bytes, filtered (their filter byte is in Fc). */
 struct right_pieces {
 	const uint8_t *in;
 	size_t len;			/* of each: bw * ch */
