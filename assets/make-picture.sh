@@ -15,8 +15,8 @@ cp "$img/original/flower.png" "$tmp/original.png"
 cp "$img/always_random/flower.png" "$tmp/random1.png"
 cp "$img/always_random/flower.png" "$tmp/random2.png"
 cp "$img/counter/flower_3.png" "$tmp/counter.png"
-zoom() {	# the top-left corner, enlarged, so the noise square shows
-	convert "$1" -crop 48x48+0+0 +repage -scale 500% "$2"
+zoom() {	# the bottom-right corner, enlarged, so the noise square shows
+	convert "$1" -gravity SouthEast -crop 48x48+0+0 +repage -scale 500% "$2"
 }
 zoom "$tmp/random1.png" "$tmp/zoom1.png"
 zoom "$tmp/random2.png" "$tmp/zoom2.png"

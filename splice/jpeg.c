@@ -1,7 +1,7 @@
 /*
  * jpeg.c - the JPEG base, and always_random for JPEG: the original with a
- * fresh 16x16 noise square, made per open by re-encoding one restart
- * interval (see splice.h).
+ * fresh noise square over its last MCU, made per open by re-encoding one
+ * restart interval, the last (see splice.h).
  *
  * The base (jpeg_i.h) is the image encoded once with the settings of
  * mint_encode_jpeg (quality 90, 4:2:0, islow DCT, RGBA flattened on
@@ -10,29 +10,34 @@
  * fewer. original/ serves it as it is; counter/ re-codes the intervals
  * that hold the digit (jpeg_counter.c).
  *
- * At 4:2:0 an MCU is 16x16 pixels, so the noise square is exactly MCU 0.
- * A restart resets the DC predictors and byte-aligns the stream, so the
- * entropy data of the first interval (between the SOS header and RST0)
- * depends only on the pixels of MCUs 0..k-1, the top-left strip of
- * min(w, 16k) x min(h, 16) pixels: every other byte of the file is the
- * same for any noise.
+ * At 4:2:0 an MCU is 16x16 pixels; the noise square is the last MCU, the
+ * bottom-right one, as much of it as the picture shows (16x16 when the
+ * sides are multiples of 16; 16x10 on a 1680x1050 picture). A restart
+ * resets the DC predictors and byte-aligns the stream, so the entropy
+ * data of the last interval (between the last RSTn and EOI) depends only
+ * on the pixels of its MCUs. An interval holds at most one row's MCUs, so
+ * the last lies in the last MCU row: the bottom-right strip from its
+ * first MCU's column to the right edge, and from the last MCU row's top
+ * to the bottom edge. Every other byte of the file is the same for any
+ * noise.
  *
  * Prepare keeps that strip. Per open we copy it, draw the noise into its
- * corner and encode the strip alone with the same settings; it is one
+ * last MCU and encode the strip alone with the same settings; it is one
  * restart interval holding the same pixels and the same edge padding as
- * the big image's first, so its entropy data is the bytes segment 0 of the
- * big image would have. The file is
+ * the big image's last (its left edge is MCU-aligned, so the chroma is
+ * averaged over the same pixel pairs), so its entropy data is the bytes
+ * the big image's last interval would have. The file is
  *
- *   SOI..DRI | COM filler | SOS header | segment 0 | RST0 .. EOI
- *   (base)     (per open)   (base)       (per open)  (base)
+ *   SOI..DRI | COM filler | SOS .. RSTn | last interval | EOI
+ *   (base)     (per open)   (base)        (per open)      (base)
  *
- * Segment 0's length varies with the noise; the COM segment before SOS
- * takes up the rest of a bound, so every file has the same length. The
- * bound is measured at prepare from draws of a fixed-seed generator (so
- * every prepare of one image gives the same length) plus a margin; the
- * rare noise that does not fit is drawn again. A handle owns 4 bytes of
- * COM header, a nonce and segment 0; the rest points into the base's file
- * and a static block of zeros.
+ * The last interval's length varies with the noise; the COM segment
+ * before SOS takes up the rest of a bound, so every file has the same
+ * length. The bound is measured at prepare from draws of a fixed-seed
+ * generator (so every prepare of one image gives the same length) plus a
+ * margin; the rare noise that does not fit is drawn again. A handle owns 4 bytes of
+ * COM header, a nonce and the last interval; the rest points into the
+ * base's file and a static block of zeros.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,14 +63,14 @@ static const uint8_t filler[0xffff];
 struct jpeg_prep {
 	struct mint_noise_prep pub;	/* first: splice.h's view */
 	struct mint_content *base;	/* the base's file (a reference) */
-	struct mint_image strip;	/* MCUs 0..k-1, the image's channels */
+	struct mint_image strip;	/* the last interval's MCUs */
 	size_t sos;			/* offset of the SOS marker */
-	size_t data;			/* offset of segment 0 */
-	size_t tail;			/* offset of RST0 (or EOI) */
+	size_t last;			/* offset of the last interval */
+	size_t tail;			/* offset of EOI */
 	size_t len;			/* bytes of the base's file */
-	size_t bound;			/* segment 0 + filler, always */
+	size_t bound;			/* last interval + filler, always */
 	unsigned k;			/* MCUs per restart interval */
-	uint32_t sw, sh;		/* the square, clipped */
+	uint32_t sw, sh;		/* the square: the last MCU, clipped */
 };
 
 /* Where segment 0 lies in one encoded JPEG. */
@@ -106,6 +111,31 @@ static int find_segment0(const uint8_t *p, size_t len, struct jpeg_layout *l)
 	return -EIO;
 }
 
+/*
+ * Find the last interval of an encoded JPEG whose entropy data starts at
+ * `data`: *last where it starts (after the last RSTn marker, or `data`
+ * when there is one interval), *eoi the EOI marker that ends it and the
+ * file. Entropy data stuffs every 0xFF with 0x00, so 0xFF before
+ * 0xD0..0xD7 is always a marker. 0, or -EIO if the file does not end so.
+ */
+static int find_last(const uint8_t *p, size_t len, size_t data,
+		     size_t *last, size_t *eoi)
+{
+	size_t i;
+
+	if (len < data + 2 || p[len - 2] != 0xff || p[len - 1] != 0xd9)
+		return -EIO;
+	*eoi = len - 2;
+	*last = data;
+	for (i = len - 2; i > data; i--) {
+		if (p[i - 1] == 0xff && (p[i] & 0xf8) == 0xd0) {
+			*last = i + 1;
+			break;
+		}
+	}
+	return 0;
+}
+
 static void prep_destroy(struct mint_obj *obj)
 {
 	struct jpeg_prep *p = mint_container_of(obj, struct jpeg_prep,
@@ -132,7 +162,10 @@ static void fill_fixed(uint8_t *buf, size_t len, uint64_t *state)
 	}
 }
 
-/* Write the sw x sh RGB `noise` into the corner of `strip`, opaque. */
+/*
+ * Write the sw x sh RGB `noise` into the bottom-right corner of `strip`
+ * (its last MCU), opaque.
+ */
 static void put_noise(struct mint_image *strip, const uint8_t *noise,
 		      uint32_t sw, uint32_t sh)
 {
@@ -140,8 +173,9 @@ static void put_noise(struct mint_image *strip, const uint8_t *noise,
 	uint32_t x, y;
 	uint8_t *q;
 
-	for (y = 0; y < sh; y++) {
-		q = strip->pixels + y * strip->stride;
+	for (y = strip->height - sh; y < strip->height; y++) {
+		q = strip->pixels + y * strip->stride +
+		    (size_t)(strip->width - sw) * ch;
 		for (x = 0; x < sw; x++, q += ch, noise += 3) {
 			memcpy(q, noise, 3);
 			if (ch == 4)
@@ -168,7 +202,7 @@ static int encode_restart(const struct mint_image *img, unsigned restart,
 
 /*
  * Encode p->strip with `noise` in its corner into `buf` (emptied first)
- * and find its segment 0, the one restart interval. 0 or -errno.
+ * and find its entropy data, the one restart interval. 0 or -errno.
  */
 static int encode_strip(const struct jpeg_prep *p, struct mint_image *strip,
 			const uint8_t *noise, struct mint_buf *buf,
@@ -182,27 +216,28 @@ static int encode_strip(const struct jpeg_prep *p, struct mint_image *strip,
 	return rc ? rc : find_segment0(buf->data, buf->len, l);
 }
 
-/* Copy the top-left w x h pixels of `img` into a new `strip`. */
+/* Copy the bottom-right w x h pixels of `img` into a new `strip`. */
 static int copy_strip(const struct mint_image *img, uint32_t w, uint32_t h,
 		      struct mint_image *strip)
 {
-	uint32_t y;
+	uint32_t x0 = img->width - w, y0 = img->height - h, y;
 	int rc;
 
 	rc = mint_image_init(strip, w, h, img->channels);
 	for (y = 0; !rc && y < h; y++)
 		memcpy(strip->pixels + y * strip->stride,
-		       img->pixels + y * img->stride,
+		       img->pixels + (size_t)(y0 + y) * img->stride +
+		       (size_t)x0 * img->channels,
 		       (size_t)w * img->channels);
 	return rc;
 }
 
 /*
- * The bound on segment 0: the longest of BOUND_DRAWS fixed-seed draws,
- * plus a margin for longer noise (the square's data varies by tens of
- * bytes: 100,000 draws came within 52 bytes of this bound at the closest)
- * and for stuffing, which moves with the bit alignment of the fixed MCUs
- * after the square (about one byte in 256 of them is 0xFF).
+ * The bound on the last interval: the longest of BOUND_DRAWS fixed-seed
+ * draws, plus a margin for longer noise (the square's data varies by tens
+ * of bytes: 100,000 draws came within 52 bytes of this bound at the
+ * closest) and for the 0x00 stuffed after each 0xFF of its bytes. The
+ * MCUs before the square code the same bits in every file.
  */
 static int measure_bound(struct jpeg_prep *p, size_t *bound)
 {
@@ -245,7 +280,7 @@ int mint_jpeg_base(const struct mint_image *img, struct mint_base **out)
 	struct jpeg_layout l;
 	struct jpeg_base *b;
 	uint32_t row_mcus;
-	size_t band_bytes, len;
+	size_t band_bytes, len, last, eoi;
 	uint8_t *bytes;
 	unsigned k;
 	int rc;
@@ -260,6 +295,8 @@ int mint_jpeg_base(const struct mint_image *img, struct mint_base **out)
 	rc = mint_jpeg_band_encode(img, k, &buf, &band);
 	if (!rc)
 		rc = find_segment0(buf.data, buf.len, &l);
+	if (!rc)
+		rc = find_last(buf.data, buf.len, l.data, &last, &eoi);
 	if (!rc)
 		rc = mint_jpeg_band_locate(band, buf.data, buf.len, l.data,
 					   &band_bytes);
@@ -278,6 +315,9 @@ int mint_jpeg_base(const struct mint_image *img, struct mint_base **out)
 		rc = encode_restart(img, k, &buf);
 		if (!rc)
 			rc = find_segment0(buf.data, buf.len, &l);
+		if (!rc)
+			rc = find_last(buf.data, buf.len, l.data, &last,
+				       &eoi);
 	}
 	if (rc) {
 		mint_jpeg_band_free(band);
@@ -297,7 +337,8 @@ int mint_jpeg_base(const struct mint_image *img, struct mint_base **out)
 		       sizeof(*b) + file->obj.bytes + band_bytes, base_destroy);
 	b->sos = l.sos;
 	b->data = l.data;
-	b->seg0_end = l.end;
+	b->last = last;
+	b->eoi = eoi;
 	b->k = k;
 	b->band = band;
 	*out = &b->pub;
@@ -311,6 +352,7 @@ int mint_noise_jpeg_prepare(struct mint_base *base,
 	struct jpeg_base *b = mint_container_of(base, struct jpeg_base, pub);
 	struct mint_content *file = base->file;
 	struct jpeg_prep *p;
+	uint32_t cols, rows, first;
 	int rc;
 
 	*out = NULL;
@@ -323,10 +365,13 @@ int mint_noise_jpeg_prepare(struct mint_base *base,
 	if (!p)
 		return -ENOMEM;
 	p->k = b->k;
-	p->sw = img->width < SIDE ? img->width : SIDE;
-	p->sh = img->height < SIDE ? img->height : SIDE;
-	rc = copy_strip(img, img->width < p->k * SIDE ? img->width :
-			p->k * SIDE, p->sh, &p->strip);
+	/* The last MCU, and the last interval's first MCU, in its row. */
+	cols = (img->width + SIDE - 1) / SIDE;
+	rows = (img->height + SIDE - 1) / SIDE;
+	p->sw = img->width - (cols - 1) * SIDE;
+	p->sh = img->height - (rows - 1) * SIDE;
+	first = ((cols * rows - 1) / p->k) * p->k - (rows - 1) * cols;
+	rc = copy_strip(img, img->width - first * SIDE, p->sh, &p->strip);
 	if (!rc)
 		rc = measure_bound(p, &p->bound);
 	/* COM's length field is 16 bits and counts itself. */
@@ -339,11 +384,11 @@ int mint_noise_jpeg_prepare(struct mint_base *base,
 	}
 	p->base = mint_content_ref(file);
 	p->sos = b->sos;
-	p->data = b->data;
-	p->tail = b->seg0_end;
+	p->last = b->last;
+	p->tail = b->eoi;
 	p->len = (size_t)file->size;
 	p->pub.fmt = MINT_FMT_JPEG;
-	p->pub.size = p->sos + COM_HDR + p->bound + (p->data - p->sos) +
+	p->pub.size = p->sos + COM_HDR + p->bound + (p->last - p->sos) +
 		      (p->len - p->tail);
 	/* The file is counted with the base too, but may outlive it here. */
 	mint_obj_init(&p->pub.obj, sizeof(*p) + file->obj.bytes +
@@ -405,7 +450,7 @@ int mint_noise_jpeg_make(struct mint_noise_prep *prep,
 	seg[0] = (struct mint_segment){ base, p->sos };
 	seg[1] = (struct mint_segment){ own, COM_HDR + nonce };
 	seg[2] = (struct mint_segment){ filler, pad - nonce };
-	seg[3] = (struct mint_segment){ base + p->sos, p->data - p->sos };
+	seg[3] = (struct mint_segment){ base + p->sos, p->last - p->sos };
 	seg[4] = (struct mint_segment){ own + COM_HDR + nonce, n };
 	seg[5] = (struct mint_segment){ base + p->tail, p->len - p->tail };
 	*out = mint_content_new_spliced(own, COM_HDR + nonce + n, p->base,

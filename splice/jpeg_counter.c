@@ -8,9 +8,10 @@
  * image's right and bottom edges. So for one copy:
  *
  *   - the coefficients of the box's MCUs come from a small libjpeg encode
- *     of the copy's MCU-aligned top-left region (the whole width or height
- *     where that region reaches an edge, so the edge replication is the
- *     same);
+ *     of the copy's bottom-right region from the box's first MCU column
+ *     and row (it reaches the right and bottom edges, so the edge
+ *     replication is the same; the box is drawn at x = W - bw,
+ *     y = H - bh);
  *   - those of the other MCUs of the same intervals were kept when the
  *     base was encoded (the band);
  *   - jpeg_huff.c codes those intervals with the base's Huffman tables,
@@ -58,7 +59,7 @@ struct band_run {
 
 struct jpeg_band {
 	uint32_t row_mcus, mcus;	/* MCUs per row, in all */
-	uint32_t box_cols, box_rows;	/* MCUs that hold the box */
+	uint32_t box_c0, box_r0;	/* first MCU column, row of the box */
 	unsigned k;			/* MCUs per interval */
 	size_t nruns;
 	struct band_run *runs;
@@ -92,8 +93,8 @@ static int packed_reserve(struct packed *p, size_t more)
 
 static int in_box(const struct jpeg_band *band, uint32_t m)
 {
-	return m / band->row_mcus < band->box_rows &&
-	       m % band->row_mcus < band->box_cols;
+	return m / band->row_mcus >= band->box_r0 &&
+	       m % band->row_mcus >= band->box_c0;
 }
 
 /* One encode whose coefficients we keep (libjpeg's client_data). */
@@ -216,19 +217,21 @@ void mint_jpeg_band_free(struct jpeg_band *band)
 
 /*
  * The runs of intervals that hold the box: per MCU row of the box, the
- * intervals of its first box_cols MCUs, merged where they meet.
+ * intervals of its MCUs from column box_c0 to the row's end, merged
+ * where they meet.
  */
 static int band_runs(struct jpeg_band *band)
 {
+	uint32_t rows = band->mcus / band->row_mcus;
 	struct band_run *run;
 	uint32_t r, first, last;
 
-	band->runs = calloc(band->box_rows, sizeof(*band->runs));
+	band->runs = calloc(rows - band->box_r0, sizeof(*band->runs));
 	if (!band->runs)
 		return -ENOMEM;
-	for (r = 0; r < band->box_rows; r++) {
-		first = r * band->row_mcus / band->k;
-		last = (r * band->row_mcus + band->box_cols - 1) / band->k;
+	for (r = band->box_r0; r < rows; r++) {
+		first = (r * band->row_mcus + band->box_c0) / band->k;
+		last = (r * band->row_mcus + band->row_mcus - 1) / band->k;
 		run = band->nruns ? &band->runs[band->nruns - 1] : NULL;
 		if (run && first <= run->last + 1) {
 			if (last > run->last)
@@ -294,8 +297,8 @@ int mint_jpeg_band_encode(const struct mint_image *img, unsigned k,
 	mint_counter_box(img->width, img->height, &bw, &bh);
 	band->row_mcus = (img->width + MCU - 1) / MCU;
 	band->mcus = band->row_mcus * ((img->height + MCU - 1) / MCU);
-	band->box_cols = (bw + MCU - 1) / MCU;
-	band->box_rows = (bh + MCU - 1) / MCU;
+	band->box_c0 = (img->width - bw) / MCU;
+	band->box_r0 = (img->height - bh) / MCU;
 	band->k = k;
 	rc = band_runs(band);
 	cap.band = band;
@@ -341,9 +344,10 @@ int mint_jpeg_band_locate(struct jpeg_band *band, const uint8_t *file,
 /* ---- a copy ------------------------------------------------------------ */
 
 /*
- * The coefficients of the box's MCUs in the drawn copy: its top-left
- * cw x ch pixels (whole MCUs, or up to the image's edge) with `box` over
- * them, encoded as the base is, every MCU in row order.
+ * The coefficients of the box's MCUs in the drawn copy: its bottom-right
+ * pixels from the box's first MCU column and row to the image's edges
+ * with `box` over their corner, encoded as the base is, every MCU in row
+ * order.
  */
 static int box_coefs(const struct jpeg_band *band,
 		     const struct mint_image *img,
@@ -352,23 +356,23 @@ static int box_coefs(const struct jpeg_band *band,
 	struct mint_buf buf = MINT_BUF_INIT;
 	struct capture cap = { 0 };
 	struct mint_image crop;
-	uint32_t cw, ch, y;
+	uint32_t x0 = band->box_c0 * MCU, y0 = band->box_r0 * MCU;
+	uint32_t cw = img->width - x0, ch = img->height - y0, y;
+	unsigned n = img->channels;
 	int rc;
 
-	cw = band->box_cols * MCU < img->width ? band->box_cols * MCU :
-						  img->width;
-	ch = band->box_rows * MCU < img->height ? band->box_rows * MCU :
-						   img->height;
-	rc = mint_image_init(&crop, cw, ch, img->channels);
+	rc = mint_image_init(&crop, cw, ch, n);
 	if (rc)
 		return rc;
 	for (y = 0; y < ch; y++) {
 		memcpy(crop.pixels + y * crop.stride,
-		       img->pixels + y * img->stride,
-		       (size_t)cw * img->channels);
-		if (y < box->height)
-			memcpy(crop.pixels + y * crop.stride,
-			       box->pixels + y * box->stride,
+		       img->pixels + (size_t)(y0 + y) * img->stride +
+		       (size_t)x0 * n, (size_t)cw * n);
+		if (y >= ch - box->height)
+			memcpy(crop.pixels + y * crop.stride +
+			       (size_t)(cw - box->width) * n,
+			       box->pixels +
+			       (size_t)(y - (ch - box->height)) * box->stride,
 			       (size_t)box->width * box->channels);
 	}
 	rc = capture_encode(&crop, &cap, &buf);
@@ -471,8 +475,8 @@ int mint_jpeg_counter(struct mint_base *base, const struct mint_image *img,
 	    img->height != base->height)
 		return -EINVAL;
 	/* No band, or a box other than the one it was laid out for. */
-	if (!band || (box->width + MCU - 1) / MCU != band->box_cols ||
-	    (box->height + MCU - 1) / MCU != band->box_rows)
+	if (!band || (img->width - box->width) / MCU != band->box_c0 ||
+	    (img->height - box->height) / MCU != band->box_r0)
 		return -EOPNOTSUPP;
 	ends = malloc(band->nruns * sizeof(*ends));
 	seg = malloc((2 * band->nruns + 1) * sizeof(*seg));

@@ -27,7 +27,8 @@ struct jpeg_base {
 	struct mint_base pub;	/* first: splice.h's view */
 	size_t sos;		/* offset of the SOS marker */
 	size_t data;		/* offset of its entropy data */
-	size_t seg0_end;	/* offset of the marker after interval 0 */
+	size_t last;		/* offset of the last interval's data */
+	size_t eoi;		/* offset of EOI, which ends it */
 	unsigned k;		/* MCUs per restart interval */
 	struct jpeg_band *band;	/* counter's intervals (jpeg_counter.c) */
 };

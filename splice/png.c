@@ -6,34 +6,40 @@
  * Every file is signature, IHDR, one IDAT, IEND; the IDAT's zlib stream is
  * joined from deflate pieces that each end byte-aligned with an empty
  * window (deflate.h), so a piece made for one file can follow any other.
- * Only the first rows ever differ between the files of one original:
+ * Only the bottom-right corner ever differs between the files of one
+ * original, and a PNG filter reads only the pixels left of and above the
+ * one it codes, so every byte before the corner's first is the same:
  *
- *   (bw, bh)  the counter's box (mint_counter_box), at the top left;
- *   V         max(bh, min(16, H)): rows 0..V-1 may change (the box, or
- *             always_random's 16x16 noise square);
- *   band      rows 0..V (row V's filter may read row V-1), at most H;
- *   Lw        min(W, max(bw, min(16, W)) + 1) columns: a band row's left
- *             segment, one column more than any variant changes, so that
- *             the right segment R(y), even filtered Sub, Avg or Paeth,
- *             reads only pixels no variant changes;
- *   tail      rows V+1..H-1, the same in every file: one piece, made in
- *             parallel bands, ending the stream.
+ *   (sc, sr)  always_random's square, min(16, W) x min(16, H), at
+ *             x = W - sc, y = H - sr;
+ *   (bw, bh)  the counter's box (mint_counter_box), at x = W - bw,
+ *             y = H - bh;
+ *   y0        min(H - sr, H - bh): rows y0..H-1 are the band;
+ *   T         rows 0..y0-1, the same in every file: one piece, made in
+ *             parallel bands, the long prefix of every stream;
+ *   F(y)      a band row's filter byte and its pixels left of the square
+ *             (Fs) or of the box (Fc): the same in every file too, since
+ *             their filters read nothing the square or the box changes.
  *
- * Filters are chosen once, in the base, by libpng's heuristic: rows 0..15
- * None or Up (bytes right of the noise must not read it), row 16 None or
- * Sub (it must not read row 15), other rows any. Every file reuses them.
+ * Filters are chosen once, in the base, by libpng's heuristic, with no
+ * limit; every file reuses them. The changed bytes of a row (right of F)
+ * are filtered per file against the pixels they read: the row above and
+ * the column to the left of the corner, kept from the original.
  *
  * The base content holds, one after another:
- *   original/'s file   head | O1 | B2 | T | Adler-32, CRC, IEND
- *                      O1 rows 0..15, B2 rows 16..V, T the tail;
- *   P(y), y < 16       always_random: row y right of the 16-pixel square;
- *   R(y), y in band    counter: row y right of its left segment.
- * always_random's file: head | S0 P0 | .. | S15 P15 | B2 | T | end, where
- * Sn is a stored block (raw bytes) of the square's row, written per open.
- * A counter copy: head | L0 R0 | L1 R1 | .. | LV RV | T | end, where L(y)
- * is the copy's left segment of row y, deflated per copy. The Adler-32
- * and the IDAT CRC are combined from each piece's (adler32_combine,
- * crc32_combine), never computed over the whole file again.
+ *   original/'s file   head | T | O | Adler-32, CRC, IEND
+ *                      O rows y0..H-1, the stream's final piece;
+ *   A, Fs(y)           always_random: rows y0..H-sr-1 whole, then each
+ *                      square row's left part;
+ *   C, Fc(y)           counter: rows y0..H-bh-1 whole, then each box
+ *                      row's left part.
+ * always_random's file: head | T | A | Fs S | .. | Fs S | end, where S is
+ * a stored block (raw bytes) of the square's part of a row, written per
+ * open, the last one final. A counter copy: head | T | C | Fc R | .. |
+ * Fc R | Z | end, where R is the box's part of a row deflated per copy
+ * and Z an empty final block. The Adler-32 and the IDAT CRC are combined
+ * from each piece's (adler32_combine, crc32_combine), never computed over
+ * the whole file again.
  */
 #include <assert.h>
 #include <errno.h>
@@ -50,6 +56,10 @@
 #define SQ MINT_NOISE_SIDE		/* side of the noise square */
 #define STORED_HDR 5			/* BFINAL/BTYPE byte, LEN, NLEN */
 #define BASE_MAX ((size_t)1 << 33)	/* the base holds more than a file */
+#define CORNER_MAX ((SQ + 1) * (SQ + 1) * 4)	/* square, row, column */
+
+/* An empty final block (fixed Huffman, end of block): ends a copy. */
+static const uint8_t final_block[2] = { 0x03, 0x00 };
 
 /* One piece in the base content, and how to join its checksum. */
 struct piece {
@@ -64,13 +74,25 @@ struct png_base {
 	unsigned ch;
 	size_t n;			/* bytes of a row: W * ch */
 	uint32_t bw, bh;		/* the counter's box */
-	uint32_t band;			/* rows 0..band-1 may be spliced */
-	uint32_t sq_rows, sq_cols;	/* of the noise square */
-	uint32_t lw;			/* columns of a left segment */
-	struct piece b2, tail;
-	struct piece p[SQ];		/* always_random's row pieces */
-	struct piece *r;		/* counter's right segments [band] */
-	uint8_t *filt;			/* filter of each band row [band] */
+	uint32_t sc, sr;		/* the noise square */
+	uint32_t y0;			/* the band's first row */
+	struct piece t, o, a, c;
+	struct piece fs[SQ];		/* always_random's left parts */
+	struct piece *fc;		/* counter's left parts [bh] */
+	uint8_t *filt;			/* filter of each band row [H - y0] */
+};
+
+/*
+ * The corner a file changes, with the row above and the column to its
+ * left (zeros where the image has none, as PNG's filters read them):
+ * what the changed bytes are filtered against. `x` is the corner's first
+ * column in the image.
+ */
+struct corner {
+	uint8_t *px;			/* (rows + 1) x (cols + 1) pixels */
+	size_t stride;
+	unsigned ch;
+	uint32_t x;
 };
 
 struct png_prep {
@@ -78,59 +100,55 @@ struct png_prep {
 	struct mint_content *bytes;	/* the base's pieces (a reference) */
 	unsigned ch;
 	uint32_t rows, cols;		/* of the square */
-	size_t gap;			/* stored bytes a row: 1 + cols * ch */
+	size_t gap;			/* stored bytes a row: cols * ch */
 	uint8_t head[MINT_PNG_HEAD_LEN];
-	uint8_t filt[SQ];		/* None or Up */
-	struct piece p[SQ];
-	struct piece b2, tail;
+	uint8_t filt[SQ];
+	uint8_t corner[CORNER_MAX];	/* the original's (struct corner) */
+	struct piece fs[SQ];
+	struct piece t, a;
 };
-
-/* Which filters row y may use (see the top of this file). */
-static unsigned filters_for(uint32_t y)
-{
-	if (y == 0)
-		return MINT_PNG_ONLY(MINT_PNG_NONE);
-	if (y < SQ)
-		return MINT_PNG_ONLY(MINT_PNG_NONE) |
-		       MINT_PNG_ONLY(MINT_PNG_UP);
-	if (y == SQ)
-		return MINT_PNG_ONLY(MINT_PNG_NONE) |
-		       MINT_PNG_ONLY(MINT_PNG_SUB);
-	return MINT_PNG_ANY;
-}
 
 /* ---- base ---- */
 
 /*
  * Rows of the base's pieces, from row y0 on, filtered. Band rows are
- * filtered into `frows`, kept for the row pieces; the tail into scratch.
+ * filtered once into `frows` (kept for the pieces made from them); the
+ * prefix into scratch.
  */
 struct base_rows {
 	const struct mint_image *img;
 	struct png_base *b;
-	uint8_t *frows;			/* band * (n + 1) bytes */
+	uint8_t *frows;			/* (H - b->y0) * (n + 1) bytes */
 	uint32_t y0;
 };
+
+static void filter_rows(const struct mint_image *img, size_t n, size_t y0,
+			size_t count, uint8_t *to)
+{
+	size_t y;
+
+	for (y = y0; y < y0 + count; y++, to += n + 1) {
+		const uint8_t *raw = img->pixels + y * img->stride;
+		const uint8_t *up = y ? raw - img->stride : NULL;
+
+		to[0] = (uint8_t)mint_png_filter_pick(raw, up, n,
+						      img->channels,
+						      MINT_PNG_ANY);
+		mint_png_filter(raw, up, 0, n, img->channels, to[0], to + 1);
+	}
+}
 
 static const uint8_t *base_rows(void *arg, size_t first, size_t count,
 				uint8_t *scratch)
 {
 	struct base_rows *a = arg;
-	const struct mint_image *img = a->img;
-	size_t n = a->b->n, y0 = a->y0 + first, y;
-	uint8_t *to = y0 < a->b->band ? a->frows + y0 * (n + 1) : scratch;
-	uint8_t *f = to;
+	size_t n = a->b->n, y = a->y0 + first;
 
-	/* Pieces never straddle the band's end (build()). */
-	for (y = y0; y < y0 + count; y++, f += n + 1) {
-		const uint8_t *raw = img->pixels + y * img->stride;
-		const uint8_t *up = y ? raw - img->stride : NULL;
-
-		f[0] = (uint8_t)mint_png_filter_pick(raw, up, n, img->channels,
-						     filters_for((uint32_t)y));
-		mint_png_filter(raw, up, 0, n, img->channels, f[0], f + 1);
-	}
-	return to;
+	/* Pieces never straddle the band's start (build()). */
+	if (y >= a->b->y0)
+		return a->frows + (y - a->b->y0) * (n + 1);
+	filter_rows(a->img, n, y, count, scratch);
+	return scratch;
 }
 
 /* Rows [y0, y1) as one piece appended to `out`. */
@@ -144,19 +162,29 @@ static int rows_piece(struct base_rows *a, uint32_t y0, uint32_t y1,
 }
 
 /*
- * Row piece i: always_random's P(i) for i < sq_rows (row i right of the
- * square), then counter's R(y) for y = i - sq_rows (row y right of its
- * left segment), from the band's filtered rows.
+ * Band piece i, from the band's filtered rows: A, C, then always_random's
+ * Fs(y) for y = H - sr.., then counter's Fc(y) for y = H - bh...
  */
-static const uint8_t *row_piece(void *arg, size_t i, size_t *len)
+static const uint8_t *band_piece(void *arg, size_t i, size_t *len)
 {
 	struct base_rows *a = arg;
 	const struct png_base *b = a->b;
-	size_t y = i < b->sq_rows ? i : i - b->sq_rows;
-	size_t from = (size_t)(i < b->sq_rows ? b->sq_cols : b->lw) * b->ch;
+	uint32_t h = a->img->height, y;
+	size_t row = b->n + 1;
 
-	*len = b->n - from;
-	return a->frows + y * (b->n + 1) + 1 + from;
+	if (i < 2) {
+		*len = (size_t)(h - (i ? b->bh : b->sr) - b->y0) * row;
+		return a->frows;
+	}
+	i -= 2;
+	if (i < b->sr) {
+		y = h - b->sr + (uint32_t)i;
+		*len = 1 + (size_t)(a->img->width - b->sc) * b->ch;
+	} else {
+		y = h - b->bh + (uint32_t)(i - b->sr);
+		*len = 1 + (size_t)(a->img->width - b->bw) * b->ch;
+	}
+	return a->frows + (size_t)(y - b->y0) * row;
 }
 
 static void png_base_destroy(struct mint_obj *obj)
@@ -166,7 +194,7 @@ static void png_base_destroy(struct mint_obj *obj)
 
 	mint_base_fini(&b->pub);
 	mint_content_unref(b->bytes);
-	free(b->r);
+	free(b->fc);
 	free(b->filt);
 	free(b);
 }
@@ -205,27 +233,25 @@ static int build(struct png_base *b, const struct mint_image *img,
 	struct mint_zpiece z = MINT_ZPIECE_EMPTY, *zp = NULL;
 	struct base_rows a = { img, b, NULL, 0 };
 	uint8_t end[MINT_PNG_END_LEN];
-	size_t i, npieces = b->sq_rows + (size_t)b->band, off;
-	struct piece o1;
+	uint32_t band = img->height - b->y0;
+	size_t i, npieces = 2 + (size_t)b->sr + b->bh, off;
 	int rc;
 
-	a.frows = malloc(b->band * (b->n + 1));
+	a.frows = malloc(band * (b->n + 1));
 	zp = calloc(npieces, sizeof(*zp));
 	rc = a.frows && zp ? mint_buf_reserve(out, MINT_PNG_HEAD_LEN) :
 			     -ENOMEM;
 	if (rc)
 		goto out;
+	filter_rows(img, b->n, b->y0, band, a.frows);
 	out->len = MINT_PNG_HEAD_LEN;
-	rc = rows_piece(&a, 0, b->sq_rows, 0, out, &o1);
+	rc = rows_piece(&a, 0, b->y0, 0, out, &b->t);
 	if (!rc)
-		rc = rows_piece(&a, b->sq_rows, b->band, 0, out, &b->b2);
-	if (!rc)
-		rc = rows_piece(&a, b->band, img->height, 1, out, &b->tail);
+		rc = rows_piece(&a, b->y0, img->height, 1, out, &b->o);
 	if (rc)
 		goto out;
-	mint_zpiece_join(&z, &o1.z);
-	mint_zpiece_join(&z, &b->b2.z);
-	mint_zpiece_join(&z, &b->tail.z);
+	mint_zpiece_join(&z, &b->t.z);
+	mint_zpiece_join(&z, &b->o.z);
 	rc = mint_png_head(out->data, img->width, img->height, b->ch, z.len);
 	if (rc)
 		goto out;
@@ -235,18 +261,22 @@ static int build(struct png_base *b, const struct mint_image *img,
 		goto out;
 	*file_len = out->len;
 
-	for (i = 0; i < b->band; i++)
+	for (i = 0; i < band; i++)
 		b->filt[i] = a.frows[i * (b->n + 1)];
-	rc = mint_deflate_pieces(row_piece, &a, npieces, out, zp);
+	rc = mint_deflate_pieces(band_piece, &a, npieces, out, zp);
 	if (rc)
 		goto out;
 	for (i = 0, off = *file_len; i < npieces; off += zp[i++].len) {
-		struct piece *pc = i < b->sq_rows ? &b->p[i] :
-						    &b->r[i - b->sq_rows];
+		struct piece *pc = i == 0 ? &b->a : i == 1 ? &b->c :
+				   i < 2 + b->sr ? &b->fs[i - 2] :
+				   &b->fc[i - 2 - b->sr];
 
 		pc->off = off;
 		pc->z = zp[i];
+		set_op(pc);
 	}
+	set_op(&b->t);
+	set_op(&b->o);
 out:
 	free(zp);
 	free(a.frows);
@@ -261,7 +291,7 @@ int mint_png_base(const struct mint_image *img, struct mint_base **out)
 	struct mint_buf buf;
 	uint8_t *data;
 	size_t len, file_len = 0;
-	uint32_t v, y;
+	uint32_t v;
 	int rc;
 
 	*out = NULL;
@@ -273,16 +303,13 @@ int mint_png_base(const struct mint_image *img, struct mint_base **out)
 	b->ch = img->channels;
 	b->n = (size_t)img->width * img->channels;
 	mint_counter_box(img->width, img->height, &b->bw, &b->bh);
-	b->sq_rows = img->height < SQ ? img->height : SQ;
-	b->sq_cols = img->width < SQ ? img->width : SQ;
-	v = b->bh > b->sq_rows ? b->bh : b->sq_rows;
-	b->band = v < img->height ? v + 1 : img->height;
-	b->lw = (b->bw > b->sq_cols ? b->bw : b->sq_cols) + 1;
-	if (b->lw > img->width)
-		b->lw = img->width;
-	b->r = calloc(b->band, sizeof(*b->r));
-	b->filt = calloc(b->band, 1);
-	if (!b->r || !b->filt) {
+	b->sr = img->height < SQ ? img->height : SQ;
+	b->sc = img->width < SQ ? img->width : SQ;
+	v = b->bh > b->sr ? b->bh : b->sr;
+	b->y0 = img->height - v;
+	b->fc = calloc(b->bh ? b->bh : 1, sizeof(*b->fc));
+	b->filt = calloc(v, 1);
+	if (!b->fc || !b->filt) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -305,21 +332,15 @@ int mint_png_base(const struct mint_image *img, struct mint_base **out)
 		goto fail;
 	}
 	charge_base(file, b);
-	for (y = 0; y < b->sq_rows; y++)
-		set_op(&b->p[y]);
-	for (y = 0; y < b->band; y++)
-		set_op(&b->r[y]);
-	set_op(&b->b2);
-	set_op(&b->tail);
 	mint_base_init(&b->pub, MINT_FMT_PNG, img, file,
-		       sizeof(*b) + b->band * (sizeof(*b->r) + 1) +
+		       sizeof(*b) + b->bh * sizeof(*b->fc) + v +
 		       file->obj.bytes,
 		       png_base_destroy);
 	*out = &b->pub;
 	return 0;
 fail:
 	mint_content_unref(b->bytes);
-	free(b->r);
+	free(b->fc);
 	free(b->filt);
 	free(b);
 	return rc;
@@ -338,81 +359,177 @@ static struct png_base *png_base_of(struct mint_base *base,
 	return b;
 }
 
-/* ---- counter ---- */
+/* ---- the corner ---- */
 
-/* A copy's row y, left segment: the box over the original. */
-static void copy_left(const struct png_base *b, const struct mint_image *img,
-		      const struct mint_image *box, uint32_t y, uint8_t *dst)
+/*
+ * The cols x rows corner of `img` at its bottom right, with the row above
+ * and the column to its left, copied into `px` (room for (rows + 1) *
+ * (cols + 1) pixels).
+ */
+static void corner_init(struct corner *k, const struct mint_image *img,
+			uint32_t cols, uint32_t rows, uint8_t *px)
 {
-	memcpy(dst, img->pixels + (size_t)y * img->stride,
-	       (size_t)b->lw * b->ch);
-	if (y < box->height)
-		memcpy(dst, box->pixels + (size_t)y * box->stride,
-		       (size_t)box->width * box->channels);
+	uint32_t y0 = img->height - rows, y;
+	size_t w;
+
+	k->ch = img->channels;
+	k->x = img->width - cols;
+	k->px = px;
+	k->stride = (size_t)(cols + 1) * k->ch;
+	memset(px, 0, (size_t)(rows + 1) * k->stride);
+	/* Columns from x - 1, or from 0 after a column of zeros. */
+	w = (size_t)cols * k->ch + (k->x ? k->ch : 0);
+	for (y = y0 ? y0 - 1 : y0; y < img->height; y++)
+		memcpy(px + (size_t)(y + 1 - y0) * k->stride + k->stride - w,
+		       img->pixels + (size_t)y * img->stride +
+		       (size_t)img->width * k->ch - w, w);
 }
 
-/* Left segment y of a copy: filter byte and filtered bytes, in `in`. */
-struct left_pieces {
+/* Corner row i's pixels (i = 0 the corner's first row), at column x. */
+static uint8_t *corner_at(const struct corner *k, uint32_t i, uint32_t x)
+{
+	return k->px + (size_t)(i + 1) * k->stride +
+	       (size_t)(x - k->x + 1) * k->ch;
+}
+
+/*
+ * PNG's Paeth predictor without branches: on noise they would be
+ * mispredicted at every byte, which cost more than the rest of a make.
+ */
+static inline int paeth(int a, int b, int c)
+{
+	int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+	int ma = -((pa <= pb) & (pa <= pc));
+	int mb = -(pb <= pc) & ~ma;
+
+	return (a & ma) | (b & mb) | (c & ~(ma | mb));
+}
+
+/*
+ * Corner row i's changed bytes filtered with `type`, into `out`. The
+ * zeros around the corner make every byte read a left, an up and an
+ * up-left byte: one loop a type, on every open.
+ */
+static void corner_filter(const struct corner *k, uint32_t i, unsigned type,
+			  uint8_t *out)
+{
+	const uint8_t *raw = k->px + (size_t)(i + 1) * k->stride;
+	const uint8_t *up = raw - k->stride;
+	size_t n = k->stride - k->ch, j;
+	unsigned bpp = k->ch;
+
+	raw += bpp;
+	up += bpp;
+	switch (type) {
+	case MINT_PNG_SUB:
+		for (j = 0; j < n; j++)
+			out[j] = (uint8_t)(raw[j] - raw[j - bpp]);
+		break;
+	case MINT_PNG_UP:
+		for (j = 0; j < n; j++)
+			out[j] = (uint8_t)(raw[j] - up[j]);
+		break;
+	case MINT_PNG_AVG:
+		for (j = 0; j < n; j++)
+			out[j] = (uint8_t)(raw[j] -
+					   ((raw[j - bpp] + up[j]) >> 1));
+		break;
+	case MINT_PNG_PAETH:
+		for (j = 0; j < n; j++)
+			out[j] = (uint8_t)(raw[j] - paeth(raw[j - bpp], up[j],
+							  up[j - bpp]));
+		break;
+	default:
+		memcpy(out, raw, n);
+	}
+}
+
+/* ---- counter ---- */
+
+/* Box row y's changed bytes, filtered (their filter byte is in Fc). */
+struct right_pieces {
 	const uint8_t *in;
-	size_t len;			/* of each: 1 + Lw * ch */
+	size_t len;			/* of each: bw * ch */
 };
 
-static const uint8_t *left_piece(void *arg, size_t i, size_t *len)
+static const uint8_t *right_piece(void *arg, size_t i, size_t *len)
 {
-	struct left_pieces *a = arg;
+	struct right_pieces *a = arg;
 
 	*len = a->len;
 	return a->in + i * a->len;
+}
+
+/*
+ * The copy's changed bytes: its box rows right of Fc, filtered with the
+ * base's filters, into `rin` (bh * bw * ch bytes).
+ */
+static int copy_rights(const struct png_base *b, const struct mint_image *img,
+		       const struct mint_image *box, uint8_t *rin)
+{
+	uint32_t h = img->height, w = img->width, i, y;
+	size_t rlen = (size_t)b->bw * b->ch;
+	struct corner k;
+	uint8_t *px;
+
+	px = malloc((size_t)(b->bh + 1) * (b->bw + 1) * b->ch);
+	if (!px)
+		return -ENOMEM;
+	corner_init(&k, img, b->bw, b->bh, px);
+	for (y = 0; y < box->height; y++)
+		memcpy(corner_at(&k, b->bh - box->height + y,
+				 w - box->width),
+		       box->pixels + (size_t)y * box->stride,
+		       (size_t)box->width * box->channels);
+	for (i = 0; i < b->bh; i++)
+		corner_filter(&k, i, b->filt[h - b->bh + i - b->y0],
+			      rin + i * rlen);
+	free(px);
+	return 0;
 }
 
 int mint_png_counter(struct mint_base *base, const struct mint_image *img,
 		     const struct mint_image *box, struct mint_content **out)
 {
 	struct png_base *b = png_base_of(base, img);
-	struct mint_zpiece z = MINT_ZPIECE_EMPTY, *lz = NULL;
+	struct mint_zpiece z = MINT_ZPIECE_EMPTY, *rz = NULL;
+	struct mint_zpiece fin = { sizeof(final_block), 0, 1, 0 };
 	struct mint_segment *seg = NULL;
 	struct mint_buf own = MINT_BUF_INIT;
-	struct left_pieces lp;
+	struct right_pieces rp;
 	const uint8_t *bytes;
-	uint8_t *rows = NULL, *lin = NULL, *cur, *prev, *f;
-	size_t lbytes, nseg = 0, own_len, off;
+	uint8_t *rin = NULL;
+	size_t rlen, nseg = 0, own_len, off;
 	uint32_t y;
 	int rc;
 
 	*out = NULL;
-	/* Only the box the base was laid out for fits its left segments. */
+	/* Only the box the base was laid out for fits its left parts. */
 	if (!b || box->width > b->bw || box->height > b->bh ||
 	    box->channels != b->ch)
 		return -EINVAL;
-	lbytes = (size_t)b->lw * b->ch;
-	rows = malloc(2 * lbytes);
-	lin = malloc(b->band * (lbytes + 1));
-	lz = calloc(b->band, sizeof(*lz));
-	seg = calloc(2 * (size_t)b->band + 3, sizeof(*seg));
-	rc = rows && lin && lz && seg ?
-	     mint_buf_reserve(&own, MINT_PNG_HEAD_LEN) : -ENOMEM;
+	rlen = (size_t)b->bw * b->ch;
+	rin = malloc(b->bh * rlen + 1);
+	rz = calloc(b->bh + 1, sizeof(*rz));
+	seg = calloc(2 * (size_t)b->bh + 5, sizeof(*seg));
+	rc = rin && rz && seg ? copy_rights(b, img, box, rin) : -ENOMEM;
+	if (!rc)
+		rc = mint_buf_reserve(&own, MINT_PNG_HEAD_LEN);
 	if (rc)
 		goto out;
 	own.len = MINT_PNG_HEAD_LEN;
-	cur = rows;
-	prev = rows + lbytes;
-	for (y = 0, f = lin; y < b->band; y++, f += lbytes + 1) {
-		copy_left(b, img, box, y, cur);
-		f[0] = b->filt[y];
-		mint_png_filter(cur, y ? prev : NULL, 0, lbytes, b->ch,
-				b->filt[y], f + 1);
-		prev = cur;
-		cur = cur == rows ? rows + lbytes : rows;
-	}
-	lp = (struct left_pieces){ lin, lbytes + 1 };
-	rc = mint_deflate_pieces(left_piece, &lp, b->band, &own, lz);
+	rp = (struct right_pieces){ rin, rlen };
+	rc = mint_deflate_pieces(right_piece, &rp, b->bh, &own, rz);
 	if (rc)
 		goto out;
-	for (y = 0; y < b->band; y++) {
-		mint_zpiece_join(&z, &lz[y]);
-		join_piece(&z, &b->r[y]);
+	join_piece(&z, &b->t);
+	join_piece(&z, &b->c);
+	for (y = 0; y < b->bh; y++) {
+		join_piece(&z, &b->fc[y]);
+		mint_zpiece_join(&z, &rz[y]);
 	}
-	join_piece(&z, &b->tail);
+	fin.crc = (uint32_t)crc32(0, final_block, sizeof(final_block));
+	mint_zpiece_join(&z, &fin);
 	rc = mint_png_head(own.data, img->width, img->height, b->ch, z.len);
 	if (!rc)
 		rc = mint_buf_reserve(&own, MINT_PNG_END_LEN);
@@ -424,15 +541,20 @@ int mint_png_counter(struct mint_base *base, const struct mint_image *img,
 	/* own's bytes stay put from here: segments may point into them. */
 	bytes = b->bytes->own;
 	seg[nseg++] = (struct mint_segment){ own.data, MINT_PNG_HEAD_LEN };
-	for (y = 0, off = MINT_PNG_HEAD_LEN; y < b->band; off += lz[y++].len) {
+	if (b->t.z.len)
+		seg[nseg++] = (struct mint_segment){ bytes + b->t.off,
+						     b->t.z.len };
+	if (b->c.z.len)
+		seg[nseg++] = (struct mint_segment){ bytes + b->c.off,
+						     b->c.z.len };
+	for (y = 0, off = MINT_PNG_HEAD_LEN; y < b->bh; off += rz[y++].len) {
+		seg[nseg++] = (struct mint_segment){ bytes + b->fc[y].off,
+						     b->fc[y].z.len };
 		seg[nseg++] = (struct mint_segment){ own.data + off,
-						     lz[y].len };
-		if (b->r[y].z.len)
-			seg[nseg++] = (struct mint_segment){
-				bytes + b->r[y].off, b->r[y].z.len };
+						     rz[y].len };
 	}
-	seg[nseg++] = (struct mint_segment){ bytes + b->tail.off,
-					     b->tail.z.len };
+	seg[nseg++] = (struct mint_segment){ final_block,
+					     sizeof(final_block) };
 	seg[nseg++] = (struct mint_segment){ own.data + off,
 					     MINT_PNG_END_LEN };
 	own_len = own.len;
@@ -445,9 +567,8 @@ int mint_png_counter(struct mint_base *base, const struct mint_image *img,
 out:
 	mint_buf_release(&own);
 	free(seg);
-	free(lz);
-	free(lin);
-	free(rows);
+	free(rz);
+	free(rin);
 	return rc;
 }
 
@@ -467,6 +588,7 @@ int mint_noise_png_prepare(struct mint_base *base,
 {
 	struct png_base *b = png_base_of(base, img);
 	struct png_prep *p;
+	struct corner k;
 	uint64_t zlen;
 	uint32_t y;
 	int rc;
@@ -479,18 +601,19 @@ int mint_noise_png_prepare(struct mint_base *base,
 		return -ENOMEM;
 	p->pub.fmt = MINT_FMT_PNG;
 	p->ch = b->ch;
-	p->rows = b->sq_rows;
-	p->cols = b->sq_cols;
-	p->gap = 1 + (size_t)p->cols * p->ch;
-	zlen = (uint64_t)p->rows * (STORED_HDR + p->gap) + b->b2.z.len +
-	       b->tail.z.len;
+	p->rows = b->sr;
+	p->cols = b->sc;
+	p->gap = (size_t)p->cols * p->ch;
+	corner_init(&k, img, p->cols, p->rows, p->corner);
+	zlen = (uint64_t)p->rows * (STORED_HDR + p->gap) + b->t.z.len +
+	       b->a.z.len;
 	for (y = 0; y < p->rows; y++) {
-		p->filt[y] = b->filt[y];
-		p->p[y] = b->p[y];
-		zlen += b->p[y].z.len;
+		p->filt[y] = b->filt[img->height - p->rows + y - b->y0];
+		p->fs[y] = b->fs[y];
+		zlen += b->fs[y].z.len;
 	}
-	p->b2 = b->b2;
-	p->tail = b->tail;
+	p->t = b->t;
+	p->a = b->a;
 	rc = mint_png_head(p->head, base->width, base->height, p->ch, zlen);
 	if (rc) {
 		free(p);
@@ -506,31 +629,19 @@ int mint_noise_png_prepare(struct mint_base *base,
 }
 
 /*
- * Write row y's stored block at `w`: header, PNG filter byte, the noisy
- * pixels `rgb` (cols * 3 bytes; opaque in RGBA), Up-filtered against the
- * row above's noise `up` if the row's filter is Up. Returns its length.
+ * Write square row y's stored block at `w` (final for the last row): its
+ * header, then the row's noisy pixels, already in the corner `k`,
+ * filtered with the row's filter. Returns its length.
  */
-static size_t stored_block(const struct png_prep *p, unsigned y, uint8_t *w,
-			   const uint8_t *rgb, const uint8_t *up)
+static size_t stored_block(const struct png_prep *p, const struct corner *k,
+			   unsigned y, uint8_t *w)
 {
-	uint8_t *px = w + STORED_HDR + 1;
-	int filt_up = p->filt[y] == MINT_PNG_UP;
-	unsigned x, c;
-
-	w[0] = 0;			/* BFINAL 0, BTYPE 00, padding */
+	w[0] = y + 1 == p->rows;	/* BFINAL, BTYPE 00, padding */
 	w[1] = p->gap & 0xff;
 	w[2] = p->gap >> 8;
 	w[3] = ~p->gap & 0xff;
 	w[4] = (~p->gap >> 8) & 0xff;
-	w[5] = p->filt[y];
-	for (x = 0; x < p->cols; x++, rgb += 3, up += 3) {
-		for (c = 0; c < 3; c++)
-			px[c] = filt_up ? rgb[c] - up[c] : rgb[c];
-		/* Opaque: 255, or 255 - 255 under Up. */
-		if (p->ch == 4)
-			px[3] = filt_up ? 0 : 0xff;
-		px += p->ch;
-	}
+	corner_filter(k, y, p->filt[y], w + STORED_HDR);
 	return STORED_HDR + p->gap;
 }
 
@@ -552,16 +663,29 @@ int mint_noise_png_make(struct mint_noise_prep *prep,
 	struct png_prep *p = (struct png_prep *)prep;
 	struct mint_segment seg[2 * SQ + 4];
 	struct mint_zpiece z = MINT_ZPIECE_EMPTY;
-	uint8_t rgb[SQ * SQ * 3];
+	uint8_t rgb[SQ * SQ * 3], px[CORNER_MAX], *q;
+	const uint8_t *noise = rgb;
+	struct corner k;
 	size_t own_len, nseg = 0, len;
 	uint8_t *own, *w;
-	unsigned y;
+	unsigned x, y;
 	int rc;
 
 	*out = NULL;
 	rc = mint_noise_fill(rgb, (size_t)p->rows * p->cols * 3);
 	if (rc)
 		return rc;
+	/* Columns counted from the square's first, 0. */
+	k = (struct corner){ px, (size_t)(p->cols + 1) * p->ch, p->ch, 0 };
+	memcpy(px, p->corner, (p->rows + 1) * k.stride);
+	for (y = 0; y < p->rows; y++) {
+		q = corner_at(&k, y, 0);
+		for (x = 0; x < p->cols; x++, q += p->ch, noise += 3) {
+			memcpy(q, noise, 3);
+			if (p->ch == 4)
+				q[3] = 0xff;	/* opaque */
+		}
+	}
 	own_len = MINT_PNG_HEAD_LEN + (size_t)p->rows * (STORED_HDR + p->gap) +
 		  MINT_PNG_END_LEN;
 	own = malloc(own_len);
@@ -569,21 +693,19 @@ int mint_noise_png_make(struct mint_noise_prep *prep,
 		return -ENOMEM;
 	memcpy(own, p->head, MINT_PNG_HEAD_LEN);
 	seg[nseg++] = (struct mint_segment){ own, MINT_PNG_HEAD_LEN };
+	add_piece(p, &p->t, seg, &nseg, &z);
+	add_piece(p, &p->a, seg, &nseg, &z);
 	w = own + MINT_PNG_HEAD_LEN;
 	for (y = 0; y < p->rows; y++) {
-		/* Row 0 is never Up: its `up` is not read. */
-		len = stored_block(p, y, w, rgb + y * p->cols * 3,
-				   rgb + (y ? y - 1 : 0) * p->cols * 3);
+		add_piece(p, &p->fs[y], seg, &nseg, &z);
+		len = stored_block(p, &k, y, w);
 		seg[nseg++] = (struct mint_segment){ w, len };
 		z.adler = (uint32_t)adler32_z(z.adler, w + STORED_HDR, p->gap);
 		z.crc = (uint32_t)crc32_z(z.crc, w, len);
 		z.len += len;
 		z.raw_len += p->gap;
 		w += len;
-		add_piece(p, &p->p[y], seg, &nseg, &z);
 	}
-	add_piece(p, &p->b2, seg, &nseg, &z);
-	add_piece(p, &p->tail, seg, &nseg, &z);
 	mint_png_end(w, &z);
 	seg[nseg++] = (struct mint_segment){ w, MINT_PNG_END_LEN };
 	*out = mint_content_new_spliced(own, own_len, p->bytes, seg, nseg);

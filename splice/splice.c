@@ -194,20 +194,23 @@ int mint_noise_make(struct mint_noise_prep *prep, struct mint_content **out)
 int mint_counter_compose(const struct mint_image *img,
 			 const struct mint_image *box, struct mint_image *copy)
 {
-	uint32_t y;
+	uint32_t y, bx = img->width - box->width;
+	uint32_t by = img->height - box->height;
 	int rc;
 
 	rc = mint_image_init(copy, img->width, img->height, img->channels);
 	if (rc)
 		return rc;
-	/* Row by row: img's stride may be wider than its pixels. */
+	/* Row by row: img's stride may be wider than its pixels. The box
+	 * goes over the bottom-right corner, at x = W - bw, y = H - bh. */
 	for (y = 0; y < img->height; y++) {
 		memcpy(copy->pixels + (size_t)y * copy->stride,
 		       img->pixels + (size_t)y * img->stride,
 		       (size_t)img->width * img->channels);
-		if (y < box->height)
-			memcpy(copy->pixels + (size_t)y * copy->stride,
-			       box->pixels + (size_t)y * box->stride,
+		if (y >= by)
+			memcpy(copy->pixels + (size_t)y * copy->stride +
+			       (size_t)bx * img->channels,
+			       box->pixels + (size_t)(y - by) * box->stride,
 			       (size_t)box->width * box->channels);
 	}
 	return 0;

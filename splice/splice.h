@@ -4,7 +4,7 @@
  * counter/'s numbered copies.
  *
  * The base is the one whole-image encode of an original in a format. It
- * is laid out so that a small rectangle in the top-left corner can be
+ * is laid out so that a small rectangle in the bottom-right corner can be
  * changed without encoding the rest again (deflate pieces that end in a
  * full flush for PNG, restart intervals for JPEG), and cached as
  * "<source key>:base:<ext>". From it:
@@ -23,9 +23,11 @@
  * always_random: every content made from one prepared object has exactly
  * the length mint_noise_size() reports (padding with a chunk decoders
  * ignore where the format needs it), so stat() is true before any open.
- * Images smaller than 16x16 get a clipped square. Pixels outside the
- * square decode as the original variant's do (JPEG: but for the chroma
- * upsampling fringe next to the square).
+ * The square sits in the bottom-right corner: 16x16 in PNG, clipped for
+ * images smaller than that; in JPEG the last MCU, as much of it as the
+ * image shows (16x16 where both sides are multiples of 16). Pixels
+ * outside the square decode as the original variant's do (JPEG: but for
+ * the chroma upsampling fringe next to the square).
  *
  * Threads: every call may run on many threads at once. Bases and prepared
  * objects are immutable once made and read without locks; the WebP prep
@@ -101,18 +103,20 @@ void mint_base_init(struct mint_base *b, enum mint_format fmt,
 void mint_base_fini(struct mint_base *b);
 
 /*
- * counter/: the file of `img` with the pixels of `box` over its top-left
- * corner (box->channels == img->channels, box no larger than img), made
- * from `base` (the base of img in its format). Splicing formats encode
- * only the band that holds the box; others encode the whole copy. 0 and a
- * new content in *out, or -ENOMEM, -EFBIG, -EIO.
+ * counter/: the file of `img` with the pixels of `box` over its
+ * bottom-right corner, at x = W - bw, y = H - bh (box->channels ==
+ * img->channels, box no larger than img), made from `base` (the base of
+ * img in its format). Splicing formats encode only the band that holds
+ * the box; others encode the whole copy. 0 and a new content in *out, or
+ * -ENOMEM, -EFBIG, -EIO.
  */
 int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
 			const struct mint_image *box,
 			struct mint_content **out);
 
-/* `img` with `box` over its top-left corner, into `copy` (caller
- * releases): what a counter copy shows. 0 or -ENOMEM. */
+/* `img` with `box` over its bottom-right corner (x = W - bw,
+ * y = H - bh), into `copy` (caller releases): what a counter copy
+ * shows. 0 or -ENOMEM. */
 int mint_counter_compose(const struct mint_image *img,
 			 const struct mint_image *box, struct mint_image *copy);
 

@@ -1,6 +1,7 @@
 /*
  * always_random.c - the always_random variant: every open yields the
- * original with a fresh random 16x16 noise square in the top-left corner.
+ * original with a fresh random noise square in the bottom-right corner
+ * (16x16 but for small pictures, and JPEG's last MCU: splice.h).
  *
  * The work that does not depend on the noise is prepared once per
  * (original, format) from the format's base (splice.h) and kept in the

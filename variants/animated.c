@@ -80,10 +80,10 @@ static int rgba_of(const struct mint_image *img, uint32_t w, uint32_t h,
 	return 0;
 }
 
-/* One frame: `img` (w x h of it) at x, y of the screen, its own palette,
+/* One frame: `img` (w x h of it) at left, top of the screen, its own palette,
  * shown GIF_DELAY and kept under the next. */
 static int gif_frame(GifFileType *gif, const struct mint_image *img,
-		     uint32_t w, uint32_t h)
+		     uint32_t left, uint32_t top, uint32_t w, uint32_t h)
 {
 	GraphicsControlBlock gcb = {
 		.DisposalMode = DISPOSE_DO_NOT,
@@ -136,7 +136,8 @@ static int gif_frame(GifFileType *gif, const struct mint_image *img,
 	if (EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE,
 			     (int)EGifGCBToExtension(&gcb, ext), ext) ==
 	    GIF_ERROR ||
-	    EGifPutImageDesc(gif, 0, 0, (int)w, (int)h, false, cm) ==
+	    EGifPutImageDesc(gif, (int)left, (int)top, (int)w, (int)h, false,
+			     cm) ==
 	    GIF_ERROR)
 		goto out;
 	for (y = 0; y < h; y++)
@@ -182,17 +183,20 @@ int mint_animated_gif(const struct mint_image *img, struct mint_buf *out)
 	    EGifPutExtensionBlock(gif, sizeof(loop), loop) == GIF_ERROR ||
 	    EGifPutExtensionTrailer(gif) == GIF_ERROR)
 		goto out;
-	/* frame 0 whole, then only the box each digit changes */
+	/* frame 0 whole, then only the box each digit changes, at the
+	 * bottom-right corner where mint_counter_draw() puts it */
 	rc = mint_counter_draw(img, 0, &frame);
 	if (!rc)
-		rc = gif_frame(gif, &frame, frame.width, frame.height);
+		rc = gif_frame(gif, &frame, 0, 0, frame.width, frame.height);
 	mint_image_release(&frame);
 	for (i = 1; !rc && i < MINT_ANIMATED_FRAMES; i++) {
 		rc = mint_counter_draw_box(img->width, img->height,
 					   img->channels, i, &frame);
 		if (!rc)
-			rc = gif_frame(gif, &frame, frame.width,
-				       frame.height);
+			rc = gif_frame(gif, &frame,
+				       img->width - frame.width,
+				       img->height - frame.height,
+				       frame.width, frame.height);
 		mint_image_release(&frame);
 	}
 out:

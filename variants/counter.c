@@ -1,6 +1,6 @@
 /*
  * counter.c - the counter variant: ten numbered copies of the original,
- * the number 0-9 drawn in the top-left corner, white on a dark box.
+ * the number 0-9 drawn in the bottom-right corner, white on a dark box.
  *
  * The box is 15% of the image's longer side (so the number reads in a
  * 200-pixel thumbnail), at least 12 pixels, and never larger than the
@@ -122,8 +122,11 @@ int mint_counter_draw(const struct mint_image *src, unsigned digit,
 		memcpy(dst->pixels + (size_t)y * dst->stride,
 		       src->pixels + (size_t)y * src->stride,
 		       (size_t)src->width * src->channels);
+	/* Over the bottom-right corner, as mint_counter_compose() puts it. */
 	for (y = 0; y < box.height; y++)
-		memcpy(dst->pixels + (size_t)y * dst->stride,
+		memcpy(dst->pixels +
+		       (size_t)(src->height - box.height + y) * dst->stride +
+		       (size_t)(src->width - box.width) * box.channels,
 		       box.pixels + (size_t)y * box.stride,
 		       (size_t)box.width * box.channels);
 	mint_image_release(&box);

@@ -12,7 +12,7 @@
 #include "image.h"
 
 /*
- * The box the digit is drawn on for a w x h image, at its top-left
+ * The box the digit is drawn on for a w x h image, at its bottom-right
  * corner: *bw x *bh pixels, never larger than the image. The splicers lay
  * their bases out around it (splice.h).
  */
@@ -26,8 +26,8 @@ int mint_counter_draw_box(uint32_t w, uint32_t h, unsigned channels,
 			  unsigned digit, struct mint_image *box);
 
 /*
- * A copy of `src` with `digit` white on a dark box in the top-left corner,
- * in `dst` (caller releases). 0, -ENOMEM or -EIO.
+ * A copy of `src` with `digit` white on a dark box in the bottom-right
+ * corner, in `dst` (caller releases). 0, -ENOMEM or -EIO.
  */
 int mint_counter_draw(const struct mint_image *src, unsigned digit,
 		      struct mint_image *dst);

@@ -4,10 +4,11 @@
  *
  * always_random: every make has exactly prep->size bytes, decodes without
  * a single libjpeg warning, matches the original variant (the base)
- * pixel for pixel outside the 16x16 square (and the fancy-upsampling
- * fringe next to it), and has fresh noise inside; the premise of the
- * splice (MCU 0's interval encodes alone to the bytes it has in the whole
- * image); prepare takes the base's bytes, not a second encode.
+ * pixel for pixel outside the square, the last (bottom-right) MCU, and
+ * the fancy-upsampling fringe next to it, and has fresh noise inside; the
+ * premise of the splice (the last interval encodes alone to the bytes it
+ * has in the whole image); prepare takes the base's bytes, not a second
+ * encode.
  *
  * counter: every spliced copy is byte for byte the whole encode of the
  * drawn copy with the base's restart interval, for sizes around MCU edges,
@@ -178,12 +179,14 @@ static void run_djpeg(const uint8_t *f, size_t len)
 }
 
 /*
- * Compare decoded `b` with `a` outside the `skip` x `skip` top-left box;
- * return how many pixels inside the 16x16 square differ.
+ * Compare decoded `b` with `a` outside the square, the last MCU, grown by
+ * `fringe` pixels up and left; return how many pixels inside the square
+ * differ.
  */
 static size_t compare(const struct mint_image *a, const struct mint_image *b,
-		      uint32_t skip)
+		      uint32_t fringe)
 {
+	uint32_t sx = (a->width - 1) / SQ * SQ, sy = (a->height - 1) / SQ * SQ;
 	size_t in_sq = 0;
 	uint32_t x, y;
 
@@ -192,9 +195,10 @@ static size_t compare(const struct mint_image *a, const struct mint_image *b,
 		const uint8_t *q = b->pixels + y * b->stride;
 
 		for (x = 0; x < a->width; x++, p += 3, q += 3) {
-			if (x < SQ && y < SQ)
+			if (x >= sx && y >= sy)
 				in_sq += memcmp(p, q, 3) != 0;
-			else if ((x >= skip || y >= skip) && memcmp(p, q, 3))
+			else if ((x + fringe < sx || y + fringe < sy) &&
+				 memcmp(p, q, 3))
 				goto bad;
 		}
 	}
@@ -239,8 +243,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch, int photo)
 			EXPECT_EQ(dec.width, w);
 			EXPECT_EQ(dec.height, h);
 			if (dec.width == w && dec.height == h)
-				sq_same += !compare(&ofancy, &dec,
-						    SQ + FRINGE);
+				sq_same += !compare(&ofancy, &dec, FRINGE);
 			mint_image_release(&dec);
 		} else {
 			EXPECT(!"render refused a make");
@@ -248,7 +251,7 @@ static void check_size(uint32_t w, uint32_t h, unsigned ch, int photo)
 		/* Without fancy upsampling not even a fringe. */
 		EXPECT_EQ(decode(f, prep->size, 0, &dec), 0);
 		if (dec.width == w && dec.height == h)
-			compare(&oplain, &dec, SQ);
+			compare(&oplain, &dec, 0);
 		mint_image_release(&dec);
 		if (i == 0)
 			run_djpeg(f, prep->size);
@@ -285,6 +288,11 @@ static void rgb_640x17(void) { check_size(640, 17, 3, 1); }
 static void rgba_640x17(void) { check_size(640, 17, 4, 1); }
 static void rgb_33x640(void) { check_size(33, 640, 3, 1); }
 static void rgba_33x640(void) { check_size(33, 640, 4, 0); }
+static void rgb_15x15(void) { check_size(15, 15, 3, 1); }
+static void rgba_17x17(void) { check_size(17, 17, 4, 1); }
+static void rgb_33x9(void) { check_size(33, 9, 3, 1); }
+static void rgb_4097x31(void) { check_size(4097, 31, 3, 1); }
+static void rgba_31x4097(void) { check_size(31, 4097, 4, 1); }
 
 /* MCUs per restart interval for a `w`-wide image, as the base has. */
 static unsigned interval(uint32_t w)
@@ -294,44 +302,63 @@ static unsigned interval(uint32_t w)
 	return row < JPEG_RESTART_MCUS ? row : JPEG_RESTART_MCUS;
 }
 
+/* Where the last restart interval's data starts: after the last RSTn. */
+static size_t last_interval(const uint8_t *p, size_t len, size_t data)
+{
+	size_t i, last = data;
+
+	for (i = data; i + 1 < len; i++)
+		if (p[i] == 0xff && (p[i + 1] & 0xf8) == 0xd0)
+			last = i + 2;
+	return last;
+}
+
 /*
  * The premise: with a restart every k MCUs (at most one row), the entropy
- * data of the first interval in a whole-image encode equals that of the
- * top-left strip of k MCUs encoded alone.
+ * data of the last interval in a whole-image encode equals that of the
+ * bottom-right strip of its MCUs encoded alone, the noise in its last
+ * MCU.
  */
 static void strip_encodes_alone(void)
 {
 	static const uint32_t dims[][2] = { { 300, 200 }, { 17, 33 },
 					    { 7, 5 }, { 640, 17 },
-					    { 250, 20 }, { 256, 9 } };
+					    { 250, 20 }, { 256, 9 },
+					    { 1000, 300 }, { 33, 9 } };
 	const size_t ndims = sizeof(dims) / sizeof(dims[0]);
 	struct mint_image src, strip;
-	size_t s1, d1, e1, s2, d2, e2, i, k;
+	size_t s1, d1, e1, s2, d2, e2, i, k, last;
 	unsigned long l1, l2;
 	uint8_t *big, *small;
-	unsigned mcus;
-	uint32_t y, sw;
+	unsigned mcus, cols, rows, first;
+	uint32_t y, sx, sy;
 
 	srand(7);
 	for (k = 0; k < ndims * 20; k++) {
 		REQUIRE(testimg_make(&src, dims[k % ndims][0],
 				   dims[k % ndims][1], 3, 1) == 0);
 		mcus = interval(src.width);
-		sw = src.width < SQ ? src.width : SQ;
-		for (y = 0; y < SQ && y < src.height; y++)
-			for (i = 0; i < sw * 3; i++)
+		cols = (src.width + SQ - 1) / SQ;
+		rows = (src.height + SQ - 1) / SQ;
+		sx = (cols - 1) * SQ;
+		sy = (rows - 1) * SQ;
+		for (y = sy; y < src.height; y++)
+			for (i = sx * 3; i < src.width * 3; i++)
 				src.pixels[y * src.stride + i] =
 					(uint8_t)(k % 2 ? rand() % 2 * 255 :
 						  rand());
+		first = (cols * rows - 1) / mcus * mcus - (rows - 1) * cols;
 		strip = src;
-		strip.width = src.width < mcus * SQ ? src.width : mcus * SQ;
-		strip.height = src.height < SQ ? src.height : SQ;
+		strip.pixels += sy * src.stride + first * SQ * 3;
+		strip.width = src.width - first * SQ;
+		strip.height = src.height - sy;
 		encode_rst(&src, mcus, 0, &big, &l1);
 		encode_rst(&strip, mcus, 0, &small, &l2);
 		EXPECT(!layout(big, l1, &s1, &d1, &e1));
 		EXPECT(!layout(small, l2, &s2, &d2, &e2));
-		EXPECT_EQ(e1 - d1, e2 - d2);
-		EXPECT(!memcmp(big + d1, small + d2, e1 - d1));
+		last = last_interval(big, l1, d1);
+		EXPECT_EQ(l1 - 2 - last, e2 - d2);
+		EXPECT(!memcmp(big + last, small + d2, e2 - d2));
 		/* The strip is one interval: its data ends at EOI. */
 		EXPECT(small[e2 + 1] == 0xd9);
 		free(big);
@@ -342,14 +369,14 @@ static void strip_encodes_alone(void)
 
 /*
  * A make without its COM segment is a whole-image encode with a restart
- * every 32 MCUs, but for segment 0.
+ * every 32 MCUs, but for the last interval.
  */
 static void splice_is_whole_encode(void)
 {
 	struct mint_noise_prep *prep;
 	struct mint_content *c;
 	struct mint_image src;
-	size_t s1, d1, e1, s2, d2, e2, com;
+	size_t s1, d1, e1, s2, d2, e2, com, last;
 	unsigned long len;
 	uint8_t *f, *ref;
 
@@ -366,15 +393,16 @@ static void splice_is_whole_encode(void)
 	EXPECT(f[s2] == 0xff && f[s2 + 1] == 0xfe);
 	EXPECT_EQ(s1, s2 + com);
 	EXPECT(!memcmp(f, ref, s2));
-	EXPECT(!memcmp(f + s1, ref + s2, d2 - s2));
-	EXPECT_EQ(c->size - e1, len - e2);
-	EXPECT(!memcmp(f + e1, ref + e2, len - e2));
-	EXPECT_EQ(f[e1 + 1], 0xd0);
+	last = last_interval(ref, len, d2);
+	EXPECT(last > d2);
+	EXPECT(!memcmp(f + s1, ref + s2, last - s2));
+	EXPECT_EQ(last_interval(f, c->size, d1), last + com);
+	EXPECT(f[c->size - 2] == 0xff && f[c->size - 1] == 0xd9);
 	/* The padding is the margin over the measured draws, not a worst
 	 * case: a few hundred bytes at most. */
 	EXPECT(com < 512);
-	fprintf(stderr, "  # segment 0 %zu bytes, COM %zu bytes\n", e1 - d1,
-		com);
+	fprintf(stderr, "  # last interval %zu bytes, COM %zu bytes\n",
+		(size_t)c->size - 2 - (last + com), com);
 	free(ref);
 	free(f);
 	mint_content_unref(c);
@@ -497,20 +525,20 @@ static int whole_rst(const struct mint_image *img, struct mint_buf *out)
 }
 
 /*
- * Decoded without fancy upsampling, `a` and `b` agree outside the
- * top-left cols x rows MCUs: a copy changes nothing beyond the box's
- * MCUs.
+ * Decoded without fancy upsampling, `a` and `b` agree outside the MCUs
+ * from pixel (x0, y0) to the bottom-right corner: a copy changes nothing
+ * beyond the box's MCUs.
  */
 static void same_outside(const struct mint_image *a,
-			 const struct mint_image *b, uint32_t cols,
-			 uint32_t rows)
+			 const struct mint_image *b, uint32_t x0,
+			 uint32_t y0)
 {
 	uint32_t x, y;
 
 	REQUIRE(a->width == b->width && a->height == b->height);
 	for (y = 0; y < a->height; y++) {
 		for (x = 0; x < a->width; x++) {
-			if (x < cols * SQ && y < rows * SQ)
+			if (x >= x0 && y >= y0)
 				continue;
 			if (memcmp(a->pixels + y * a->stride + x * 3,
 				   b->pixels + y * b->stride + x * 3, 3)) {
@@ -581,8 +609,9 @@ static void check_counter(const struct mint_image *src, unsigned digits,
 		free(f);
 	}
 	mint_counter_box(src->width, src->height, &bw, &bh);
-	cols = (bw + SQ - 1) / SQ;
-	rows = (bh + SQ - 1) / SQ;
+	/* The box's first MCU column and row, in pixels. */
+	cols = (src->width - bw) / SQ * SQ;
+	rows = (src->height - bh) / SQ * SQ;
 	for (d = 0; d < digits && !check_case_failed; d++) {
 		uint8_t *f;
 
@@ -666,6 +695,14 @@ static void counter_433x300(void) { counter_size(433, 300); }
 static void counter_1000x300(void) { counter_size(1000, 300); }
 /* 16 rows of 32 MCUs: intervals are rows. */
 static void counter_512x256(void) { counter_size(512, 256); }
+/* Odd sides: 15x15, 33x9, and long thin pictures both ways. */
+static void counter_odd(void)
+{
+	counter_size(15, 15);
+	counter_size(33, 9);
+	counter_size(4097, 31);
+	counter_size(31, 4097);
+}
 
 /*
  * Sizes from a fixed-seed generator, 1 to 700 pixels a side: boxes and
@@ -718,8 +755,9 @@ static void counter_other_box(void)
 	for (y = 0; y < 200; y++) {
 		memcpy(drawn.pixels + y * drawn.stride,
 		       src.pixels + y * src.stride, 300 * 3);
-		if (y < 100)
-			memset(drawn.pixels + y * drawn.stride, 0x40, 300);
+		if (y >= 100)	/* the box's 100 columns at the right */
+			memset(drawn.pixels + y * drawn.stride + 200 * 3,
+			       0x40, 300);
 	}
 	REQUIRE(mint_encode_jpeg(&drawn, &ref) == 0);
 	EXPECT(c && content_is(c, ref.data, ref.len));
@@ -906,6 +944,9 @@ CHECK_MAIN(CHECK_CASE(rgb_300x200_smooth), CHECK_CASE(rgba_300x200_smooth),
 	   CHECK_CASE(rgb_17x33), CHECK_CASE(rgba_17x33),
 	   CHECK_CASE(rgb_640x17), CHECK_CASE(rgba_640x17),
 	   CHECK_CASE(rgb_33x640), CHECK_CASE(rgba_33x640),
+	   CHECK_CASE(rgb_15x15), CHECK_CASE(rgba_17x17),
+	   CHECK_CASE(rgb_33x9), CHECK_CASE(rgb_4097x31),
+	   CHECK_CASE(rgba_31x4097),
 	   CHECK_CASE(strip_encodes_alone), CHECK_CASE(splice_is_whole_encode),
 	   CHECK_CASE(size_is_stable),
 	   CHECK_CASE(make_outlives_prep), CHECK_CASE(bad_input),
@@ -915,7 +956,8 @@ CHECK_MAIN(CHECK_CASE(rgb_300x200_smooth), CHECK_CASE(rgba_300x200_smooth),
 	   CHECK_CASE(counter_20x200), CHECK_CASE(counter_2000x100),
 	   CHECK_CASE(counter_213x150), CHECK_CASE(counter_427x300),
 	   CHECK_CASE(counter_433x300), CHECK_CASE(counter_1000x300),
-	   CHECK_CASE(counter_512x256), CHECK_CASE(counter_sweep),
+	   CHECK_CASE(counter_512x256), CHECK_CASE(counter_odd),
+	   CHECK_CASE(counter_sweep),
 	   CHECK_CASE(counter_smooth),
 	   CHECK_CASE(counter_other_box), CHECK_CASE(counter_photos),
 	   CHECK_CASE(bench_1680x1050), CHECK_CASE(bench_5640x3172),

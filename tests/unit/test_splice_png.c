@@ -8,7 +8,7 @@
  *     pixels of the drawn copy (mint_counter_draw);
  *   - always_random: every make has exactly prep->size bytes, is the
  *     original pixel for pixel outside the 16x16 square and has fresh
- *     noise inside it.
+ *     noise inside it, the square at the bottom-right corner.
  * Every file passes a chunk-by-chunk CRC and Adler-32 check of our own
  * and libpng's decoder (generators/png.c). Also prints (not asserts) what
  * things cost and original/'s size against a plain mint_encode_png. All
@@ -141,7 +141,8 @@ static void check_pixels(const struct mint_image *src,
 		const uint8_t *b = dec->pixels + y * dec->stride;
 
 		for (x = 0; x < src->width; x++, a += ch, b += ch) {
-			if (x < SQ && y < SQ) {
+			/* The square: bottom-right, min(16, side). */
+			if (x + SQ >= src->width && y + SQ >= src->height) {
 				for (c = 0; c < 3; c++)
 					*nonzero += b[c] != 0;
 				if (ch == 4 && b[3] != 255)
@@ -223,6 +224,11 @@ static void rgb_640x17(void) { check_size(640, 17, 3); }
 static void rgba_640x17(void) { check_size(640, 17, 4); }
 static void rgb_33x1(void) { check_size(33, 1, 3); }
 static void rgba_1x40(void) { check_size(1, 40, 4); }
+static void rgb_15x15(void) { check_size(15, 15, 3); }
+static void rgba_17x17(void) { check_size(17, 17, 4); }
+static void rgb_33x9(void) { check_size(33, 9, 3); }
+static void rgb_4097x31(void) { check_size(4097, 31, 3); }
+static void rgba_31x4097(void) { check_size(31, 4097, 4); }
 
 /* Holding a make keeps its bytes after the prep is gone. */
 static void make_outlives_prep(void)
@@ -600,6 +606,14 @@ static void counter_tall(void)
 	check_counter(17, 640, 3, 1);
 	check_counter(9, 2000, 4, 1);
 }
+/* Sides that are not multiples of anything the layout uses. */
+static void counter_odd(void)
+{
+	check_counter(15, 15, 3, 1);
+	check_counter(33, 9, 4, 1);
+	check_counter(4097, 31, 3, 1);
+	check_counter(31, 4097, 4, 1);
+}
 
 /* A box the base was not laid out for is refused, not spliced wrong. */
 static void counter_wrong_box(void)
@@ -737,12 +751,16 @@ CHECK_MAIN(CHECK_CASE(deflate_sizes), CHECK_CASE(deflate_joined),
 	   CHECK_CASE(rgb_17x33), CHECK_CASE(rgba_17x33),
 	   CHECK_CASE(rgb_640x17), CHECK_CASE(rgba_640x17),
 	   CHECK_CASE(rgb_33x1), CHECK_CASE(rgba_1x40),
+	   CHECK_CASE(rgb_15x15), CHECK_CASE(rgba_17x17),
+	   CHECK_CASE(rgb_33x9), CHECK_CASE(rgb_4097x31),
+	   CHECK_CASE(rgba_31x4097),
 	   CHECK_CASE(make_outlives_prep), CHECK_CASE(bad_input),
 	   CHECK_CASE(counter_rgb), CHECK_CASE(counter_rgba),
 	   CHECK_CASE(counter_smooth), CHECK_CASE(counter_1x1),
 	   CHECK_CASE(counter_7x5), CHECK_CASE(counter_16x16),
 	   CHECK_CASE(counter_17x17), CHECK_CASE(counter_wide),
-	   CHECK_CASE(counter_tall), CHECK_CASE(counter_wrong_box),
+	   CHECK_CASE(counter_tall), CHECK_CASE(counter_odd),
+	   CHECK_CASE(counter_wrong_box),
 	   CHECK_CASE(original_size),
 	   CHECK_CASE(bench_1680x1050), CHECK_CASE(bench_5640x3172),
 	   CHECK_CASE(cleanup))
