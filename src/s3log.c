@@ -148,6 +148,8 @@ static int number(struct cur *c, int base, int neg_ok, int64_t max,
 			return -EINVAL;
 		v = v * base + d;
 	}
+	if (neg && !v)
+		return -EINVAL;		/* "-0" is written "0" */
 	*out = neg ? -v : v;
 	return 0;
 }

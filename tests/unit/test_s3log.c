@@ -113,6 +113,8 @@ static void refuses(void)
 		"abcdef0123456789abcdef 99999999999999999999 644 0 a\nend\n",
 		"mintfs-log 1\nput 0123456789abcdef0123456789abcdef0123456789"
 		"abcdef0123456789abcdef -1 644 0 a\nend\n",
+		"mintfs-log 1\nput 0123456789abcdef0123456789abcdef0123456789"
+		"abcdef0123456789abcdef 1 644 -0 a\nend\n",	/* fuzz */
 	};
 	size_t i;
 
