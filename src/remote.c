@@ -326,8 +326,11 @@ static int append(struct mint_remote *r, const struct mint_s3entry *e,
 		return -EIO;
 	}
 	r->applied++;
-	seq_save(r);
 	rc = apply(r, e, sg, out);
+	if (rc && !settled(rc))
+		r->applied--;	/* stored, not applied here: the next sync
+				 * applies it from the bucket */
+	seq_save(r);
 	pthread_mutex_unlock(&r->log);
 	return rc;
 }
