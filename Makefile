@@ -132,6 +132,8 @@ bench: deps
 	$(BUILD)/bench_text
 	MINTFS=$(BUILD)/mintfs /usr/bin/python3 tests/bench/bench_mount.py \
 		$(BENCH_IMAGES)
+	MINTFS=$(BUILD)/mintfs /usr/bin/python3 tests/bench/bench_s3.py \
+		$(BENCH_IMAGES)
 
 MNT ?= mnt
 DEMO_STORE ?= demo-store
