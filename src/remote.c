@@ -181,10 +181,14 @@ static int apply(struct mint_remote *r, const struct mint_s3entry *e,
 	return rc;
 }
 
-/* Fetch entry seq and apply it. 0 when it is applied or skipped (the
- * same on every mount); -errno to try it again later. *e holds it. */
+/*
+ * Fetch entry seq and apply it. 0 when it is applied or skipped (the
+ * same on every mount); -errno to try it again later. *e holds it. With
+ * `mine`, an entry of exactly those bytes is not applied: 1 says it is
+ * ours (a create whose answer was lost and whose retry met itself).
+ */
 static int take(struct mint_remote *r, uint64_t seq, struct mint_s3entry *e,
-		int *applied)
+		int *applied, const char *mine, size_t mine_len)
 {
 	char key[32], *text = NULL;
 	size_t len;
@@ -193,6 +197,10 @@ static int take(struct mint_remote *r, uint64_t seq, struct mint_s3entry *e,
 	*applied = 0;
 	seq_key(seq, key);
 	rc = mint_s3_get(r->s3, key, ENTRY_MAX, &text, &len);
+	if (!rc && mine && len == mine_len && !memcmp(text, mine, len)) {
+		free(text);
+		return 1;
+	}
 	if (rc == -EFBIG || (!rc && mint_s3entry_parse(text, len, e))) {
 		mint_log("s3: %s is not a catalog entry: skipped", key);
 		rc = 0;
@@ -261,7 +269,7 @@ static int catch_up(struct mint_remote *r)
 
 		if (l.seqs[i] <= r->applied)
 			continue;
-		rc = take(r, l.seqs[i], &e, &done);
+		rc = take(r, l.seqs[i], &e, &done, NULL, 0);
 		if (!rc && done && r->fn)
 			r->fn(r->fn_ctx, &e);
 	}
@@ -315,7 +323,11 @@ static int append(struct mint_remote *r, const struct mint_s3entry *e,
 		if (rc != -EEXIST)
 			break;
 		/* Another mount took that number: its entry comes first. */
-		rc = take(r, r->applied + 1, &other, &done);
+		rc = take(r, r->applied + 1, &other, &done, text, (size_t)n);
+		if (rc == 1) {
+			rc = 0;		/* our own, stored by a lost try */
+			break;
+		}
 		if (!rc && done && r->fn)
 			r->fn(r->fn_ctx, &other);
 	}
