@@ -265,6 +265,31 @@ def test_server_paused(s3mounts, bucket, s3):
     assert "cannot store" in a.log()
 
 
+def test_restart_while_server_paused(s3mounts, bucket, s3, tmp_path):
+    """A cache folder that has caught up before mounts without the bucket,
+    serves what it has, and follows the log again once the bucket is
+    back."""
+    cache = str(tmp_path / "a" / "cache")
+    a = s3mounts(bucket, "a", "--s3-timeout", "2")
+    one = png(31)
+    write(os.path.join(a.im, "old.png"), one)
+    a.stop()
+    b = s3mounts(bucket, "b")
+    pid = radosgw_pid(s3)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        a = s3mounts(bucket, "a", "--s3-timeout", "2", cache=cache)
+        assert read(os.path.join(a.im, "old.png")) == one
+        assert "cannot be reached" in a.log()
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    two = png(32)
+    write(os.path.join(b.im, "new.png"), two)
+    until(lambda: read(os.path.join(a.im, "new.png")) == two,
+          "a follows the log once the bucket is back")
+    assert "the bucket answers again" in a.log()
+
+
 def ctl(s3, bucket, cache, *args):
     return subprocess.run(
         [MINTCTL, "--store", "s3://%s/lib" % bucket, "--cache-dir", cache,
