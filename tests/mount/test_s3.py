@@ -287,7 +287,8 @@ def test_restart_while_server_paused(s3mounts, bucket, s3, tmp_path):
     write(os.path.join(b.im, "new.png"), two)
     until(lambda: read(os.path.join(a.im, "new.png")) == two,
           "a follows the log once the bucket is back")
-    assert "the bucket answers again" in a.log()
+    until(lambda: "the bucket answers again" in a.log(),
+          "a says the bucket is back")
 
 
 def ctl(s3, bucket, cache, *args):
