@@ -722,6 +722,30 @@ static const char *xml_field(const char *p, const char *end, const char *tag,
 	return b + strlen(close);
 }
 
+/* XML's five entities, in place: a prefix may hold '&' or '<'. */
+static void xml_unescape(char *s)
+{
+	static const struct { const char *ent; char ch; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+		{ "&quot;", '"' }, { "&apos;", '\'' },
+	};
+	char *w = s;
+	size_t i;
+
+	while (*s) {
+		for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
+			if (!strncmp(s, ents[i].ent, strlen(ents[i].ent)))
+				break;
+		if (i < sizeof(ents) / sizeof(ents[0])) {
+			*w++ = ents[i].ch;
+			s += strlen(ents[i].ent);
+		} else {
+			*w++ = *s++;
+		}
+	}
+	*w = '\0';
+}
+
 static time_t iso_time(const char *s)
 {
 	struct tm tm = { 0 };
@@ -783,6 +807,7 @@ int mint_s3_list(struct mint_s3 *s3, const char *dir, const char *start_after,
 
 			if (!end || !xml_field(p, end, "Key", key, sizeof(key)))
 				break;
+			xml_unescape(key);
 			xml_field(p, end, "Size", sz, sizeof(sz));
 			xml_field(p, end, "LastModified", lm, sizeof(lm));
 			p = end;
