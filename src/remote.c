@@ -12,10 +12,11 @@
  * change waiting behind a hanging poll still fails within the timeout.
  *
  * The number of the last entry applied is kept in STORE/s3seq. It is
- * written after each entry without fsync: an entry applied twice in a row
- * gives the same catalog (a put of the same bytes, a rename or unlink
- * whose name is gone, a folder that exists), so a crash that loses the
- * last numbers costs only their replay.
+ * written after each entry without fsync: a killed process loses nothing
+ * (the page cache has it), and a machine that crashes replays its last
+ * few entries over a catalog that has them already, where they change
+ * nothing (a put of the same bytes, a rename or unlink whose name is
+ * gone, a folder that exists).
  */
 #include <errno.h>
 #include <fcntl.h>
