@@ -45,7 +45,7 @@ struct mint_s3_conf {
 /*
  * Fill *c from `url` ("s3://BUCKET[/PREFIX]"), an `endpoint` (NULL: from
  * the environment) and the environment and credentials file. 0, or
- * -EINVAL with one line on stderr saying what is missing or wrong.
+ * -EINVAL with one log line saying what is missing or wrong.
  */
 int mint_s3_conf_load(const char *url, const char *endpoint, int path_style,
 		      unsigned timeout_ms, struct mint_s3_conf *c);

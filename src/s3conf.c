@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "s3.h"
 
 static char *env(const char *name)
@@ -91,7 +92,7 @@ int mint_s3_conf_load(const char *url, const char *endpoint, int path_style,
 
 	memset(c, 0, sizeof(*c));
 	if (!mint_s3_is_url(url) || !*b || *b == '/') {
-		fprintf(stderr, "mintfs: not a bucket: %s (s3://BUCKET[/PREFIX])\n",
+		mint_log("not a bucket: %s (s3://BUCKET[/PREFIX])",
 			url);
 		return -EINVAL;
 	}
@@ -136,13 +137,13 @@ int mint_s3_conf_load(const char *url, const char *endpoint, int path_style,
 	c->timeout_ms = timeout_ms ? timeout_ms : 30000;
 	if (!c->bucket || !c->prefix || !c->region || !c->endpoint) {
 		mint_s3_conf_free(c);
-		fprintf(stderr, "mintfs: out of memory\n");
+		mint_log("out of memory");
 		return -EINVAL;
 	}
 	if (!c->key_id || !c->secret) {
-		fprintf(stderr, "mintfs: %s: no credentials: set "
+		mint_log("%s: no credentials: set "
 			"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a "
-			"profile in ~/.aws/credentials\n", url);
+			"profile in ~/.aws/credentials", url);
 		mint_s3_conf_free(c);
 		return -EINVAL;
 	}
@@ -151,7 +152,7 @@ int mint_s3_conf_load(const char *url, const char *endpoint, int path_style,
 		c->endpoint[--plen] = '\0';
 	if (strncmp(c->endpoint, "http://", 7) &&
 	    strncmp(c->endpoint, "https://", 8)) {
-		fprintf(stderr, "mintfs: not an http(s) endpoint: %s\n",
+		mint_log("not an http(s) endpoint: %s",
 			c->endpoint);
 		mint_s3_conf_free(c);
 		return -EINVAL;

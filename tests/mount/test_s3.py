@@ -337,6 +337,15 @@ def test_bad_settings_clear_errors(tmp_path, s3):
     with pytest.raises(RuntimeError) as e:
         m.start()
     assert "no credentials" in str(e.value)
+    r = subprocess.run(
+        [MINTCTL, "--store", "s3://somebucket", "--cache-dir",
+         str(tmp_path / "ctlcache"), "ls"], capture_output=True, text=True,
+        env=dict(os.environ, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="",
+                 AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+                 HOME=str(tmp_path)))
+    assert r.returncode == 1
+    assert r.stderr.startswith("mintctl: s3://somebucket: no credentials")
+    assert r.stderr.count("\n") == 1
     # wrong secret: refused at mount, and the secret is in no output
     m = Mount(tmp_path / "m2", ["--cache-dir", str(tmp_path / "cache2"),
                                 "--s3-endpoint", s3["endpoint"],
