@@ -15,7 +15,7 @@ BUILD_TAG := $(if $(FAULT),-fault)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZ
 BUILD ?= build$(BUILD_TAG)
 
 PKGS := fuse3 libpng libjpeg libwebp libwebpmux cairo pangocairo fontconfig \
-	sqlite3 libcrypto zlib libexif libgif imagequant
+	sqlite3 libcrypto zlib libexif libgif imagequant libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -86,7 +86,8 @@ DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	python3 python3-pytest python3-pil python3-numpy \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
 	libimage-exiftool-perl python3-pil python3-numpy \
-	chromium libglib2.0-bin clang-14 libclang-rt-14-dev
+	chromium libglib2.0-bin clang-14 libclang-rt-14-dev \
+	libcurl4-openssl-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -130,6 +131,8 @@ bench: deps
 	$(BUILD)/bench_noise $(BENCH_IMAGES)
 	$(BUILD)/bench_text
 	MINTFS=$(BUILD)/mintfs /usr/bin/python3 tests/bench/bench_mount.py \
+		$(BENCH_IMAGES)
+	MINTFS=$(BUILD)/mintfs /usr/bin/python3 tests/bench/bench_s3.py \
 		$(BENCH_IMAGES)
 
 MNT ?= mnt

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blobs_i.h"
 #include "cache.h"
 #include "cmdline.h"
 #include "diskcache.h"
 #include "generator.h"
 #include "log.h"
+#include "remote.h"
 #include "store.h"
 #include "variant.h"
 #include "warm.h"
@@ -67,6 +69,8 @@ void mint_settings_init(struct mint_settings *s)
 	s->limits.max_depth = MINT_DEFAULT_MAX_DEPTH;
 	s->limits.max_path = MINT_DEFAULT_MAX_PATH;
 	s->eager = 1;
+	s->s3_poll = 2;
+	s->s3_timeout = 30;
 }
 
 #define SETTING(m) offsetof(struct mint_settings, m)
@@ -80,6 +84,8 @@ const struct mint_size_opt mint_size_opts[] = {
 	{ "max-handle-memory", "size", 1, SETTING(limits.max_handles) },
 	{ "max-depth", "number", 0, SETTING(limits.max_depth) },
 	{ "max-path", "number", 0, SETTING(limits.max_path) },
+	{ "s3-poll", "number of seconds", 0, SETTING(s3_poll) },
+	{ "s3-timeout", "number of seconds", 0, SETTING(s3_timeout) },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -128,6 +134,101 @@ static int diskcache_open(const struct mint_settings *s, struct mint_ctx *ctx)
 	return 0;
 }
 
+char *mint_default_cache_dir(const char *endpoint, const char *bucket,
+			     const char *prefix)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char hex[MINT_HASH_HEX + 1], *key = NULL, *path = NULL;
+	int n = -1;
+
+	if (asprintf(&key, "%s %s %s", endpoint, bucket, prefix) < 0)
+		return NULL;
+	mint_sha256_hex(key, strlen(key), hex);
+	free(key);
+	hex[16] = '\0';
+	if (xdg && *xdg == '/')
+		n = asprintf(&path, "%s/mintfs/%s", xdg, hex);
+	else if (home && *home)
+		n = asprintf(&path, "%s/.cache/mintfs/%s", home, hex);
+	return n < 0 ? NULL : path;
+}
+
+/* The cache folder of bucket `url`, opened as a store, then the bucket
+ * attached to it. */
+static int s3_store_open(const char *url, const struct mint_settings *s,
+			 struct mint_ctx *ctx)
+{
+	struct mint_s3_conf c;
+	char *dir;
+	int rc;
+
+	rc = mint_s3_conf_load(url, s->s3_endpoint, s->s3_path_style,
+			       (unsigned)(s->s3_timeout * 1000), &c);
+	if (rc)
+		return rc;
+	dir = s->cache_dir ? strdup(s->cache_dir) :
+		mint_default_cache_dir(c.endpoint, c.bucket, c.prefix);
+	if (!dir) {
+		mint_s3_conf_free(&c);
+		return -ENOMEM;
+	}
+	rc = mint_mkdir_p(dir, 0700);
+	if (rc)
+		mint_log("cache folder %s: %s", dir, strerror(-rc));
+	if (!rc)
+		rc = mint_store_open(dir, &ctx->store);
+	if (!rc)
+		rc = mint_remote_attach(ctx->store, &c);
+	mint_s3_conf_free(&c);
+	free(dir);
+	return rc;
+}
+
+static void remote_changed(void *vctx, const struct mint_s3entry *e)
+{
+	struct mint_ctx *ctx = vctx;
+	struct mint_original o;
+
+	if (!ctx->warm)
+		return;
+	switch (e->op) {
+	case MINT_S3_PUT:
+		if (!mint_store_get(ctx->store, e->path, &o))
+			mint_warm_committed(ctx->warm, e->path, &o);
+		break;
+	case MINT_S3_UNLINK:
+		mint_warm_removed(ctx->warm, e->path);
+		break;
+	case MINT_S3_RENAME:
+		if (!mint_store_get(ctx->store, e->to, &o))
+			mint_warm_renamed(ctx->warm, e->path, e->to, &o);
+		break;
+	case MINT_S3_MVDIR:
+		mint_warm_renamed_dir(ctx->warm, e->path, e->to);
+		break;
+	default:
+		break;
+	}
+}
+
+void mint_session_follow(struct mint_ctx *ctx, const struct mint_settings *s)
+{
+	int rc;
+
+	if (!ctx->store || !mint_store_remote(ctx->store))
+		return;
+	rc = mint_remote_follow(ctx->store, (unsigned)(s->s3_poll * 1000),
+				remote_changed, ctx);
+	if (rc)
+		mint_log("s3: cannot follow the bucket: %s", strerror(-rc));
+}
+
+void mint_session_unfollow(struct mint_ctx *ctx)
+{
+	if (ctx->store)
+		mint_remote_unfollow(ctx->store);
+}
+
 int mint_session_open(const char *dir, const struct mint_settings *s,
 		      struct mint_ctx *ctx, struct mint_tree **tree)
 {
@@ -135,7 +236,10 @@ int mint_session_open(const char *dir, const struct mint_settings *s,
 
 	*tree = NULL;
 	ctx->limits = s->limits;
-	rc = mint_store_open(dir, &ctx->store);
+	if (mint_s3_is_url(dir))
+		rc = s3_store_open(dir, s, ctx);
+	else
+		rc = mint_store_open(dir, &ctx->store);
 	if (rc)
 		return rc;
 	rc = diskcache_open(s, ctx);
@@ -171,6 +275,7 @@ void mint_session_close(struct mint_ctx *ctx, struct mint_tree *tree)
 {
 	/* before the tree: releasing the handles left open may commit, and
 	 * a commit queues work only while there is a pool */
+	mint_session_unfollow(ctx);
 	mint_warm_free(ctx->warm);
 	ctx->warm = NULL;
 	mint_tree_free(tree);

@@ -22,6 +22,15 @@
 char *mint_default_store(void);
 
 /*
+ * The cache folder of a store on S3: $XDG_CACHE_HOME/mintfs/<h>, else
+ * ~/.cache/mintfs/<h>, where h is 16 hex digits of the SHA-256 of
+ * "ENDPOINT BUCKET PREFIX", so each bucket has its own. Malloc'd, or
+ * NULL.
+ */
+char *mint_default_cache_dir(const char *endpoint, const char *bucket,
+			     const char *prefix);
+
+/*
  * "256M" -> bytes: decimal digits, then an optional K, M or G (binary;
  * "KiB"/"MB" forms accepted). 0, or -EINVAL for anything else, a negative
  * number or an overflow.
@@ -35,6 +44,12 @@ struct mint_settings {
 	uint64_t disk_cache;	/* bytes in STORE/cache, 0: no disk level */
 	struct mint_limits limits;
 	int eager;
+	/* a store on S3 (docs/STORE.md): strings borrowed from argv */
+	const char *cache_dir;	/* NULL: mint_default_cache_dir() */
+	const char *s3_endpoint;	/* NULL: from the environment */
+	int s3_path_style;
+	uint64_t s3_poll;	/* seconds between looks at the log */
+	uint64_t s3_timeout;	/* seconds a call may take, retries and all */
 };
 
 /* The defaults: a 256 MiB cache, 2 GiB on disk, the MINT_DEFAULT_*
@@ -63,7 +78,8 @@ int mint_size_opt_set(const char *prog, const struct mint_size_opt *o,
 		      const char *value, struct mint_settings *s);
 
 /*
- * Open the store at `dir` (logging why it cannot), then the cache, its
+ * Open the store at `dir` ("s3://BUCKET[/PREFIX]": its cache folder, then
+ * the bucket, remote.h) (logging why it cannot), then the cache, its
  * disk level in STORE/cache (without it, logged, if that cannot be
  * opened) and the tree over ctx, as both commands serve them. 0, or the
  * store's -errno, or -ENOMEM. Close with mint_session_close, also after a
@@ -71,6 +87,14 @@ int mint_size_opt_set(const char *prog, const struct mint_size_opt *o,
  */
 int mint_session_open(const char *dir, const struct mint_settings *s,
 		      struct mint_ctx *ctx, struct mint_tree **tree);
+
+/*
+ * A store on S3: follow the bucket's log on a thread (call it after
+ * daemonising), telling the pool (ctx->warm) of originals that come;
+ * stop following (before the pool goes). No-ops for a local store.
+ */
+void mint_session_follow(struct mint_ctx *ctx, const struct mint_settings *s);
+void mint_session_unfollow(struct mint_ctx *ctx);
 
 /*
  * Log one line of what the caches did (docs/TESTING.md): "cache: N made,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "remote.h"
 #include "store_i.h"
 
 int mint_store_dir_by_id(struct mint_store *st, int64_t id,
@@ -123,6 +124,8 @@ int mint_store_mkdir(struct mint_store *st, const char *path, mode_t mode,
 	const char *leaf;
 	int rc = mint_path_check(path);
 
+	if (mint_remote_on(st))
+		return mint_remote_op(st, MINT_S3_MKDIR, path, NULL, mode, 0);
 	if (rc)
 		return rc;
 	mint_store_lock(st);
@@ -157,6 +160,8 @@ int mint_store_rmdir(struct mint_store *st, const char *path)
 	struct mint_dir d;
 	int rc = *path ? mint_path_check(path) : -EBUSY;
 
+	if (mint_remote_on(st))
+		return mint_remote_op(st, MINT_S3_RMDIR, path, NULL, 0, 0);
 	if (rc)
 		return rc;
 	mint_store_lock(st);
@@ -211,6 +216,9 @@ int mint_store_rename_dir(struct mint_store *st, const char *from,
 	const char *tleaf;
 	int rc;
 
+	if (mint_remote_on(st))
+		return mint_remote_op(st, MINT_S3_MVDIR, from, to, 0,
+				      noreplace);
 	if (!*from || !*to)
 		return -EBUSY;
 	if (mint_path_check(from) || mint_path_check(to))

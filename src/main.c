@@ -34,6 +34,9 @@ struct options {
 	int version;
 	int debug;		/* -d: our one-line request log */
 	int no_eager;		/* no background work at commit */
+	char *cache_dir;	/* a store on S3 */
+	char *s3_endpoint;
+	int s3_path_style;
 	char *pos[3];		/* non-option arguments */
 	int npos;
 };
@@ -50,6 +53,12 @@ static const struct fuse_opt fixed_spec[] = {
 	OPT("--debug", debug),
 	OPT("--no-eager", no_eager),
 	OPT("no_eager", no_eager),
+	OPT("--cache-dir=%s", cache_dir),
+	OPT("cache_dir=%s", cache_dir),
+	OPT("--s3-endpoint=%s", s3_endpoint),
+	OPT("s3_endpoint=%s", s3_endpoint),
+	OPT("--s3-path-style", s3_path_style),
+	OPT("s3_path_style", s3_path_style),
 };
 #define NFIXED (sizeof(fixed_spec) / sizeof(fixed_spec[0]))
 
@@ -95,6 +104,18 @@ static void usage(const char *prog)
 	       "mintfs options:\n"
 	       "    --store=DIR          where originals are kept\n"
 	       "                         (default $XDG_DATA_HOME/mintfs)\n"
+	       "    --store=s3://BUCKET[/PREFIX]\n"
+	       "                         one library shared through a bucket\n"
+	       "                         (AWS_* variables, ~/.aws/credentials)\n"
+	       "    --cache-dir=DIR      its local cache (default\n"
+	       "                         $XDG_CACHE_HOME/mintfs/<bucket hash>)\n"
+	       "    --s3-endpoint=URL    default $AWS_ENDPOINT_URL_S3,\n"
+	       "                         $AWS_ENDPOINT_URL, else AWS's\n"
+	       "    --s3-path-style      URL/BUCKET/KEY, not BUCKET.HOST\n"
+	       "    --s3-poll=SECONDS    how often other mounts' changes are\n"
+	       "                         looked for (default 2)\n"
+	       "    --s3-timeout=SECONDS a write the bucket does not take fails\n"
+	       "                         (EIO) after this (default 30)\n"
 	       "    --cache-size=BYTES   memory for decoded and encoded images\n"
 	       "                         (default 256M; K, M, G suffixes)\n"
 	       "    --disk-cache=BYTES   room in STORE/cache for made files,\n"
@@ -165,7 +186,9 @@ static int copy_args(int argc, char *argv[], struct fuse_args *args)
 	char *arg;
 
 	for (i = 0; i < argc; i++) {
-		join = i + 1 < argc && !strcmp(argv[i], "--store");
+		join = i + 1 < argc && (!strcmp(argv[i], "--store") ||
+					!strcmp(argv[i], "--cache-dir") ||
+					!strcmp(argv[i], "--s3-endpoint"));
 		for (o = mint_size_opts; o->name && !join && i + 1 < argc; o++)
 			join = !strncmp(argv[i], "--", 2) &&
 			       !strcmp(argv[i] + 2, o->name);
@@ -260,6 +283,9 @@ static int parse(struct fuse_args *args, struct options *o,
 			return 2;
 	if (o->no_eager)
 		set->eager = 0;
+	set->cache_dir = o->cache_dir;
+	set->s3_endpoint = o->s3_endpoint;
+	set->s3_path_style = o->s3_path_style;
 	return -1;
 }
 
@@ -269,7 +295,8 @@ static int parse(struct fuse_args *args, struct options *o,
  * mint_session_close, after the last request.
  */
 static int serve(struct fuse *fuse, struct fuse_cmdline_opts *cl,
-		 struct mint_ctx *ctx, struct mint_tree *tree, int eager)
+		 struct mint_ctx *ctx, struct mint_tree *tree,
+		 const struct mint_settings *set)
 {
 	struct fuse_loop_config *lc;
 	int rc = 1;
@@ -280,8 +307,9 @@ static int serve(struct fuse *fuse, struct fuse_cmdline_opts *cl,
 		goto out_unmount;
 	if (!cl->foreground)
 		mint_log_use_syslog();
-	if (eager)
+	if (set->eager)
 		ctx->warm = mint_warm_new(tree, 0);
+	mint_session_follow(ctx, set);	/* a thread: after the fork */
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)))
 		goto out_unmount;
 	if (cl->singlethread) {
@@ -349,8 +377,9 @@ int main(int argc, char *argv[])
 		rc = 1;
 		goto out;
 	}
-	rc = serve(fuse, &cl, &ctx, tree, set.eager);
+	rc = serve(fuse, &cl, &ctx, tree, &set);
 	/* the workers stop first, so the line counts all they made */
+	mint_session_unfollow(&ctx);
 	mint_warm_free(ctx.warm);
 	ctx.warm = NULL;
 	if (!rc)			/* served: what the caches did */
@@ -362,6 +391,8 @@ out:
 	free(store_dir);
 	free(cl.mountpoint);
 	free(o.store);
+	free(o.cache_dir);
+	free(o.s3_endpoint);
 	for (i = 0; i < MAX_SIZE_OPTS; i++)
 		free(o.size[i]);
 	for (i = 0; i < 3; i++)

@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "cmdline.h"
 #include "log.h"
+#include "remote.h"
 #include "tree.h"
 #include "variant.h"
 
@@ -68,8 +69,15 @@ static void usage(void)
 	       "                    NAME may be a path: folders are made\n"
 	       "  add -r DIR [NAME] add a folder of originals, at any depth\n"
 	       "  rm NAME           remove an original, or an empty folder\n"
-	       "  stat PATH         type, size, mode, mtime (tab-separated)\n\n"
+	       "  stat PATH         type, size, mode, mtime (tab-separated)\n"
+	       "  gc [--grace DURATION]  a store on S3: delete the blobs no\n"
+	       "                    original names, older than DURATION\n"
+	       "                    (default 1h; s, m, h, d suffixes)\n\n"
 	       "  --store DIR       default $XDG_DATA_HOME/mintfs\n"
+	       "  --store s3://BUCKET[/PREFIX]  a library shared through a\n"
+	       "                    bucket; --cache-dir DIR, --s3-endpoint URL,\n"
+	       "                    --s3-path-style, --s3-timeout SECONDS\n"
+	       "                    as mintfs takes them\n"
 	       "  --max-pixels N    largest original (default 100000000)\n"
 	       "  --max-text, --max-file-size, --max-handle-memory,\n"
 	       "  --cache-size, --disk-cache BYTES  as mintfs takes them\n"
@@ -607,6 +615,55 @@ static int cmd_stat(struct ctl *c, int argc, char **argv)
 	return rc < 0 ? out_error(-errno) : 0;
 }
 
+/* "90", "90s", "15m", "1h", "2d" -> seconds. 0 or -EINVAL. */
+static int parse_duration(const char *s, uint64_t *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 's': end++; break;
+	case 'm': mul = 60; end++; break;
+	case 'h': mul = 3600; end++; break;
+	case 'd': mul = 86400; end++; break;
+	}
+	if (*end || (v && mul > UINT64_MAX / v))
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+static int cmd_gc(struct ctl *c, int argc, char **argv)
+{
+	uint64_t grace = 3600, removed = 0, kept = 0;
+	int rc;
+
+	if (argc == 2 && !strcmp(argv[0], "--grace")) {
+		if (parse_duration(argv[1], &grace))
+			return usage_error(argv[1], "not a duration "
+					   "(90, 90s, 15m, 1h, 2d)");
+	} else if (argc) {
+		return usage_error(argv[0], "usage: mintctl gc "
+				   "[--grace DURATION]");
+	}
+	if (!mint_s3_is_url(c->store_opt))
+		return usage_error("gc", "needs --store s3://BUCKET: a local "
+				   "store removes its blobs itself");
+	rc = ctl_open(c, "", "");
+	if (rc)
+		return rc;
+	rc = mint_remote_gc(c->ctx.store, grace, 0, &removed, &kept);
+	if (rc)
+		return fail("gc", rc);
+	rc = dprintf(STDOUT_FILENO, "removed %llu blobs, kept %llu\n",
+		     (unsigned long long)removed, (unsigned long long)kept);
+	return rc < 0 ? out_error(-errno) : 0;
+}
+
 static const struct command {
 	const char *name, *args;
 	int min, max;
@@ -617,6 +674,7 @@ static const struct command {
 	{ "add", "FILE [NAME]", 1, 2, cmd_add },
 	{ "rm", "NAME", 1, 1, cmd_rm },
 	{ "stat", "PATH", 1, 1, cmd_stat },
+	{ "gc", "[--grace DURATION]", 0, 2, cmd_gc },
 	{ NULL, NULL, 0, 0, NULL }
 };
 
@@ -629,8 +687,11 @@ static int parse(struct ctl *c, int argc, char **argv)
 		{ "store", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "cache-dir", required_argument, NULL, 'c' },
+		{ "s3-endpoint", required_argument, NULL, 'e' },
+		{ "s3-path-style", no_argument, NULL, 'p' },
 	};
-	size_t n = 3, i;
+	size_t n = 6, i;
 	int opt;
 
 	for (i = 0; mint_size_opts[i].name && n < MAX_OPTS; i++)
@@ -649,6 +710,15 @@ static int parse(struct ctl *c, int argc, char **argv)
 		case 's':
 			c->store_opt = optarg;
 			break;
+		case 'c':
+			c->set.cache_dir = optarg;
+			break;
+		case 'e':
+			c->set.s3_endpoint = optarg;
+			break;
+		case 'p':
+			c->set.s3_path_style = 1;
+			break;
 		case ':':
 			return usage_error(argv[optind - 1], "needs a value");
 		case '?':
@@ -662,7 +732,7 @@ static int parse(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return usage_error("no command", "cat, ls, add, rm or stat");
+		return usage_error("no command", "cat, ls, add, rm, stat or gc");
 	return -1;
 }
 
@@ -686,7 +756,8 @@ static int dispatch(struct ctl *c, int argc, char **argv)
 	}
 	if (argc && !strcmp(argv[0], "--"))
 		argc--, argv++;
-	else if (argc && argv[0][0] == '-' && argv[0][1])
+	else if (argc && argv[0][0] == '-' && argv[0][1] &&
+		 cmd->run != cmd_gc)
 		return usage_error(argv[0], "unknown option");
 	if (argc < cmd->min || argc > cmd->max) {
 		fprintf(stderr, "mintctl: %s: usage: mintctl %s %s\n", cmd->name,

@@ -30,6 +30,7 @@
 
 #include "blobs_i.h"
 #include "log.h"
+#include "remote.h"
 #include "store_i.h"
 
 #ifdef MINT_FAULT_INJECTION
@@ -375,6 +376,7 @@ void mint_store_close(struct mint_store *st)
 
 	if (!st)
 		return;
+	mint_remote_detach(st);		/* its thread uses the catalog */
 	for (i = 0; i < Q_N; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close_v2(st->db);
@@ -738,6 +740,8 @@ int mint_store_commit(struct mint_store *st, struct mint_stage *sg,
 	uint64_t size;
 	int rc, created = 0, pinned = 0;
 
+	if (mint_remote_on(st))
+		return mint_remote_commit(st, sg, name, mode, mtime, out);
 	rc = mint_path_check(name);
 	if (rc)
 		return rc;
@@ -804,6 +808,8 @@ int mint_store_rename(struct mint_store *st, const char *from, const char *to)
 	const char *fleaf, *tleaf;
 	int rc, gc = 0;
 
+	if (mint_remote_on(st))
+		return mint_remote_op(st, MINT_S3_RENAME, from, to, 0, 0);
 	if (mint_path_check(from) || mint_path_check(to))
 		return -EINVAL;
 	store_lock(st);
@@ -879,6 +885,8 @@ int mint_store_unlink(struct mint_store *st, const char *name)
 	const char *leaf;
 	int rc, gc;
 
+	if (mint_remote_on(st))
+		return mint_remote_op(st, MINT_S3_UNLINK, name, NULL, 0, 0);
 	rc = mint_path_check(name);
 	if (rc)
 		return rc;
@@ -932,6 +940,8 @@ int mint_store_set_mode(struct mint_store *st, const char *name, mode_t mode)
 	int64_t id;
 	int rc = mint_path_check(name);
 
+	if (mint_remote_on(st))
+		return mint_remote_op(st, MINT_S3_CHMOD, name, NULL, mode, 0);
 	if (rc)
 		return rc;
 	store_lock(st);

@@ -47,6 +47,7 @@ struct mint_store {
 	size_t npins, pins_cap;
 	atomic_ulong stage_seq;
 	struct mint_dir_attr manager;	/* Image Manager's row in dirs */
+	struct mint_remote *remote;	/* the bucket shared, or NULL */
 };
 
 /* Open STORE/catalog.db, set the pragmas, create the schema, prepare. */
