@@ -26,6 +26,10 @@ MINTCTL = os.path.join(os.path.dirname(MINTFS), "mintctl")
 STRESS_SECONDS = float(os.environ.get("S3_STRESS_SECONDS", "6"))
 DEADLINE = 60          # seconds: only a failure waits this long
 
+# CI sets MINTFS_S3=required: a missing server tool fails there, not skips.
+if os.environ.get("MINTFS_S3") == "required" and not os.path.exists(SERVER):
+    raise RuntimeError("MINTFS_S3=required but no s3-server at " + SERVER)
+
 pytestmark = pytest.mark.skipif(
     not os.path.exists(SERVER) or not fuse_available(),
     reason="no s3-server tool or no FUSE")
