@@ -200,14 +200,18 @@ int mint_counter_compose(const struct mint_image *img,
 	rc = mint_image_init(copy, img->width, img->height, img->channels);
 	if (rc)
 		return rc;
-	/* Row by row: img's stride may be wider than its pixels. */
+	/* Row by row: img's stride may be wider than its pixels. The box
+	 * sits in the bottom-right corner: x = W - bw, y = H - bh. */
 	for (y = 0; y < img->height; y++) {
 		memcpy(copy->pixels + (size_t)y * copy->stride,
 		       img->pixels + (size_t)y * img->stride,
 		       (size_t)img->width * img->channels);
-		if (y < box->height)
-			memcpy(copy->pixels + (size_t)y * copy->stride,
-			       box->pixels + (size_t)y * box->stride,
+		if (y >= img->height - box->height)
+			memcpy(copy->pixels + (size_t)y * copy->stride +
+			       (size_t)(img->width - box->width) *
+			       img->channels,
+			       box->pixels + (size_t)(y - (img->height -
+					box->height)) * box->stride,
 			       (size_t)box->width * box->channels);
 	}
 	return 0;

@@ -1,94 +1,58 @@
 /*
- * webp.c - always_random for WebP (see splice.h). No seam to splice
- * (docs/ALWAYS_RANDOM.md, "WebP"), so every open re-encodes the whole
- * image:
+ * webp.c - always_random and counter/ for WebP (see splice.h).
  *
- *   prepare  decodes the base (original/'s file, splice.h) straight to
- *            YUV(A) planes and keeps them (immutable) as the
- *            picture every open starts from; then encodes EST_DRAWS noisy
- *            images to fix the file length (bound_from()).
- *   make     copies the planes, paints an opaque noise square in the
- *            corner, encodes lossy at the variant's quality with method
- *            NOISE_METHOD, and re-wraps the output padded to that length:
- *              RIFF size WEBP | VP8X | [ALPH] | VP8 or VP8L | MINT pad
- *            (the pad: a nonce where it has room, then zeros)
- *            A draw that does not fit re-rolls; MAX_TRIES in a row: -EIO.
+ * always_random re-codes only the last macroblocks of the base's VP8
+ * frame (splice/vp8.h): prepare reads the base (original/'s file) once
+ * and lays out a template of the file, every byte but the block's:
  *
- * Lossy, not lossless: outside the square pixels differ slightly from the
- * original variant's; lossless would be exact at ten times the size
- * (figures in docs/ALWAYS_RANDOM.md). The estimate draws use a fixed
- * seed, so one image always gets one length (a remembered size stays true
- * across remounts); only make() draws from mint_noise_fill().
+ *   RIFF size WEBP | VP8X | [ALPH, the base's] | VP8 size
+ *     | frame head | partition 0 (the block's skip flags cleared)
+ *     | token partition sizes | token partitions: those with the block
+ *       are cut before it and followed by `budget` bytes of their own
+ *     | MINT 16 | nonce
  *
- * A pool of up to POOL_MAX ready files per prep hides the latency. One
- * worker, started by the first make(), keeps it full; it holds no
- * reference: the last unref aborts its encode (progress hook) and joins
- * it. Each pooled file is handed out once. The mutex guards the pool,
- * never an encode.
+ * make draws fresh coefficient levels for the block's MBs, codes them
+ * after each cut (vp8_tail_code) and pads each to its budget with zeros,
+ * which the decoder never reaches. The per-open content is the template's
+ * bytes with the tails and a nonce spliced in: a few hundred bytes of its
+ * own, no pixels touched.
+ *
+ * The budgets: the longest of EST_DRAWS seeded draws plus their spread
+ * and TAIL_SLACK (the drawn levels code to nearly one length, vp8_code.c). A draw longer than that is drawn again; after
+ * MAX_TRIES the block is coded with all levels zero, which always fits
+ * (the nonce keeps that file unique). Seeded draws give one image one
+ * length on every mount.
+ *
+ * The block's pixels are what the drawn levels make over the base's
+ * predictions: noise, without ever reconstructing a pixel. The ALPH chunk
+ * stays the base's, so where the corner is transparent the noise is too.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <webp/decode.h>
-#include <webp/encode.h>
 
 #include "buf.h"
 #include "log.h"
 #include "splice.h"
+#include "vp8.h"
 
-#define NOISE_METHOD 0		/* libwebp's fastest */
-#define EST_DRAWS 8
+#define EST_DRAWS 16
 #define MAX_TRIES 8
-#define POOL_MAX 4
+#define TAIL_SLACK 8
 #define RIFF_HDR 12		/* "RIFF" size "WEBP" */
 #define CHUNK_HDR 8		/* fourcc size */
 #define VP8X_LEN (CHUNK_HDR + 10)
-#define FIXED_LEN (RIFF_HDR + VP8X_LEN + CHUNK_HDR)	/* + payload + pad */
 #define VP8X_ALPHA 0x10
+#define MINT_LEN (CHUNK_HDR + MINT_NOISE_NONCE)
+#define RND_MAX (2 * 2 * VP8_RND_PER_MB)	/* rows * cols * per MB */
 
 struct webp_prep {
 	struct mint_noise_prep pub;	/* first: cached and refcounted */
-	WebPPicture base;	/* original variant's decode; read-only */
-	uint32_t sq_w, sq_h;	/* the square, clipped to the image */
-	size_t bound;		/* max bytes of ALPH + VP8/VP8L chunks */
-
-	pthread_mutex_t lock;	/* guards what follows, but `stop` */
-	pthread_cond_t cond;	/* the worker waits for room or stop */
-	uint8_t *pool[POOL_MAX];	/* ready files, prep->pub.size each */
-	unsigned npool;
-	int started;		/* worker: 0 not yet, 1 running, -1 never */
-	pthread_t worker;
-	atomic_int stop;	/* also read by the progress hook */
+	struct vp8_frame f;		/* probabilities, i4, tails */
+	struct mint_content *tmpl;	/* the file but the tails and nonce */
+	size_t tail_off[2];		/* of each tail's own bytes */
+	size_t budget[2];
 };
-
-/* The chunks of one encoder output that we keep (pointers into it). */
-struct webp_chunks {
-	const uint8_t *alph, *image;
-	size_t alph_len, image_len;	/* whole chunks: header, data, pad */
-	int alpha;
-};
-
-/* libwebp's encoder errors to errno, in one place. */
-static int webp_error_to_errno(WebPEncodingError e)
-{
-	switch (e) {
-	case VP8_ENC_ERROR_OUT_OF_MEMORY:
-	case VP8_ENC_ERROR_BITSTREAM_OUT_OF_MEMORY:
-	case VP8_ENC_ERROR_BAD_WRITE:	/* WebPMemoryWrite: no memory */
-		return -ENOMEM;
-	case VP8_ENC_ERROR_BAD_DIMENSION:
-	case VP8_ENC_ERROR_PARTITION0_OVERFLOW:
-	case VP8_ENC_ERROR_FILE_TOO_BIG:
-		return -EFBIG;
-	case VP8_ENC_ERROR_USER_ABORT:
-		return -ECANCELED;
-	default:
-		return -EIO;
-	}
-}
 
 static uint32_t get_le32(const uint8_t *p)
 {
@@ -112,239 +76,185 @@ static void fill_seeded(uint8_t *buf, size_t len, uint64_t seed)
 	}
 }
 
-/*
- * Paint `rgb` (sq_w x sq_h, opaque) over the corner of `pic`. libwebp
- * turns RGB into YUV per pixel (Y) and per 2x2 block (U, V), and the
- * square starts at 0,0 with an even side or the image's, so converting the
- * square alone gives the planes a whole-image import would.
- */
-static int paint_square(struct webp_prep *p, WebPPicture *pic,
-			const uint8_t *rgb)
-{
-	WebPPicture sq;
-	uint32_t y, cw = (p->sq_w + 1) / 2;
-	int rc = 0;
-
-	if (!WebPPictureInit(&sq))
-		return -EIO;
-	sq.width = (int)p->sq_w;
-	sq.height = (int)p->sq_h;
-	if (!WebPPictureImportRGB(&sq, rgb, (int)p->sq_w * 3)) {
-		rc = webp_error_to_errno(sq.error_code);
-		goto out;
-	}
-	for (y = 0; y < p->sq_h; y++) {
-		memcpy(pic->y + y * pic->y_stride, sq.y + y * sq.y_stride,
-		       p->sq_w);
-		if (pic->a)
-			memset(pic->a + y * pic->a_stride, 0xff, p->sq_w);
-	}
-	for (y = 0; y < (p->sq_h + 1) / 2; y++) {
-		memcpy(pic->u + y * pic->uv_stride, sq.u + y * sq.uv_stride,
-		       cw);
-		memcpy(pic->v + y * pic->uv_stride, sq.v + y * sq.uv_stride,
-		       cw);
-	}
-out:
-	WebPPictureFree(&sq);
-	return rc;
-}
-
-/* Abort the worker's encode when the prep is being destroyed. */
-static int webp_w_progress(int percent, const WebPPicture *pic)
-{
-	struct webp_prep *p = pic->user_data;
-
-	(void)percent;
-	return !atomic_load_explicit(&p->stop, memory_order_relaxed);
-}
-
-/* Find ALPH and VP8/VP8L in libwebp's output. 0 or -EIO. */
-static int parse_chunks(const uint8_t *d, size_t len, struct webp_chunks *c)
+/* The base's ALPH chunk (whole, or NULL) and VP8 payload. 0 or -EINVAL. */
+static int find_chunks(const uint8_t *d, size_t len, const uint8_t **alph,
+		       size_t *alph_len, const uint8_t **vp8, size_t *vp8_len)
 {
 	size_t off = RIFF_HDR, n;
 
-	memset(c, 0, sizeof(*c));
+	*alph = *vp8 = NULL;
+	*alph_len = *vp8_len = 0;
 	if (len < RIFF_HDR || memcmp(d, "RIFF", 4) || memcmp(d + 8, "WEBP", 4))
-		return -EIO;
+		return -EINVAL;
 	while (len - off >= CHUNK_HDR) {
 		n = get_le32(d + off + 4);
-		/* An odd-sized chunk carries a pad byte. */
-		n = CHUNK_HDR + n + (n & 1);
-		if (n > len - off)
-			return -EIO;
+		if (n > len - off - CHUNK_HDR)
+			return -EINVAL;
 		if (!memcmp(d + off, "ALPH", 4)) {
-			c->alph = d + off;
-			c->alph_len = n;
-			c->alpha = 1;
-		} else if (!memcmp(d + off, "VP8 ", 4) ||
-			   !memcmp(d + off, "VP8L", 4)) {
-			c->image = d + off;
-			c->image_len = n;
+			*alph = d + off;
+			*alph_len = CHUNK_HDR + n + (n & 1);
+		} else if (!memcmp(d + off, "VP8 ", 4)) {
+			*vp8 = d + off + CHUNK_HDR;
+			*vp8_len = n;
 		}
-		off += n;
+		/* An odd-sized chunk carries a pad byte. */
+		off += CHUNK_HDR + n + (n & 1);
+		if (off > len)
+			return -EINVAL;
 	}
-	if (!c->image)
-		return -EIO;
-	/* VP8L says itself whether it uses alpha (bit 28 after 0x2f). */
-	if (!memcmp(c->image, "VP8L", 4) && c->image_len >= CHUNK_HDR + 5)
-		c->alpha = get_le32(c->image + CHUNK_HDR + 1) >> 28 & 1;
+	if (*alph && *alph_len > len - (size_t)(*alph - d))
+		return -EINVAL;
+	return *vp8 ? 0 : -EINVAL;
+}
+
+/*
+ * Code both tails from `rnd` into own (budget[0] then budget[1] bytes);
+ * *len the lengths. 1 if both fit their budgets.
+ */
+static int code_tails(const struct webp_prep *p, const uint8_t *rnd,
+		      uint8_t *own, size_t *len)
+{
+	const struct vp8_frame *f = &p->f;
+	struct vp8_nz above[2];
+	int i, fit = 1;
+
+	memcpy(above, f->tail[0].above, f->cols * sizeof(above[0]));
+	for (i = 0; i < f->ntails; i++) {
+		len[i] = vp8_tail_code(f, &f->tail[i], above,
+				       rnd + (size_t)i * f->cols *
+					     VP8_RND_PER_MB,
+				       own, p->budget[i]);
+		fit &= len[i] <= p->budget[i];
+		own += p->budget[i];
+	}
+	return fit;
+}
+
+/* The budgets from seeded draws and from the all-zero levels. 0 or -EFBIG. */
+static int set_budgets(struct webp_prep *p)
+{
+	size_t lo[2] = { SIZE_MAX, SIZE_MAX }, hi[2] = { 0, 0 }, len[2];
+	uint8_t rnd[RND_MAX], scratch[1];
+	int d, i;
+
+	p->budget[0] = p->budget[1] = 0;	/* count only */
+	for (d = 0; d <= EST_DRAWS; d++) {
+		if (d < EST_DRAWS)
+			fill_seeded(rnd, sizeof(rnd), (uint64_t)(d + 1) << 32);
+		else
+			memset(rnd, 12, sizeof(rnd));	/* level 0 */
+		code_tails(p, rnd, scratch, len);
+		for (i = 0; i < p->f.ntails; i++) {
+			lo[i] = len[i] < lo[i] ? len[i] : lo[i];
+			hi[i] = len[i] > hi[i] ? len[i] : hi[i];
+		}
+	}
+	for (i = 0; i < p->f.ntails; i++) {
+		p->budget[i] = hi[i] + (hi[i] - lo[i]) + TAIL_SLACK;
+		if (p->budget[i] > (1u << 20))
+			return -EFBIG;
+	}
 	return 0;
 }
 
-/*
- * Encode the base with a noise square (seeded if `seed`, else fresh) into
- * `wr` (emptied first) and find its chunks. 0, -ENOMEM, -ECANCELED
- * (stopping) or -EIO.
- */
-static int draw(struct webp_prep *p, uint64_t seed, WebPMemoryWriter *wr,
-		struct webp_chunks *c)
+/* Lay the template out (the header comment). 0, -ENOMEM, -EFBIG. */
+static int build(struct webp_prep *p, const uint8_t *alph, size_t alph_len)
 {
-	uint8_t rgb[MINT_NOISE_SIDE * MINT_NOISE_SIDE * 3];
-	WebPConfig cfg;
-	WebPPicture pic;
-	int rc = 0;
+	struct vp8_frame *f = &p->f;
+	size_t vp8 = 10 + f->part0_len + 3 * (size_t)(f->nparts - 1), size;
+	size_t plen[VP8_MAX_PARTS], off;
+	uint8_t *q;
+	int i, t;
 
-	WebPMemoryWriterClear(wr);
-	if (seed)
-		fill_seeded(rgb, sizeof(rgb), seed);
-	else
-		rc = mint_noise_fill(rgb, sizeof(rgb));
-	if (rc)
-		return rc;
-	if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT, MINT_WEBP_QUALITY))
-		return -EIO;
-	cfg.method = NOISE_METHOD;
-	/* WebPEncode scribbles on its picture: give it a copy. */
-	if (!WebPPictureCopy(&p->base, &pic))
-		return -ENOMEM;
-	rc = paint_square(p, &pic, rgb);
-	if (rc)
-		goto out;
-	pic.writer = WebPMemoryWrite;
-	pic.custom_ptr = wr;
-	pic.progress_hook = webp_w_progress;
-	pic.user_data = p;
-	if (!WebPEncode(&cfg, &pic))
-		rc = webp_error_to_errno(pic.error_code);
-	else
-		rc = parse_chunks(wr->mem, wr->size, c);
-out:
-	WebPPictureFree(&pic);
-	return rc;
-}
-
-/*
- * Write the file (pub.size bytes) into `file` from the chunks of `c`, the
- * padding starting with a nonce where it has room. -EFBIG if they do not
- * fit the bound, -EIO if no random bytes could be had.
- */
-static int wrap(const struct webp_prep *p, const struct webp_chunks *c,
-		uint8_t *file)
-{
-	size_t payload = c->alph_len + c->image_len, pad;
-	uint8_t *q = file;
-
-	if (payload > p->bound)
+	for (i = 0; i < f->nparts; i++) {
+		plen[i] = f->part_len[i];
+		for (t = 0; t < f->ntails; t++)
+			if (f->tail[t].part == i)
+				plen[i] = f->tail[t].keep + p->budget[t];
+		if (i < f->nparts - 1 && plen[i] >= 1u << 24)
+			return -EFBIG;
+		vp8 += plen[i];
+	}
+	size = RIFF_HDR + VP8X_LEN + alph_len + CHUNK_HDR + vp8 + (vp8 & 1) +
+	       MINT_LEN;
+	if (size > UINT32_MAX - 8)
 		return -EFBIG;
-	pad = p->bound - payload;
+	q = calloc(1, size);
+	if (!q)
+		return -ENOMEM;
+	/* a content, so that each open's can hold it past prep's end */
+	p->tmpl = mint_content_new_owned(q, size);
+	if (!p->tmpl)
+		return -ENOMEM;
 	memcpy(q, "RIFF", 4);
-	put_le(q + 4, (uint32_t)(p->pub.size - 8), 4);
+	put_le(q + 4, (uint32_t)(size - 8), 4);
 	memcpy(q + 8, "WEBPVP8X", 8);
 	put_le(q + 16, 10, 4);
-	put_le(q + 20, c->alpha ? VP8X_ALPHA : 0, 4);
-	put_le(q + 24, (uint32_t)p->base.width - 1, 3);
-	put_le(q + 27, (uint32_t)p->base.height - 1, 3);
-	q += RIFF_HDR + VP8X_LEN;
-	if (c->alph)
-		memcpy(q, c->alph, c->alph_len);
-	q += c->alph_len;
-	memcpy(q, c->image, c->image_len);
-	q += c->image_len;
-	memcpy(q, "MINT", 4);
-	put_le(q + 4, (uint32_t)pad, 4);	/* even: bound and chunks are */
-	memset(q + CHUNK_HDR, 0, pad);
-	if (pad >= MINT_NOISE_NONCE)
-		return mint_noise_fill(q + CHUNK_HDR, MINT_NOISE_NONCE);
+	put_le(q + 20, alph ? VP8X_ALPHA : 0, 4);
+	put_le(q + 24, f->width - 1, 3);
+	put_le(q + 27, f->height - 1, 3);
+	off = RIFF_HDR + VP8X_LEN;
+	if (alph)
+		memcpy(q + off, alph, alph_len);
+	off += alph_len;
+	memcpy(q + off, "VP8 ", 4);
+	put_le(q + off + 4, (uint32_t)vp8, 4);
+	off += CHUNK_HDR;
+	memcpy(q + off, f->head, 10);
+	memcpy(q + off + 10, f->part0, f->part0_len);
+	off += 10 + f->part0_len;
+	for (i = 0; i < f->nparts - 1; i++, off += 3)
+		put_le(q + off, (uint32_t)plen[i], 3);
+	for (i = 0; i < f->nparts; i++) {
+		const uint8_t *src = f->part[i];
+		size_t n = plen[i];
+
+		for (t = 0; t < f->ntails; t++) {
+			if (f->tail[t].part != i)
+				continue;
+			src = f->tail[t].bytes;
+			n = f->tail[t].keep;
+			p->tail_off[t] = off + n;
+		}
+		memcpy(q + off, src, n);
+		off += plen[i];
+	}
+	off += vp8 & 1;
+	memcpy(q + off, "MINT", 4);
+	put_le(q + off + 4, MINT_NOISE_NONCE, 4);
+	p->pub.size = size;
 	return 0;
 }
 
-/*
- * One new file of pub.size bytes with fresh noise, re-rolled while it
- * does not fit. 0 and *out (malloc'd, caller frees), -ENOMEM, -ECANCELED
- * or -EIO.
- */
-static int make_file(struct webp_prep *p, uint8_t **out)
+/* The tails' bytes are in the template now: keep only those a carry may
+ * change, which every make() starts from. */
+static int shrink_tails(struct vp8_frame *f)
 {
-	WebPMemoryWriter wr;
-	struct webp_chunks c;
-	uint8_t *file;
-	int rc = -EFBIG, i;
+	int t;
 
-	*out = NULL;
-	file = malloc(p->pub.size);
-	if (!file)
-		return -ENOMEM;
-	WebPMemoryWriterInit(&wr);
-	for (i = 0; i < MAX_TRIES && rc == -EFBIG; i++) {
-		rc = draw(p, 0, &wr, &c);
-		if (!rc)
-			rc = wrap(p, &c, file);
+	for (t = 0; t < f->ntails; t++) {
+		struct vp8_tail *tl = &f->tail[t];
+		size_t n = tl->len - tl->keep;
+		uint8_t *pend = malloc(n ? n : 1);
+
+		if (!pend)
+			return -ENOMEM;
+		memcpy(pend, tl->bytes + tl->keep, n);
+		free(tl->bytes);
+		tl->bytes = pend;
+		tl->len = n;
+		tl->keep = 0;
 	}
-	WebPMemoryWriterClear(&wr);
-	if (rc == -EFBIG) {
-		mint_log("webp noise: %d draws in a row over %zu bytes",
-			 MAX_TRIES, p->bound);
-		rc = -EIO;
-	}
-	if (rc)
-		free(file);
-	else
-		*out = file;
-	return rc;
+	free(f->part0);
+	f->part0 = NULL;
+	memset(f->part, 0, sizeof(f->part));
+	return 0;
 }
 
-/* Keep the pool full until stopped; exits early on error. */
-static void *pool_worker(void *arg)
-{
-	struct webp_prep *p = arg;
-	uint8_t *file;
-	int rc = 0;
-
-	pthread_mutex_lock(&p->lock);
-	while (!atomic_load(&p->stop) && !rc) {
-		if (p->npool == POOL_MAX) {
-			pthread_cond_wait(&p->cond, &p->lock);
-			continue;
-		}
-		pthread_mutex_unlock(&p->lock);
-		rc = make_file(p, &file);
-		pthread_mutex_lock(&p->lock);
-		if (!rc && !atomic_load(&p->stop))
-			p->pool[p->npool++] = file;
-		else if (!rc)
-			free(file);
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (rc && rc != -ECANCELED)
-		mint_log("webp noise: pool worker stopped: %s", strerror(-rc));
-	return NULL;
-}
-
-/* Destroy (last unref) or a failed prepare: stop and join the worker. */
 static void prep_free(struct webp_prep *p)
 {
-	pthread_mutex_lock(&p->lock);
-	atomic_store(&p->stop, 1);
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	if (p->started == 1)
-		pthread_join(p->worker, NULL);
-	while (p->npool)
-		free(p->pool[--p->npool]);
-	WebPPictureFree(&p->base);
-	pthread_cond_destroy(&p->cond);
-	pthread_mutex_destroy(&p->lock);
+	vp8_frame_free(&p->f);
+	mint_content_unref(p->tmpl);
 	free(p);
 }
 
@@ -353,89 +263,13 @@ static void prep_destroy(struct mint_obj *obj)
 	prep_free(mint_container_of(obj, struct webp_prep, pub.obj));
 }
 
-/*
- * Encode the original variant and decode it into p->base, YUV420 with an
- * alpha plane if the variant has alpha. 0, -ENOMEM, -EFBIG or -EIO.
- */
-static int load_base(struct webp_prep *p, const struct mint_image *img,
-		     const struct mint_base *base)
-{
-	struct mint_buf enc = MINT_BUF_INIT;
-	WebPDecoderConfig dc;
-	WebPYUVABuffer *yuva = &dc.output.u.YUVA;
-	WebPPicture *b = &p->base;
-	VP8StatusCode st;
-	int rc;
-
-	/* original/'s file: the base, made once for every variant */
-	rc = mint_buf_reserve(&enc, base->file->size);
-	if (rc)
-		goto out;
-	enc.len = mint_content_read(base->file, enc.data, base->file->size, 0);
-	rc = -EIO;	/* our own bytes: any refusal is ours */
-	if (!WebPInitDecoderConfig(&dc) ||
-	    WebPGetFeatures(enc.data, enc.len, &dc.input) != VP8_STATUS_OK)
-		goto out;
-	b->width = (int)img->width;
-	b->height = (int)img->height;
-	b->colorspace = dc.input.has_alpha ? WEBP_YUV420A : WEBP_YUV420;
-	if (!WebPPictureAlloc(b)) {
-		rc = webp_error_to_errno(b->error_code);
-		goto out;
-	}
-	dc.output.colorspace = dc.input.has_alpha ? MODE_YUVA : MODE_YUV;
-	dc.output.is_external_memory = 1;
-	yuva->y = b->y;
-	yuva->u = b->u;
-	yuva->v = b->v;
-	yuva->a = b->a;
-	yuva->y_stride = b->y_stride;
-	yuva->u_stride = yuva->v_stride = b->uv_stride;
-	yuva->a_stride = b->a_stride;
-	yuva->y_size = (size_t)b->y_stride * b->height;
-	yuva->u_size = yuva->v_size = (size_t)b->uv_stride *
-				      ((b->height + 1) / 2);
-	yuva->a_size = b->a ? (size_t)b->a_stride * b->height : 0;
-	st = WebPDecode(enc.data, enc.len, &dc);
-	rc = st == VP8_STATUS_OK ? 0 :
-	     st == VP8_STATUS_OUT_OF_MEMORY ? -ENOMEM : -EIO;
-	WebPFreeDecBuffer(&dc.output);
-out:
-	mint_buf_release(&enc);
-	return rc;
-}
-
-/*
- * The payload bound: the largest of the estimate draws plus a generous
- * margin (twice their spread, 1/64, 256 bytes), kept even. 0, -ENOMEM,
- * -EIO.
- */
-static int bound_from(struct webp_prep *p)
-{
-	WebPMemoryWriter wr;
-	struct webp_chunks c;
-	size_t lo = SIZE_MAX, hi = 0, n;
-	int rc = 0, i;
-
-	WebPMemoryWriterInit(&wr);
-	for (i = 1; i <= EST_DRAWS; i++) {
-		rc = draw(p, (uint64_t)i << 32, &wr, &c);
-		if (rc)
-			break;
-		n = c.alph_len + c.image_len;
-		lo = n < lo ? n : lo;
-		hi = n > hi ? n : hi;
-	}
-	WebPMemoryWriterClear(&wr);
-	n = hi + 2 * (hi - lo) + hi / 64 + 256;
-	p->bound = n + (n & 1);
-	return rc;
-}
-
 int mint_noise_webp_prepare(struct mint_base *base,
 			    const struct mint_image *img,
 			    struct mint_noise_prep **out)
 {
+	struct mint_buf enc = MINT_BUF_INIT;
+	const uint8_t *alph, *vp8;
+	size_t alph_len, vp8_len;
 	struct webp_prep *p;
 	int rc;
 
@@ -443,38 +277,38 @@ int mint_noise_webp_prepare(struct mint_base *base,
 	if (base->fmt != MINT_FMT_WEBP || base->width != img->width ||
 	    base->height != img->height)
 		return -EINVAL;
-	if (img->width > WEBP_MAX_DIMENSION || img->height > WEBP_MAX_DIMENSION)
-		return -EFBIG;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	if (!WebPPictureInit(&p->base)) {	/* only on an ABI mismatch */
-		free(p);
-		return -EIO;
-	}
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
-	atomic_init(&p->stop, 0);
-	p->sq_w = img->width < MINT_NOISE_SIDE ? img->width : MINT_NOISE_SIDE;
-	p->sq_h = img->height < MINT_NOISE_SIDE ? img->height :
-						  MINT_NOISE_SIDE;
-	rc = load_base(p, img, base);
-	if (!rc)
-		rc = bound_from(p);
+	rc = mint_buf_reserve(&enc, base->file->size);
 	if (rc)
 		goto fail;
-	if (p->bound > UINT32_MAX - FIXED_LEN) {
-		rc = -EFBIG;
-		goto fail;
+	enc.len = mint_content_read(base->file, enc.data, base->file->size, 0);
+	rc = find_chunks(enc.data, enc.len, &alph, &alph_len, &vp8, &vp8_len);
+	if (!rc)
+		rc = vp8_frame_read(vp8, vp8_len, &p->f);
+	if (!rc && (p->f.width != img->width || p->f.height != img->height))
+		rc = -EINVAL;
+	if (rc == -EINVAL || rc == -EOPNOTSUPP) {
+		/* our own encoder's bytes: a refusal is ours */
+		mint_log("webp noise: base not re-codable: %s", strerror(-rc));
+		rc = -EIO;
 	}
+	if (!rc)
+		rc = set_budgets(p);
+	if (!rc)
+		rc = build(p, alph, alph_len);
+	if (!rc)
+		rc = shrink_tails(&p->f);
+	mint_buf_release(&enc);
+	if (rc)
+		goto fail;
 	p->pub.fmt = MINT_FMT_WEBP;
-	p->pub.size = FIXED_LEN + p->bound;
-	mint_obj_init(&p->pub.obj, sizeof(*p) + (size_t)img->width *
-		      img->height * 5 / 2 + POOL_MAX * p->pub.size,
-		      prep_destroy);
+	mint_obj_init(&p->pub.obj, sizeof(*p) + p->pub.size, prep_destroy);
 	*out = &p->pub;
 	return 0;
 fail:
+	mint_buf_release(&enc);
 	prep_free(p);
 	return rc;
 }
@@ -483,33 +317,62 @@ int mint_noise_webp_make(struct mint_noise_prep *prep,
 			 struct mint_content **out)
 {
 	struct webp_prep *p = mint_container_of(prep, struct webp_prep, pub);
-	uint8_t *file = NULL;
-	int rc = 0;
+	const uint8_t *tmpl = p->tmpl->seg[0].data;
+	struct mint_segment seg[6];
+	uint8_t rnd[RND_MAX], *own, *nonce;
+	size_t own_len = p->budget[0] + p->budget[1] + MINT_NOISE_NONCE;
+	size_t len[2], at = 0, from = 0, used = 0;
+	int i, k, rc, fit = 0, n = 0;
 
 	*out = NULL;
-	pthread_mutex_lock(&p->lock);
-	if (p->npool)
-		file = p->pool[--p->npool];
-	if (!p->started)
-		p->started = pthread_create(&p->worker, NULL, pool_worker,
-					    p) ? -1 : 1;
-	else
-		pthread_cond_signal(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	if (!file)
-		rc = make_file(p, &file);
+	own = malloc(own_len);
+	if (!own)
+		return -ENOMEM;
+	for (i = 0; i < MAX_TRIES && !fit; i++) {
+		rc = mint_noise_fill(rnd, sizeof(rnd));
+		if (rc)
+			goto fail;
+		fit = code_tails(p, rnd, own, len);
+	}
+	if (!fit) {
+		memset(rnd, 12, sizeof(rnd));	/* level 0: always fits */
+		if (!code_tails(p, rnd, own, len)) {
+			rc = -EIO;
+			goto fail;
+		}
+	}
+	nonce = own + p->budget[0] + p->budget[1];
+	rc = mint_noise_fill(nonce, MINT_NOISE_NONCE);
 	if (rc)
-		return rc;
-	/* The file is whole and ours: no reference to prep is needed. */
-	*out = mint_content_new_owned(file, p->pub.size);
+		goto fail;
+	/* template | tail | template | tail | template | nonce, the tails
+	 * in file order (the lower block row may come in an earlier
+	 * partition) */
+	for (k = 0; k < p->f.ntails; k++) {
+		i = p->f.ntails == 2 && p->tail_off[1] < p->tail_off[0] ?
+		    1 - k : k;
+		used = i ? p->budget[0] : 0;
+		memset(own + used + len[i], 0, p->budget[i] - len[i]);
+		at = p->tail_off[i];
+		seg[n++] = (struct mint_segment){ tmpl + from, at - from };
+		seg[n++] = (struct mint_segment){ own + used, p->budget[i] };
+		from = at + p->budget[i];
+	}
+	at = p->pub.size - MINT_NOISE_NONCE;
+	seg[n++] = (struct mint_segment){ tmpl + from, at - from };
+	seg[n++] = (struct mint_segment){ nonce, MINT_NOISE_NONCE };
+	*out = mint_content_new_spliced(own, own_len, p->tmpl, seg,
+					(size_t)n);
 	return *out ? 0 : -ENOMEM;
+fail:
+	free(own);
+	return rc;
 }
 
 /*
- * counter/: a WebP has no seam to splice either, so each copy is a whole
- * encode of the drawn copy, at NOISE_METHOD as always_random's are: on
- * Elephants (5640x3172) about a quarter of the CPU of original/'s
- * default method, for about 6 % more bytes at the same quality.
+ * counter/: each copy is a whole encode of the drawn copy at libwebp's
+ * fastest method (about a quarter of the CPU of original/'s default
+ * method on Elephants, for about 6 % more bytes at the same quality).
  */
 int mint_webp_counter(struct mint_base *base, const struct mint_image *img,
 		      const struct mint_image *box,
@@ -525,7 +388,7 @@ int mint_webp_counter(struct mint_base *base, const struct mint_image *img,
 	rc = mint_counter_compose(img, box, &copy);
 	if (rc)
 		return rc;
-	rc = mint_encode_webp_method(&copy, NOISE_METHOD, &buf);
+	rc = mint_encode_webp_method(&copy, 0, &buf);
 	mint_image_release(&copy);
 	if (rc) {
 		mint_buf_release(&buf);

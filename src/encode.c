@@ -328,6 +328,10 @@ static int webp_encode(const struct mint_image *img, int quality, int method,
 		return -EIO;
 	if (method >= 0)
 		cfg.method = method;
+	/* Eight token partitions: the last two MB rows are in two of them,
+	 * which always_random re-codes apart (splice/vp8.h). */
+	cfg.partitions = 3;
+	cfg.low_memory = 1;	/* else libwebp codes one partition */
 	pic.width = (int)img->width;
 	pic.height = (int)img->height;
 	pic.writer = webp_w_write;
