@@ -50,6 +50,11 @@ extern const uint8_t vp8_coef_default[VP8_TYPES][VP8_BANDS][VP8_CTX]
 extern const uint8_t vp8_coef_update[VP8_TYPES][VP8_BANDS][VP8_CTX]
 				    [VP8_PROBS];
 extern const uint8_t vp8_bmode_prob[VP8_BMODES][VP8_BMODES][VP8_BMODES - 1];
+extern const uint8_t vp8_dc_q[128];
+extern const uint16_t vp8_ac_q[128];
+
+/* 16x16 and chroma prediction modes, numbered as vp8_bmode_prob's. */
+enum { VP8_DC = 0, VP8_TM = 1, VP8_V = 2, VP8_H = 3 };
 
 /* ---- boolean encoder (RFC 6386, 7.3) ------------------------------------ */
 
@@ -91,11 +96,20 @@ struct vp8_tail {
 	struct vp8_nz *above;	/* per block column (row - 1's), [cols] */
 };
 
+/* Quantizer steps of one segment: DC and AC of Y, Y2 and chroma. */
+struct vp8_quant {
+	uint16_t y[2], y2[2], uv[2];
+};
+
 struct vp8_frame {
 	uint32_t width, height, mbw, mbh;
 	uint32_t row0, col0;	/* the block: MBs row0.., col0.. */
 	uint32_t rows, cols;	/* its size in MBs */
 	uint8_t *i4;		/* per block MB: 4x4 prediction [rows*cols] */
+	uint8_t *seg;		/* per block MB: its segment */
+	uint8_t *mode;		/* counter box: 16x16 and chroma mode, or
+				 * NULL (the base's modes are kept) */
+	struct vp8_quant q[4];	/* per segment */
 	vp8_probs probs;	/* the frame's coefficient probabilities */
 	uint8_t head[10];	/* frame tag (partition 0's size), start code */
 	uint8_t *part0;		/* partition 0 coded again (malloc'd) */
@@ -103,15 +117,20 @@ struct vp8_frame {
 	int nparts;
 	const uint8_t *part[VP8_MAX_PARTS];	/* into the input */
 	size_t part_len[VP8_MAX_PARTS];
-	int ntails;		/* 1 or 2 */
-	struct vp8_tail tail[2];
+	int ntails;		/* one per block row */
+	struct vp8_tail tail[VP8_MAX_PARTS];
 };
 
 /*
  * Read the VP8 payload `d` (a "VP8 " chunk's data, `len` bytes; kept
- * referenced by f->part until vp8_frame_free) into `f`. 0 or as above.
+ * referenced by f->part until vp8_frame_free) into `f`. `box_w` x `box_h`
+ * 0 for always_random's block (above); else the block is the MBs that a
+ * box of that size in the bottom-right corner touches (counter/), each
+ * to be coded with the 16x16 mode f->mode gives (vp8_box_code), the
+ * modes in partition 0 changed to those. 0 or as above.
  */
-int vp8_frame_read(const uint8_t *d, size_t len, struct vp8_frame *f);
+int vp8_frame_read(const uint8_t *d, size_t len, uint32_t box_w,
+		   uint32_t box_h, struct vp8_frame *f);
 void vp8_frame_free(struct vp8_frame *f);
 
 /*
@@ -123,8 +142,45 @@ void vp8_frame_free(struct vp8_frame *f);
  * length, which may exceed cap (then the bytes are not whole).
  */
 #define VP8_RND_PER_MB 72
+
+/* One MB's levels, each block in zigzag order: what vp8_code_mb codes. */
+struct vp8_levels {
+	int16_t y2[16];		/* 16x16 prediction only */
+	int16_t y[16][16];	/* raster order of the 4x4 blocks */
+	int16_t uv[8][16];	/* U's four, then V's */
+};
+
+/* Continue tail `t`'s partition in buf (cap bytes, as vp8_bw_init). */
+void vp8_bw_resume(struct vp8_bw *w, const struct vp8_tail *t, uint8_t *buf,
+		   size_t cap);
+
+/* Code one MB's levels with contexts `above` and `left` (updated), as a
+ * decoder reads them (RFC 6386, 13.3). */
+void vp8_code_mb(struct vp8_bw *w, const struct vp8_frame *f, int i4,
+		 const struct vp8_levels *lv, struct vp8_nz *above,
+		 struct vp8_nz *left);
 size_t vp8_tail_code(const struct vp8_frame *f, const struct vp8_tail *t,
 		     struct vp8_nz *above, const uint8_t *rnd, uint8_t *out,
 		     size_t cap);
+
+/*
+ * counter/: the block's pixels as planes, Y (cols*16 x rows*16) and U, V
+ * (cols*8 x rows*8), edges replicated past the picture; `edge_*` the
+ * base's unfiltered pixels the block's first MB predicts from when its
+ * mode reads the picture (the row above it, or the column left of it:
+ * vp8_box_edge says which). The block coded into one buffer per tail
+ * (malloc'd, *len bytes each, t->bytes[keep..) first). 0 or -ENOMEM.
+ */
+struct vp8_box_in {
+	const uint8_t *y, *u, *v;
+	uint8_t edge_y[16], edge_u[8], edge_v[8];
+};
+
+/* 0: the first MB reads no pixel of the picture, 1: the row above it,
+ * 2: the column left of it. */
+int vp8_box_edge(const struct vp8_frame *f);
+
+int vp8_box_code(const struct vp8_frame *f, const struct vp8_box_in *in,
+		 uint8_t **out, size_t *len);
 
 #endif

@@ -68,6 +68,20 @@ void vp8_put(struct vp8_bw *w, int bit, unsigned prob)
 	}
 }
 
+void vp8_bw_resume(struct vp8_bw *w, const struct vp8_tail *t, uint8_t *buf,
+		   size_t cap)
+{
+	size_t pend = t->len - t->keep;
+
+	vp8_bw_init(w, buf, cap);
+	if (pend <= cap)
+		memcpy(buf, t->bytes + t->keep, pend);
+	w->len = pend;
+	w->low = t->low;
+	w->range = t->range;
+	w->count = t->count;
+}
+
 void vp8_bw_flush(struct vp8_bw *w)
 {
 	int i;
@@ -188,24 +202,16 @@ static int16_t level(uint8_t r)
 	return r & 1 ? (int16_t)-v : v;
 }
 
-/*
- * One MB with levels drawn from `rnd`: Y2_NOISY in the Y2 block (16x16
- * prediction), Y_NOISY per Y block and UV_NOISY per U and V block, the
- * rest zero. Contexts as a decoder keeps them (RFC 6386, 13.3).
- */
-static void code_mb(struct vp8_bw *w, const struct vp8_frame *f, int i4,
-		    const uint8_t *rnd, struct vp8_nz *above,
-		    struct vp8_nz *left)
+void vp8_code_mb(struct vp8_bw *w, const struct vp8_frame *f, int i4,
+		 const struct vp8_levels *lv, struct vp8_nz *above,
+		 struct vp8_nz *left)
 {
-	int16_t lv[16];
 	int first = 0, type = 3, x, y, ch, n, l;
 	unsigned tnz, lnz, out_t, out_l;
+	const int16_t *b;
 
 	if (!i4) {
-		memset(lv, 0, sizeof(lv));
-		for (n = 0; n < Y2_NOISY; n++)
-			lv[n] = level(*rnd++);
-		n = put_block(w, f, 1, above->dc + left->dc, 0, lv);
+		n = put_block(w, f, 1, above->dc + left->dc, 0, lv->y2);
 		above->dc = left->dc = n > 0;
 		first = 1;
 		type = 0;
@@ -216,11 +222,8 @@ static void code_mb(struct vp8_bw *w, const struct vp8_frame *f, int i4,
 	for (y = 0; y < 4; y++) {
 		l = lnz >> y & 1;
 		for (x = 0; x < 4; x++) {
-			memset(lv, 0, sizeof(lv));
-			for (n = first; n < first + Y_NOISY; n++)
-				lv[n] = level(*rnd++);
-			n = put_block(w, f, type, l + (tnz >> x & 1), first,
-				      lv);
+			b = lv->y[4 * y + x];
+			n = put_block(w, f, type, l + (tnz >> x & 1), first, b);
 			l = n > first;
 			tnz = (tnz & ~(1u << x)) | (unsigned)l << x;
 		}
@@ -233,11 +236,8 @@ static void code_mb(struct vp8_bw *w, const struct vp8_frame *f, int i4,
 		for (y = 0; y < 2; y++) {
 			l = lnz >> y & 1;
 			for (x = 0; x < 2; x++) {
-				memset(lv, 0, sizeof(lv));
-				for (n = 0; n < UV_NOISY; n++)
-					lv[n] = level(*rnd++);
-				n = put_block(w, f, 2, l + (tnz >> x & 1), 0,
-					      lv);
+				b = lv->uv[(ch - 4) * 2 + 2 * y + x];
+				n = put_block(w, f, 2, l + (tnz >> x & 1), 0, b);
 				l = n > 0;
 				tnz = (tnz & ~(1u << x)) | (unsigned)l << x;
 			}
@@ -249,25 +249,40 @@ static void code_mb(struct vp8_bw *w, const struct vp8_frame *f, int i4,
 	left->nz = (uint8_t)out_l;
 }
 
+/* One MB's levels drawn from `rnd`: Y2_NOISY in the Y2 block (16x16
+ * prediction), Y_NOISY per Y block, UV_NOISY per U and V block. */
+static void draw_mb(int i4, const uint8_t *rnd, struct vp8_levels *lv)
+{
+	int first = i4 ? 0 : 1, b, n;
+
+	memset(lv, 0, sizeof(*lv));
+	if (!i4)
+		for (n = 0; n < Y2_NOISY; n++)
+			lv->y2[n] = level(*rnd++);
+	for (b = 0; b < 16; b++)
+		for (n = first; n < first + Y_NOISY; n++)
+			lv->y[b][n] = level(*rnd++);
+	for (b = 0; b < 8; b++)
+		for (n = 0; n < UV_NOISY; n++)
+			lv->uv[b][n] = level(*rnd++);
+}
+
 size_t vp8_tail_code(const struct vp8_frame *f, const struct vp8_tail *t,
 		     struct vp8_nz *above, const uint8_t *rnd, uint8_t *out,
 		     size_t cap)
 {
 	struct vp8_nz left = t->left;
+	struct vp8_levels lv;
 	struct vp8_bw w;
-	size_t pend = t->len - t->keep;
 	uint32_t j, r = t->row - f->row0;
 
-	vp8_bw_init(&w, out, cap);
-	if (pend <= cap)
-		memcpy(out, t->bytes + t->keep, pend);
-	w.len = pend;
-	w.low = t->low;
-	w.range = t->range;
-	w.count = t->count;
-	for (j = 0; j < f->cols; j++)
-		code_mb(&w, f, f->i4[r * f->cols + j],
-			rnd + (size_t)j * VP8_RND_PER_MB, &above[j], &left);
+	vp8_bw_resume(&w, t, out, cap);
+	for (j = 0; j < f->cols; j++) {
+		int i4 = f->i4[r * f->cols + j];
+
+		draw_mb(i4, rnd + (size_t)j * VP8_RND_PER_MB, &lv);
+		vp8_code_mb(&w, f, i4, &lv, &above[j], &left);
+	}
 	vp8_bw_flush(&w);
 	return w.len;
 }

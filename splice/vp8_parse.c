@@ -119,23 +119,64 @@ static void skip_signed(struct vp8_br *b, int n)
 /* ---- frame header (RFC 6386, 9.2 to 9.11) ------------------------------- */
 
 struct hdr {
-	int update_map, use_skip;
+	int update_map, use_skip, use_segment, absolute;
+	int seg_q[4];
 	uint8_t seg_prob[3], skip_prob;
 };
 
+static int get_signed(struct vp8_br *b, int n)
+{
+	int v;
+
+	if (!get(b, 128))
+		return 0;
+	v = (int)get_value(b, n);
+	return get(b, 128) ? -v : v;
+}
+
+static int clip(int v, int max)
+{
+	return v < 0 ? 0 : v > max ? max : v;
+}
+
+/* The steps of each segment from the base index and its deltas (RFC
+ * 6386, 9.6 and 14.1; libwebp's VP8ParseQuant). */
+static void set_quant(struct vp8_frame *f, const struct hdr *h, int base,
+		      const int *dq)
+{
+	int s, q, v;
+
+	for (s = 0; s < 4; s++) {
+		struct vp8_quant *m = &f->q[s];
+
+		q = !h->use_segment ? base :
+		    h->absolute ? h->seg_q[s] : base + h->seg_q[s];
+		m->y[0] = vp8_dc_q[clip(q + dq[0], 127)];
+		m->y[1] = vp8_ac_q[clip(q, 127)];
+		m->y2[0] = (uint16_t)(vp8_dc_q[clip(q + dq[1], 127)] * 2);
+		v = vp8_ac_q[clip(q + dq[2], 127)] * 101581 >> 16;
+		m->y2[1] = (uint16_t)(v < 8 ? 8 : v);
+		m->uv[0] = vp8_dc_q[clip(q + dq[3], 117)];
+		m->uv[1] = vp8_ac_q[clip(q + dq[4], 127)];
+	}
+}
+
 static void read_header(struct vp8_br *b, struct vp8_frame *f, struct hdr *h)
 {
-	int i, t, k, c, p;
+	int i, t, k, c, p, base, dq[5];
 
 	get_value(b, 2);	/* colour space, clamping */
 	h->update_map = 0;
+	h->absolute = 1;
+	memset(h->seg_q, 0, sizeof(h->seg_q));
 	memset(h->seg_prob, 255, sizeof(h->seg_prob));
-	if (get(b, 128)) {	/* segmentation */
+	h->use_segment = get(b, 128);
+	if (h->use_segment) {
 		h->update_map = get(b, 128);
 		if (get(b, 128)) {	/* segment data */
-			get(b, 128);
+			h->absolute = get(b, 128);
 			for (i = 0; i < 4; i++)
-				skip_signed(b, 7);
+				h->seg_q[i] = get_signed(b, 7);
 			for (i = 0; i < 4; i++)
 				skip_signed(b, 6);
 		}
@@ -149,9 +190,10 @@ static void read_header(struct vp8_br *b, struct vp8_frame *f, struct hdr *h)
 		for (i = 0; i < 8; i++)
 			skip_signed(b, 6);
 	f->nparts = 1 << get_value(b, 2);
-	get_value(b, 7);		/* base quantizer */
+	base = (int)get_value(b, 7);
 	for (i = 0; i < 5; i++)
-		skip_signed(b, 4);
+		dq[i] = get_signed(b, 4);
+	set_quant(f, h, base, dq);
 	get(b, 128);			/* refresh entropy probs */
 	for (t = 0; t < VP8_TYPES; t++)
 		for (k = 0; k < VP8_BANDS; k++)
@@ -173,29 +215,49 @@ static const int8_t bmode_tree[18] = {
 	0, 2, -1, 4, -2, 6, 8, 12, -3, 10, -4, -5, -6, 14, -7, 16, -8, -9
 };
 
+/* Write a 16x16 mode and the same chroma mode (RFC 6386, 11.2). */
+static void put_modes(struct mirror *m, int mode)
+{
+	mirror_put(m, 1, 145);		/* not 4x4 */
+	mirror_put(m, mode == VP8_TM || mode == VP8_H, 156);
+	if (mode == VP8_TM || mode == VP8_H)
+		mirror_put(m, mode == VP8_TM, 128);
+	else
+		mirror_put(m, mode == VP8_V, 163);
+	mirror_put(m, mode != VP8_DC, 142);
+	if (mode != VP8_DC) {
+		mirror_put(m, mode != VP8_V, 114);
+		if (mode != VP8_V)
+			mirror_put(m, mode == VP8_TM, 183);
+	}
+}
+
 /*
- * One MB's modes into *i4; `top` its 4 sub-block modes above (updated),
- * `lft` the 4 left of it. The skip flag is read, and written as `skip0`
- * forces: 0.
+ * One MB's modes into *i4 and *seg; `top` its 4 sub-block modes above
+ * (updated), `lft` the 4 left of it. In the block (`in`) the skip flag
+ * is written 0, and with `force` >= 0 the modes are written as that
+ * 16x16 mode.
  */
 static int read_modes(struct vp8_br *b, const struct hdr *h, uint8_t *top,
-		      uint8_t *lft, int skip0, int *i4)
+		      uint8_t *lft, int in, int force, int *i4, int *seg)
 {
+	struct mirror *mm = b->m;
 	int skip = 0, x, y, i, m;
 
+	*seg = 0;
 	if (h->update_map)
-		get(b, h->seg_prob[0]) ? get(b, h->seg_prob[2]) :
-					 get(b, h->seg_prob[1]);
-	if (h->use_skip) {
-		struct mirror *mm = b->m;
-
-		if (skip0)
-			b->m = NULL;
+		*seg = get(b, h->seg_prob[0]) ? 2 + get(b, h->seg_prob[2]) :
+						get(b, h->seg_prob[1]);
+	if (in)
+		b->m = NULL;	/* written below, as the block needs */
+	if (h->use_skip)
 		skip = get(b, h->skip_prob);
+	if (in && mm && h->use_skip)
+		mirror_put(mm, 0, h->skip_prob);
+	if (force >= 0)
+		b->m = NULL;
+	else
 		b->m = mm;
-		if (skip0 && mm)
-			mirror_put(mm, 0, h->skip_prob);
-	}
 	*i4 = !get(b, 145);
 	if (!*i4) {
 		m = get(b, 156) ? (get(b, 128) ? 1 : 3) :
@@ -220,6 +282,9 @@ static int read_modes(struct vp8_br *b, const struct hdr *h, uint8_t *top,
 	}
 	if (get(b, 142) && get(b, 114))	/* chroma mode */
 		get(b, 183);
+	b->m = mm;
+	if (force >= 0 && mm)
+		put_modes(mm, force);	/* *i4 stays the base's, to read on */
 	return skip;
 }
 
@@ -329,26 +394,87 @@ void vp8_frame_free(struct vp8_frame *f)
 	int i;
 
 	free(f->i4);
+	free(f->seg);
+	free(f->mode);
 	free(f->part0);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < VP8_MAX_PARTS; i++) {
 		free(f->tail[i].bytes);
 		free(f->tail[i].above);
 	}
 	memset(f, 0, sizeof(*f));
 }
 
-/* Where the block goes (vp8.h) and which partitions hold it. */
-static int place_block(struct vp8_frame *f)
+/* always_random's block (vp8.h). */
+static void noise_block(struct vp8_frame *f)
 {
 	uint32_t shown_w = f->width - 16 * (f->mbw - 1);
 	uint32_t shown_h = f->height - 16 * (f->mbh - 1);
-	int i;
 
 	f->cols = shown_w < 16 && f->mbw > 1 ? 2 : 1;
 	f->rows = shown_h < 8 && f->mbh > 1 ? 2 : 1;
 	f->col0 = f->mbw - f->cols;
 	f->row0 = f->mbh - f->rows;
-	if (f->rows == 2 && f->nparts < 2)
+}
+
+int vp8_box_edge(const struct vp8_frame *f)
+{
+	if (!f->row0 || !f->col0)
+		return 0;	/* the frame's edge: 127 above, 129 left */
+	return f->mode[0] == VP8_V ? 1 : 2;
+}
+
+/*
+ * counter/'s block: the MBs a box_w x box_h box in the bottom-right
+ * corner touches. Each is predicted from pixels we know without decoding
+ * the base again per copy: the first MB from the frame's edge values or
+ * from base pixels inside the picture (a row above it, else a column
+ * left of it, else one MB column more), the rest of the first row from
+ * the MB left of it (H), every other row from the MB above it (V).
+ */
+static int box_block(struct vp8_frame *f, uint32_t box_w, uint32_t box_h)
+{
+	uint32_t i, first;
+
+	if (box_w > f->width || box_h > f->height)
+		return -EINVAL;
+	f->col0 = (f->width - box_w) / 16;
+	f->row0 = (f->height - box_h) / 16;
+	if (!f->row0 && !f->col0)
+		first = VP8_DC;
+	else if (!f->col0)
+		first = VP8_H;
+	else if (!f->row0 || 16 * f->col0 + 16 <= f->width)
+		first = VP8_V;
+	else if (16 * f->row0 + 16 <= f->height)
+		first = VP8_H;
+	else {
+		f->col0--;	/* a column whose row above is all inside */
+		first = VP8_V;
+	}
+	f->cols = f->mbw - f->col0;
+	f->rows = f->mbh - f->row0;
+	f->mode = malloc((size_t)f->rows * f->cols);
+	if (!f->mode)
+		return -ENOMEM;
+	for (i = 0; i < f->rows * f->cols; i++)
+		f->mode[i] = i < f->cols ? VP8_H : VP8_V;
+	f->mode[0] = (uint8_t)first;
+	return 0;
+}
+
+/* Where the block goes and which partitions hold it: one row each. */
+static int place_block(struct vp8_frame *f, uint32_t box_w, uint32_t box_h)
+{
+	int i, rc;
+
+	if (box_w && box_h) {
+		rc = box_block(f, box_w, box_h);
+		if (rc)
+			return rc;
+	} else {
+		noise_block(f);
+	}
+	if (f->rows > (uint32_t)f->nparts)
 		return -EOPNOTSUPP;
 	f->ntails = (int)f->rows;
 	for (i = 0; i < f->ntails; i++) {
@@ -359,7 +485,8 @@ static int place_block(struct vp8_frame *f)
 			return -ENOMEM;
 	}
 	f->i4 = calloc((size_t)f->rows * f->cols, 1);
-	return f->i4 ? 0 : -ENOMEM;
+	f->seg = calloc((size_t)f->rows * f->cols, 1);
+	return f->i4 && f->seg ? 0 : -ENOMEM;
 }
 
 /* Split the token partitions after partition 0. */
@@ -417,7 +544,7 @@ static int cut(struct vp8_tail *t, struct mirror *m, const struct vp8_nz *left,
 
 struct walk {
 	struct vp8_br p0, tok[VP8_MAX_PARTS];
-	struct mirror m0, mt[2];
+	struct mirror m0, mt[VP8_MAX_PARTS];
 	struct vp8_nz *above;
 	uint8_t *top;
 };
@@ -433,7 +560,7 @@ static int walk_mbs(struct vp8_frame *f, struct walk *k, const struct hdr *h)
 		uint8_t lft[4] = { 0, 0, 0, 0 };
 
 		for (c = 0; c < f->mbw; c++) {
-			int in = r >= f->row0 && c >= f->col0, i4, skip;
+			int in = r >= f->row0 && c >= f->col0, i4, skip, seg;
 
 			for (i = 0; i < f->ntails; i++) {
 				struct vp8_tail *t = &f->tail[i];
@@ -446,11 +573,16 @@ static int walk_mbs(struct vp8_frame *f, struct walk *k, const struct hdr *h)
 					return rc;
 				tb->m = NULL;
 			}
+			size_t at = in ? (r - f->row0) * f->cols + c - f->col0 :
+					 0;
+
 			skip = read_modes(&k->p0, h, k->top + 4 * c, lft, in,
-					  &i4);
-			if (in)
-				f->i4[(r - f->row0) * f->cols + c - f->col0] =
-					(uint8_t)i4;
+					  in && f->mode ? f->mode[at] : -1,
+					  &i4, &seg);
+			if (in) {
+				f->i4[at] = (uint8_t)(f->mode ? 0 : i4);
+				f->seg[at] = (uint8_t)seg;
+			}
 			read_tokens(tb, f, i4, skip && h->use_skip,
 				    &k->above[c], &left);
 			if (tb->over > OVERRUN_MAX ||
@@ -461,7 +593,8 @@ static int walk_mbs(struct vp8_frame *f, struct walk *k, const struct hdr *h)
 	return 0;
 }
 
-int vp8_frame_read(const uint8_t *d, size_t len, struct vp8_frame *f)
+int vp8_frame_read(const uint8_t *d, size_t len, uint32_t box_w,
+		   uint32_t box_h, struct vp8_frame *f)
 {
 	struct walk k;
 	struct hdr h;
@@ -487,7 +620,7 @@ int vp8_frame_read(const uint8_t *d, size_t len, struct vp8_frame *f)
 	f->mbh = (f->height + 15) / 16;
 	memcpy(f->head, d, 10);
 	vp8_bw_init(&k.m0.w, NULL, 0);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < VP8_MAX_PARTS; i++)
 		vp8_bw_init(&k.mt[i].w, NULL, 0);
 	br_init(&k.p0, d + 10, p0len);
 	k.p0.m = &k.m0;
@@ -496,7 +629,7 @@ int vp8_frame_read(const uint8_t *d, size_t len, struct vp8_frame *f)
 		return -EINVAL;
 	rc = find_parts(f, d + 10 + p0len, len - 10 - p0len);
 	if (!rc)
-		rc = place_block(f);
+		rc = place_block(f, box_w, box_h);
 	if (rc)
 		goto out;
 	for (i = 0; i < f->nparts; i++)
@@ -525,7 +658,7 @@ int vp8_frame_read(const uint8_t *d, size_t len, struct vp8_frame *f)
 	f->head[2] = (uint8_t)(bits >> 16);
 out:
 	free(k.m0.w.buf);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < VP8_MAX_PARTS; i++)
 		free(k.mt[i].w.buf);
 	free(k.above);
 	free(k.top);

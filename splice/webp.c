@@ -286,7 +286,7 @@ int mint_noise_webp_prepare(struct mint_base *base,
 	enc.len = mint_content_read(base->file, enc.data, base->file->size, 0);
 	rc = find_chunks(enc.data, enc.len, &alph, &alph_len, &vp8, &vp8_len);
 	if (!rc)
-		rc = vp8_frame_read(vp8, vp8_len, &p->f);
+		rc = vp8_frame_read(vp8, vp8_len, 0, 0, &p->f);
 	if (!rc && (p->f.width != img->width || p->f.height != img->height))
 		rc = -EINVAL;
 	if (rc == -EINVAL || rc == -EOPNOTSUPP) {
