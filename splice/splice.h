@@ -176,6 +176,7 @@ int mint_noise_jpeg_prepare(struct mint_base *base,
 			    struct mint_noise_prep **out);
 int mint_noise_jpeg_make(struct mint_noise_prep *prep,
 			 struct mint_content **out);
+int mint_webp_base(const struct mint_image *img, struct mint_base **out);
 int mint_noise_webp_prepare(struct mint_base *base,
 			    const struct mint_image *img,
 			    struct mint_noise_prep **out);

@@ -28,8 +28,11 @@
  * stays the base's, so where the corner is transparent the noise is too.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <webp/decode.h>
 
 #include "buf.h"
 #include "log.h"
@@ -369,32 +372,365 @@ fail:
 	return rc;
 }
 
+/* ---- base and counter/ ------------------------------------------------- */
+
 /*
- * counter/: each copy is a whole encode of the drawn copy at libwebp's
- * fastest method (about a quarter of the CPU of original/'s default
- * method on Elephants, for about 6 % more bytes at the same quality).
+ * The WebP base: original/'s file (a whole lossy encode) and what its
+ * counter copies are made from, read once at the first copy.
  */
-int mint_webp_counter(struct mint_base *base, const struct mint_image *img,
-		      const struct mint_image *box,
-		      struct mint_content **out)
+struct webp_ctr {
+	struct vp8_frame f;		/* the box's block; parts into file */
+	uint32_t bw, bh;		/* the box */
+	uint8_t *alpha;			/* the base's alpha plane, or NULL */
+	struct vp8_box_in in;		/* its edges; planes per copy */
+};
+
+struct webp_base {
+	struct mint_base pub;		/* first: cast to and from it */
+	pthread_mutex_t lock;		/* guards ctr and ctr_rc */
+	struct webp_ctr *ctr;
+	int ctr_rc;			/* the first copy's read, if it failed */
+};
+
+static void ctr_free(struct webp_ctr *c)
+{
+	if (!c)
+		return;
+	vp8_frame_free(&c->f);
+	free(c->alpha);
+	free(c);
+}
+
+static void base_destroy(struct mint_obj *obj)
+{
+	struct webp_base *b = mint_container_of(obj, struct webp_base,
+						pub.obj);
+
+	ctr_free(b->ctr);
+	pthread_mutex_destroy(&b->lock);
+	mint_base_fini(&b->pub);
+	free(b);
+}
+
+int mint_webp_base(const struct mint_image *img, struct mint_base **out)
 {
 	struct mint_buf buf = MINT_BUF_INIT;
-	struct mint_image copy;
+	struct mint_content *file;
+	struct webp_base *b;
 	uint8_t *data;
 	size_t len;
 	int rc;
 
-	(void)base;
-	rc = mint_counter_compose(img, box, &copy);
-	if (rc)
-		return rc;
-	rc = mint_encode_webp_method(&copy, 0, &buf);
-	mint_image_release(&copy);
+	*out = NULL;
+	rc = mint_encode(MINT_FMT_WEBP, img, &buf);
 	if (rc) {
 		mint_buf_release(&buf);
 		return rc;
 	}
 	data = mint_buf_detach(&buf, &len);
-	*out = mint_content_new_owned(data, len);
+	file = mint_content_new_owned(data, len);
+	b = calloc(1, sizeof(*b));
+	if (!file || !b) {
+		mint_content_unref(file);
+		free(b);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&b->lock, NULL);
+	/* counted with what the first counter copy adds: the cut
+	 * partitions (at most the file again) and the alpha plane */
+	mint_base_init(&b->pub, MINT_FMT_WEBP, img, file, sizeof(*b) +
+		       2 * file->obj.bytes + (img->channels == 4 ?
+		       (size_t)img->width * img->height : 0), base_destroy);
+	*out = &b->pub;
+	return 0;
+}
+
+/*
+ * The base's unfiltered pixels the box's first MB predicts from (the
+ * loop filter runs after prediction: decoding with it off gives them),
+ * and its alpha plane. 0, -ENOMEM, -EIO.
+ */
+static int ctr_pixels(struct webp_ctr *c, const uint8_t *d, size_t len,
+		      int alpha)
+{
+	const struct vp8_frame *f = &c->f;
+	WebPDecoderConfig dc;
+	const WebPYUVABuffer *o = &dc.output.u.YUVA;
+	int edge = vp8_box_edge(f), i, rc = 0;
+	size_t x, y;
+
+	if (!edge && !alpha)
+		return 0;
+	if (!WebPInitDecoderConfig(&dc))
+		return -EIO;
+	dc.options.bypass_filtering = 1;
+	dc.output.colorspace = alpha ? MODE_YUVA : MODE_YUV;
+	if (WebPDecode(d, len, &dc) != VP8_STATUS_OK)
+		return -EIO;
+	x = 16 * (size_t)f->col0;
+	y = 16 * (size_t)f->row0;
+	for (i = 0; edge && i < 16; i++) {
+		c->in.edge_y[i] = edge == 1 ?
+			o->y[(y - 1) * o->y_stride + x + i] :
+			o->y[(y + i) * o->y_stride + x - 1];
+		if (i >= 8)
+			continue;
+		c->in.edge_u[i] = edge == 1 ?
+			o->u[(y / 2 - 1) * o->u_stride + x / 2 + i] :
+			o->u[(y / 2 + i) * o->u_stride + x / 2 - 1];
+		c->in.edge_v[i] = edge == 1 ?
+			o->v[(y / 2 - 1) * o->v_stride + x / 2 + i] :
+			o->v[(y / 2 + i) * o->v_stride + x / 2 - 1];
+	}
+	if (alpha) {
+		c->alpha = malloc((size_t)f->width * f->height);
+		if (!c->alpha)
+			rc = -ENOMEM;
+		for (y = 0; !rc && y < f->height; y++)
+			memcpy(c->alpha + y * f->width, o->a + y * o->a_stride,
+			       f->width);
+	}
+	WebPFreeDecBuffer(&dc.output);
+	return rc;
+}
+
+/* Read the base for counter/ with `bw` x `bh` boxes. 0, -EOPNOTSUPP (a
+ * box over more MB rows than token partitions), -ENOMEM, -EIO. */
+static int ctr_make(struct webp_base *b, uint32_t bw, uint32_t bh,
+		    struct webp_ctr **out)
+{
+	const struct mint_content *file = b->pub.file;
+	const uint8_t *d, *alph, *vp8;
+	size_t alph_len, vp8_len;
+	struct webp_ctr *c;
+	int rc;
+
+	*out = NULL;
+	if (file->nseg != 1)	/* ours: one owned segment */
+		return -EIO;
+	d = file->seg[0].data;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->bw = bw;
+	c->bh = bh;
+	rc = find_chunks(d, file->size, &alph, &alph_len, &vp8, &vp8_len);
+	if (!rc)
+		rc = vp8_frame_read(vp8, vp8_len, bw, bh, &c->f);
+	if (rc == -EINVAL)
+		rc = -EIO;
+	if (!rc)
+		rc = ctr_pixels(c, d, file->size, alph != NULL);
+	if (rc) {
+		ctr_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+/* Pixel (x, y) of the copy: the box over the bottom-right corner, edges
+ * replicated past the picture. */
+static const uint8_t *copy_px(const struct mint_image *img,
+			      const struct mint_image *box, uint32_t x,
+			      uint32_t y)
+{
+	uint32_t bx = img->width - box->width, by = img->height - box->height;
+
+	x = x < img->width ? x : img->width - 1;
+	y = y < img->height ? y : img->height - 1;
+	if (x >= bx && y >= by)
+		return box->pixels + (size_t)(y - by) * box->stride +
+		       (size_t)(x - bx) * box->channels;
+	return img->pixels + (size_t)y * img->stride + (size_t)x * img->channels;
+}
+
+/*
+ * The block's YUV planes from the copy's pixels, with libwebp's RGB to
+ * YUV conversion (BT.601, studio range; chroma from 2x2 sums). `planes`
+ * holds cols*16 x rows*16 Y then two cols*8 x rows*8.
+ */
+static void block_yuv(const struct vp8_frame *f, const struct mint_image *img,
+		      const struct mint_image *box, uint8_t *planes)
+{
+	size_t ys = (size_t)f->cols * 16, cs = (size_t)f->cols * 8;
+	uint8_t *py = planes, *pu = py + ys * f->rows * 16;
+	uint8_t *pv = pu + cs * f->rows * 8;
+	uint32_t x0 = 16 * f->col0, y0 = 16 * f->row0, x, y, i, j;
+
+	for (y = 0; y < f->rows * 16; y++)
+		for (x = 0; x < ys; x++) {
+			const uint8_t *p = copy_px(img, box, x0 + x, y0 + y);
+			int g = img->channels < 3 ? 0 : 1;
+			int bl = img->channels < 3 ? 0 : 2;
+
+			py[y * ys + x] = (uint8_t)((16839 * p[0] +
+				33059 * p[g] + 6420 * p[bl] + (16 << 16) +
+				(1 << 15)) >> 16);
+		}
+	for (y = 0; y < f->rows * 8; y++)
+		for (x = 0; x < cs; x++) {
+			int r = 0, g = 0, bb = 0;
+
+			for (i = 0; i < 2; i++)
+				for (j = 0; j < 2; j++) {
+					const uint8_t *p = copy_px(img, box,
+						x0 + 2 * x + j, y0 + 2 * y + i);
+					int gi = img->channels < 3 ? 0 : 1;
+					int bi = img->channels < 3 ? 0 : 2;
+
+					r += p[0];
+					g += p[gi];
+					bb += p[bi];
+				}
+			pu[y * cs + x] = (uint8_t)((-9719 * r - 19081 * g +
+				28800 * bb + (128 << 18) + (1 << 17)) >> 18);
+			pv[y * cs + x] = (uint8_t)((28800 * r - 24116 * g -
+				4684 * bb + (128 << 18) + (1 << 17)) >> 18);
+		}
+}
+
+/*
+ * One copy's file: the base's bytes but partition 0 (the box's modes),
+ * the box rows' partition tails and, with alpha, an uncompressed ALPH
+ * (the base's plane with the box's alpha over it: no alpha encode at
+ * all, for W*H bytes more in the file).
+ */
+static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
+		    uint8_t **tails, const size_t *tlen, uint8_t **out,
+		    size_t *out_len)
+{
+	const struct vp8_frame *f = &c->f;
+	size_t plen[VP8_MAX_PARTS], vp8, alph = 0, size, off, n;
+	uint32_t y, bx = f->width - box->width, by = f->height - box->height;
+	uint8_t *q;
+	int i, t;
+
+	vp8 = 10 + f->part0_len + 3 * (size_t)(f->nparts - 1);
+	for (i = 0; i < f->nparts; i++) {
+		plen[i] = f->part_len[i];
+		for (t = 0; t < f->ntails; t++)
+			if (f->tail[t].part == i)
+				plen[i] = f->tail[t].keep + tlen[t];
+		if (i < f->nparts - 1 && plen[i] >= 1u << 24)
+			return -EFBIG;
+		vp8 += plen[i];
+	}
+	if (c->alpha) {
+		n = 1 + (size_t)f->width * f->height;
+		alph = CHUNK_HDR + n + (n & 1);
+	}
+	size = RIFF_HDR + VP8X_LEN + alph + CHUNK_HDR + vp8 + (vp8 & 1);
+	if (size > UINT32_MAX - 8)
+		return -EFBIG;
+	q = calloc(1, size);
+	if (!q)
+		return -ENOMEM;
+	memcpy(q, "RIFF", 4);
+	put_le(q + 4, (uint32_t)(size - 8), 4);
+	memcpy(q + 8, "WEBPVP8X", 8);
+	put_le(q + 16, 10, 4);
+	put_le(q + 20, c->alpha ? VP8X_ALPHA : 0, 4);
+	put_le(q + 24, f->width - 1, 3);
+	put_le(q + 27, f->height - 1, 3);
+	off = RIFF_HDR + VP8X_LEN;
+	if (c->alpha) {
+		memcpy(q + off, "ALPH", 4);
+		put_le(q + off + 4, (uint32_t)(alph - CHUNK_HDR -
+					       ((alph - CHUNK_HDR) & 1)), 4);
+		n = (size_t)f->width * f->height;
+		/* ALPH's first byte 0: not filtered, not compressed */
+		memcpy(q + off + CHUNK_HDR + 1, c->alpha, n);
+		for (y = by; y < f->height && box->channels == 4; y++)
+			for (n = 0; n < box->width; n++)
+				q[off + CHUNK_HDR + 1 + (size_t)y * f->width +
+				  bx + n] = box->pixels[(size_t)(y - by) *
+					box->stride + 4 * n + 3];
+		off += alph;
+	}
+	memcpy(q + off, "VP8 ", 4);
+	put_le(q + off + 4, (uint32_t)vp8, 4);
+	off += CHUNK_HDR;
+	memcpy(q + off, f->head, 10);
+	memcpy(q + off + 10, f->part0, f->part0_len);
+	off += 10 + f->part0_len;
+	for (i = 0; i < f->nparts - 1; i++, off += 3)
+		put_le(q + off, (uint32_t)plen[i], 3);
+	for (i = 0; i < f->nparts; i++) {
+		memcpy(q + off, f->part[i], f->part_len[i] < plen[i] ?
+		       f->part_len[i] : plen[i]);
+		for (t = 0; t < f->ntails; t++) {
+			if (f->tail[t].part != i)
+				continue;
+			memcpy(q + off, f->tail[t].bytes, f->tail[t].keep);
+			memcpy(q + off + f->tail[t].keep, tails[t], tlen[t]);
+		}
+		off += plen[i];
+	}
+	*out = q;
+	*out_len = size;
+	return 0;
+}
+
+/* The counter state of `b` for boxes of box's size, read at the first
+ * copy. 0 and *c (owned by b), or the read's error. */
+static int ctr_get(struct webp_base *b, const struct mint_image *box,
+		   struct webp_ctr **c)
+{
+	int rc;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->ctr && (b->ctr->bw != box->width || b->ctr->bh != box->height))
+		rc = -EOPNOTSUPP;	/* one box size per image */
+	else if (!b->ctr && !b->ctr_rc)
+		rc = b->ctr_rc = ctr_make(b, box->width, box->height, &b->ctr);
+	else
+		rc = b->ctr_rc;
+	*c = b->ctr;
+	pthread_mutex_unlock(&b->lock);
+	return rc;
+}
+
+/*
+ * counter/: re-code only the MBs the box touches (vp8_box_code) into the
+ * base's bytes. A box taller than the token partitions allow (more than
+ * eight MB rows) answers -EOPNOTSUPP: such a copy is encoded whole.
+ */
+int mint_webp_counter(struct mint_base *base, const struct mint_image *img,
+		      const struct mint_image *box,
+		      struct mint_content **out)
+{
+	struct webp_base *b = mint_container_of(base, struct webp_base, pub);
+	uint8_t *tails[VP8_MAX_PARTS], *planes, *file;
+	size_t tlen[VP8_MAX_PARTS], flen;
+	struct vp8_box_in in;
+	struct webp_ctr *c;
+	int rc, t;
+
+	*out = NULL;
+	if (base->fmt != MINT_FMT_WEBP || base->width != img->width ||
+	    base->height != img->height)
+		return -EINVAL;
+	rc = ctr_get(b, box, &c);
+	if (rc)
+		return rc;
+	planes = malloc((size_t)c->f.cols * c->f.rows * 256 * 3 / 2);
+	if (!planes)
+		return -ENOMEM;
+	block_yuv(&c->f, img, box, planes);
+	in = c->in;
+	in.y = planes;
+	in.u = planes + (size_t)c->f.cols * c->f.rows * 256;
+	in.v = in.u + (size_t)c->f.cols * c->f.rows * 64;
+	rc = vp8_box_code(&c->f, &in, tails, tlen);
+	free(planes);
+	if (rc)
+		return rc;
+	rc = ctr_file(c, box, tails, tlen, &file, &flen);
+	for (t = 0; t < c->f.ntails; t++)
+		free(tails[t]);
+	if (rc)
+		return rc;
+	*out = mint_content_new_owned(file, flen);
 	return *out ? 0 : -ENOMEM;
 }

@@ -20,6 +20,7 @@
 
 #include "check.h"
 #include "encode.h"
+#include "counter.h"
 #include "splice.h"
 
 #define DRAWS 40
@@ -412,8 +413,143 @@ static void test_timing(void)
 	}
 }
 
+/* counter/'s block, restated from splice/vp8_parse.c: its top-left MB. */
+static void box_block_of(uint32_t w, uint32_t h, uint32_t bw, uint32_t bh,
+			 uint32_t *c0, uint32_t *r0)
+{
+	*c0 = (w - bw) / 16;
+	*r0 = (h - bh) / 16;
+	if (*c0 && *r0 && 16 * *c0 + 16 > w && 16 * *r0 + 16 > h)
+		(*c0)--;
+}
+
+/* A box like the counter's: a light bar on a dark ground, opaque. */
+static void fake_box(struct mint_image *box, uint32_t bw, uint32_t bh,
+		     unsigned ch, unsigned digit)
+{
+	uint32_t x, y;
+	unsigned c;
+
+	if (mint_image_init(box, bw, bh, ch))
+		abort();
+	for (y = 0; y < bh; y++)
+		for (x = 0; x < bw; x++) {
+			uint8_t *p = box->pixels + y * box->stride + x * ch;
+			int lit = x > bw / 3 && x < bw / 3 + 1 + bw / 4 &&
+				  y > bh / 6 && y < bh - bh / 6;
+
+			lit |= y > bh / 6 && y < bh / 6 + 1 + digit % 5;
+			for (c = 0; c < 3; c++)
+				p[c] = lit ? 235 : 30;
+			if (ch == 4)
+				p[3] = 255;
+		}
+}
+
+/*
+ * A counter copy decodes; outside the box's MBs and their fringe it is
+ * original/'s decode exactly; inside the box it is close to the drawn
+ * box; its alpha is the copy's alpha exactly.
+ */
+static void check_counter(const struct mint_image *img, const char *name)
+{
+	struct mint_content *c, *c2;
+	struct mint_image box, copy;
+	struct mint_base *base;
+	uint32_t bw, bh, c0, r0, x, y;
+	uint8_t *orig, *ref, *d, *px;
+	size_t bad = 0, n = 0;
+	double err = 0;
+	int rc;
+
+	mint_counter_box(img->width, img->height, &bw, &bh);
+	fake_box(&box, bw, bh, img->channels, 3);
+	REQUIRE(!mint_base_make(MINT_FMT_WEBP, img, &base));
+	orig = read_all(base->file);
+	REQUIRE(orig);
+	ref = decode(orig, base->file->size, img->width, img->height);
+	REQUIRE(ref);
+	rc = mint_counter_splice(base, img, &box, &c);
+	REQUIRE(!rc);
+	REQUIRE(!mint_counter_splice(base, img, &box, &c2));
+	EXPECT_EQ(c->size, c2->size);	/* deterministic */
+	d = read_all(c);
+	REQUIRE(d);
+	px = decode(d, c->size, img->width, img->height);
+	REQUIRE(px);
+	run_dwebp(d, c->size);
+	REQUIRE(!mint_counter_compose(img, &box, &copy));
+	box_block_of(img->width, img->height, bw, bh, &c0, &r0);
+	for (y = 0; y < img->height; y++)
+		for (x = 0; x < img->width; x++) {
+			size_t k = (size_t)y * img->width + x;
+			const uint8_t *s = copy.pixels + y * copy.stride +
+					   x * copy.channels;
+			int ch;
+
+			if (copy.channels == 4)
+				bad += px[4 * k + 3] != s[3];
+			if (x + FRINGE < 16 * c0 || y + FRINGE < 16 * r0) {
+				bad += memcmp(px + 4 * k, ref + 4 * k, 4) != 0;
+				continue;
+			}
+			if (x < img->width - bw || y < img->height - bh)
+				continue;
+			for (ch = 0; ch < 3; ch++)
+				err += abs(px[4 * k + ch] - s[ch]);
+			n += 3;
+		}
+	fprintf(stderr, "  counter %s %ux%u box %ux%u: original %llu bytes, "
+		"copy %llu, mean error in the box %.2f\n", name, img->width,
+		img->height, bw, bh, (unsigned long long)base->file->size,
+		(unsigned long long)c->size, n ? err / n : 0.0);
+	EXPECT_EQ(bad, 0);
+	EXPECT(n && err / n < 12);
+	WebPFree(px);
+	WebPFree(ref);
+	free(d);
+	free(orig);
+	mint_image_release(&copy);
+	mint_image_release(&box);
+	mint_content_unref(c);
+	mint_content_unref(c2);
+	mint_base_unref(base);
+}
+
+static const uint32_t counter_sizes[][2] = {
+	{ 1, 1 }, { 17, 17 }, { 16, 16 }, { 33, 9 }, { 300, 200 },
+	{ 64, 40 }, { 40, 23 }, { 200, 90 }, { 120, 121 }, { 500, 37 },
+};
+
+static void test_counter_rgb(void)
+{
+	struct mint_image img;
+	size_t i;
+
+	for (i = 0; i < sizeof(counter_sizes) / sizeof(counter_sizes[0]);
+	     i++) {
+		photo(&img, counter_sizes[i][0], counter_sizes[i][1]);
+		check_counter(&img, "photo/3");
+		mint_image_release(&img);
+	}
+}
+
+static void test_counter_rgba(void)
+{
+	struct mint_image img;
+	size_t i;
+
+	for (i = 0; i < sizeof(counter_sizes) / sizeof(counter_sizes[0]);
+	     i++) {
+		pattern(&img, counter_sizes[i][0], counter_sizes[i][1], 4);
+		check_counter(&img, "sharp/4");
+		mint_image_release(&img);
+	}
+}
+
 CHECK_MAIN(CHECK_CASE(test_sharp_rgb), CHECK_CASE(test_sharp_rgba),
 	   CHECK_CASE(test_photo_rgb),
 	   CHECK_CASE(test_prepare_is_deterministic),
 	   CHECK_CASE(test_content_outlives_prep),
-	   CHECK_CASE(test_concurrent_makes), CHECK_CASE(test_timing))
+	   CHECK_CASE(test_concurrent_makes), CHECK_CASE(test_counter_rgb),
+	   CHECK_CASE(test_counter_rgba), CHECK_CASE(test_timing))
