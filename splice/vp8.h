@@ -94,6 +94,10 @@ struct vp8_tail {
 	int count;
 	struct vp8_nz left;	/* of the MB left of the cut */
 	struct vp8_nz *above;	/* per block column (row - 1's), [cols] */
+	/* the base partition's decoder at the cut (counter/ reads on) */
+	size_t rd_pos;
+	uint32_t rd_value, rd_range;
+	int rd_bits;
 };
 
 /* Quantizer steps of one segment: DC and AC of Y, Y2 and chroma. */
@@ -117,7 +121,11 @@ struct vp8_frame {
 	int nparts;
 	const uint8_t *part[VP8_MAX_PARTS];	/* into the input */
 	size_t part_len[VP8_MAX_PARTS];
-	int ntails;		/* one per block row */
+	uint8_t *band;		/* per MB of the block's rows: base's 4x4
+				 * prediction (1), skip (2) [rows*mbw] */
+	struct vp8_nz *rowctx;	/* per block row: contexts left of the
+				 * block after it [rows*col0] */
+	int ntails;		/* per partition with block rows: the first */
 	struct vp8_tail tail[VP8_MAX_PARTS];
 };
 
@@ -182,5 +190,17 @@ int vp8_box_edge(const struct vp8_frame *f);
 
 int vp8_box_code(const struct vp8_frame *f, const struct vp8_box_in *in,
 		 uint8_t **out, size_t *len);
+
+/*
+ * Code the block's rows into one buffer per tail (malloc'd, *len bytes
+ * each), the block's MBs with the levels `levels` gives (called in
+ * raster order: box row i, column j), the other MBs after a cut (rows
+ * sharing a partition) read from the base and written again as they
+ * were. 0, -ENOMEM, -EFBIG, -EIO.
+ */
+typedef void vp8_levels_fn(void *arg, uint32_t i, uint32_t j,
+			   struct vp8_levels *lv);
+int vp8_band_code(const struct vp8_frame *f, vp8_levels_fn *levels,
+		  void *arg, uint8_t **out, size_t *len);
 
 #endif

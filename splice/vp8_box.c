@@ -280,59 +280,34 @@ static void box_mb(const struct vp8_frame *f, const struct vp8_box_in *in,
 	}
 }
 
+struct box_arg {
+	const struct vp8_frame *f;
+	const struct vp8_box_in *in;
+	struct recon r;
+};
+
+static void box_levels(void *arg, uint32_t i, uint32_t j,
+		       struct vp8_levels *lv)
+{
+	struct box_arg *a = arg;
+
+	box_mb(a->f, a->in, &a->r, i, j, lv);
+}
+
 int vp8_box_code(const struct vp8_frame *f, const struct vp8_box_in *in,
 		 uint8_t **out, size_t *len)
 {
-	struct recon r;
-	struct vp8_levels lv;
-	struct vp8_nz *above;
-	uint32_t i, j;
-	int t, rc = 0;
+	struct box_arg a = { f, in, { NULL, NULL, NULL, 0, 0 } };
+	int rc;
 
-	r.ys = (size_t)f->cols * 16;
-	r.cs = (size_t)f->cols * 8;
-	r.y = malloc(r.ys * f->rows * 16 + 2 * r.cs * f->rows * 8);
-	above = malloc(f->cols * sizeof(*above));
-	for (t = 0; t < f->ntails; t++)
-		out[t] = NULL;
-	if (!r.y || !above) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	r.u = r.y + r.ys * f->rows * 16;
-	r.v = r.u + r.cs * f->rows * 8;
-	memcpy(above, f->tail[0].above, f->cols * sizeof(*above));
-	for (i = 0; i < f->rows; i++) {
-		const struct vp8_tail *tl = &f->tail[i];
-		struct vp8_nz left = tl->left;
-		/* more than any MB costs: 400 levels of under 160 bits */
-		size_t cap = tl->len - tl->keep + (size_t)f->cols * 8192 + 64;
-		struct vp8_bw w;
-
-		out[i] = malloc(cap);
-		if (!out[i]) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		vp8_bw_resume(&w, tl, out[i], cap);
-		for (j = 0; j < f->cols; j++) {
-			box_mb(f, in, &r, i, j, &lv);
-			vp8_code_mb(&w, f, 0, &lv, &above[j], &left);
-		}
-		vp8_bw_flush(&w);
-		if (w.len > cap) {
-			rc = -EFBIG;	/* beyond any level's cost */
-			goto out;
-		}
-		len[i] = w.len;
-	}
-out:
-	if (rc)
-		for (t = 0; t < f->ntails; t++) {
-			free(out[t]);
-			out[t] = NULL;
-		}
-	free(r.y);
-	free(above);
+	a.r.ys = (size_t)f->cols * 16;
+	a.r.cs = (size_t)f->cols * 8;
+	a.r.y = malloc(a.r.ys * f->rows * 16 + 2 * a.r.cs * f->rows * 8);
+	if (!a.r.y)
+		return -ENOMEM;
+	a.r.u = a.r.y + a.r.ys * f->rows * 16;
+	a.r.v = a.r.u + a.r.cs * f->rows * 8;
+	rc = vp8_band_code(f, box_levels, &a, out, len);
+	free(a.r.y);
 	return rc;
 }

@@ -395,6 +395,8 @@ void vp8_frame_free(struct vp8_frame *f)
 
 	free(f->i4);
 	free(f->seg);
+	free(f->band);
+	free(f->rowctx);
 	free(f->mode);
 	free(f->part0);
 	for (i = 0; i < VP8_MAX_PARTS; i++) {
@@ -474,9 +476,11 @@ static int place_block(struct vp8_frame *f, uint32_t box_w, uint32_t box_h)
 	} else {
 		noise_block(f);
 	}
-	if (f->rows > (uint32_t)f->nparts)
+	/* always_random codes each row alone; counter/ reads on */
+	if (!f->mode && f->rows > (uint32_t)f->nparts)
 		return -EOPNOTSUPP;
-	f->ntails = (int)f->rows;
+	f->ntails = (int)(f->rows < (uint32_t)f->nparts ? f->rows :
+			  (uint32_t)f->nparts);
 	for (i = 0; i < f->ntails; i++) {
 		f->tail[i].row = f->row0 + (uint32_t)i;
 		f->tail[i].part = (int)(f->tail[i].row % (uint32_t)f->nparts);
@@ -486,7 +490,10 @@ static int place_block(struct vp8_frame *f, uint32_t box_w, uint32_t box_h)
 	}
 	f->i4 = calloc((size_t)f->rows * f->cols, 1);
 	f->seg = calloc((size_t)f->rows * f->cols, 1);
-	return f->i4 && f->seg ? 0 : -ENOMEM;
+	f->band = calloc((size_t)f->rows * f->mbw, 1);
+	f->rowctx = calloc((size_t)f->rows * f->col0 + 1,
+			   sizeof(*f->rowctx));
+	return f->i4 && f->seg && f->band && f->rowctx ? 0 : -ENOMEM;
 }
 
 /* Split the token partitions after partition 0. */
@@ -572,6 +579,12 @@ static int walk_mbs(struct vp8_frame *f, struct walk *k, const struct hdr *h)
 				if (rc)
 					return rc;
 				tb->m = NULL;
+				t->rd_pos = (size_t)(tb->p - f->part[t->part]);
+				t->rd_value = tb->value;
+				t->rd_range = tb->range;
+				t->rd_bits = tb->bits;
+				if (tb->over)
+					return -EINVAL;
 			}
 			size_t at = in ? (r - f->row0) * f->cols + c - f->col0 :
 					 0;
@@ -583,12 +596,18 @@ static int walk_mbs(struct vp8_frame *f, struct walk *k, const struct hdr *h)
 				f->i4[at] = (uint8_t)(f->mode ? 0 : i4);
 				f->seg[at] = (uint8_t)seg;
 			}
+			if (r >= f->row0)
+				f->band[(r - f->row0) * f->mbw + c] =
+					(uint8_t)(i4 | (skip && h->use_skip) << 1);
 			read_tokens(tb, f, i4, skip && h->use_skip,
 				    &k->above[c], &left);
 			if (tb->over > OVERRUN_MAX ||
 			    k->p0.over > OVERRUN_MAX)
 				return -EINVAL;
 		}
+		if (r >= f->row0)
+			memcpy(f->rowctx + (r - f->row0) * f->col0, k->above,
+			       f->col0 * sizeof(*k->above));
 	}
 	return 0;
 }
@@ -664,5 +683,102 @@ out:
 	free(k.top);
 	if (rc)
 		vp8_frame_free(f);
+	return rc;
+}
+
+/* ---- counter/: the block's rows written again --------------------------- */
+
+/* A buffer for one tail, with room for the rest of its partition written
+ * again and the block's MBs at their dearest. */
+static int band_start(const struct vp8_frame *f, const struct vp8_tail *t,
+		      struct vp8_br *b, struct vp8_bw *w)
+{
+	size_t rest = f->part_len[t->part] - t->rd_pos;
+	size_t rows = f->rows / (uint32_t)f->nparts + 1;
+	size_t cap = t->len - t->keep + 2 * rest + rows * f->cols * 8192 + 64;
+	uint8_t *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	vp8_bw_resume(w, t, buf, cap);
+	b->p = f->part[t->part] + t->rd_pos;
+	b->end = f->part[t->part] + f->part_len[t->part];
+	b->value = t->rd_value;
+	b->range = t->rd_range;
+	b->bits = t->rd_bits;
+	b->over = 0;
+	b->m = NULL;
+	return 0;
+}
+
+int vp8_band_code(const struct vp8_frame *f, vp8_levels_fn *levels,
+		  void *arg, uint8_t **out, size_t *len)
+{
+	struct vp8_br br[VP8_MAX_PARTS];
+	struct mirror m[VP8_MAX_PARTS];
+	struct vp8_nz *ab, *aw, lb, lw;
+	struct vp8_levels lv;
+	uint32_t i, c;
+	int t, rc = 0, started = 0;
+
+	for (t = 0; t < f->ntails; t++)
+		out[t] = NULL;
+	ab = calloc(2 * (size_t)f->mbw, sizeof(*ab));
+	if (!ab)
+		return -ENOMEM;
+	aw = ab + f->mbw;
+	for (c = f->col0; c < f->mbw; c++)
+		ab[c] = aw[c] = f->tail[0].above[c - f->col0];
+	for (t = 0; t < f->ntails && !rc; t++) {
+		m[t].oom = 0;
+		rc = band_start(f, &f->tail[t], &br[t], &m[t].w);
+		started += !rc;
+	}
+	for (i = 0; i < f->rows && !rc; i++) {
+		const uint8_t *band = f->band + (size_t)i * f->mbw;
+		struct vp8_br *b;
+		struct mirror *mm;
+
+		t = (int)(i % (uint32_t)f->ntails);
+		b = &br[t];
+		mm = &m[t];
+		c = 0;
+		lb = lw = (struct vp8_nz){ 0, 0 };
+		if ((int)i < f->ntails) {	/* the cut: at col0 */
+			lb = lw = f->tail[t].left;
+			c = f->col0;
+		}
+		for (; c < f->col0; c++) {	/* as they were */
+			b->m = mm;
+			read_tokens(b, f, band[c] & 1, band[c] >> 1 & 1,
+				    &ab[c], &lb);
+			b->m = NULL;
+			aw[c] = ab[c];
+			lw = lb;
+		}
+		for (; c < f->mbw; c++) {	/* the block's */
+			read_tokens(b, f, band[c] & 1, band[c] >> 1 & 1,
+				    &ab[c], &lb);
+			levels(arg, i, c - f->col0, &lv);
+			vp8_code_mb(&mm->w, f, 0, &lv, &aw[c], &lw);
+		}
+		for (c = 0; c < f->col0; c++)
+			ab[c] = aw[c] = f->rowctx[(size_t)i * f->col0 + c];
+		if (b->over > OVERRUN_MAX)
+			rc = -EIO;
+	}
+	for (t = 0; t < f->ntails && !rc; t++) {
+		vp8_bw_flush(&m[t].w);
+		if (m[t].oom || m[t].w.len > m[t].w.cap)
+			rc = m[t].oom ? -ENOMEM : -EFBIG;
+		out[t] = m[t].w.buf;	/* mirror_put may have moved it */
+		len[t] = m[t].w.len;
+	}
+	if (rc)
+		for (t = 0; t < f->ntails; t++) {
+			free(t < started ? m[t].w.buf : NULL);
+			out[t] = NULL;
+		}
+	free(ab);
 	return rc;
 }

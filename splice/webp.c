@@ -494,8 +494,7 @@ static int ctr_pixels(struct webp_ctr *c, const uint8_t *d, size_t len,
 	return rc;
 }
 
-/* Read the base for counter/ with `bw` x `bh` boxes. 0, -EOPNOTSUPP (a
- * box over more MB rows than token partitions), -ENOMEM, -EIO. */
+/* Read the base for counter/ with `bw` x `bh` boxes. 0, -ENOMEM, -EIO. */
 static int ctr_make(struct webp_base *b, uint32_t bw, uint32_t bh,
 		    struct webp_ctr **out)
 {
@@ -693,8 +692,10 @@ static int ctr_get(struct webp_base *b, const struct mint_image *box,
 
 /*
  * counter/: re-code only the MBs the box touches (vp8_box_code) into the
- * base's bytes. A box taller than the token partitions allow (more than
- * eight MB rows) answers -EOPNOTSUPP: such a copy is encoded whole.
+ * base's bytes; where box rows share a token partition, the MBs between
+ * them are read from the base and written again, not encoded. A box of
+ * another size than the first copy's answers -EOPNOTSUPP (encoded whole;
+ * mint_counter_box gives one size per image).
  */
 int mint_webp_counter(struct mint_base *base, const struct mint_image *img,
 		      const struct mint_image *box,

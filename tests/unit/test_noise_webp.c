@@ -519,6 +519,8 @@ static void check_counter(const struct mint_image *img, const char *name)
 static const uint32_t counter_sizes[][2] = {
 	{ 1, 1 }, { 17, 17 }, { 16, 16 }, { 33, 9 }, { 300, 200 },
 	{ 64, 40 }, { 40, 23 }, { 200, 90 }, { 120, 121 }, { 500, 37 },
+	/* boxes over more MB rows than token partitions */
+	{ 1000, 333 }, { 301, 1003 },
 };
 
 static void test_counter_rgb(void)
