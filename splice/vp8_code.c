@@ -45,9 +45,16 @@ static void emit(struct vp8_bw *w, uint8_t b)
 	w->len++;
 }
 
+/* Left shifts that bring a range of 1..127 back to 128..255. */
+static int norm_shift(uint32_t range)
+{
+	return __builtin_clz(range) - 24;
+}
+
 void vp8_put(struct vp8_bw *w, int bit, unsigned prob)
 {
 	uint32_t split = 1 + (((w->range - 1) * prob) >> 8);
+	int shift;
 
 	if (bit) {
 		w->low += split;
@@ -55,12 +62,21 @@ void vp8_put(struct vp8_bw *w, int bit, unsigned prob)
 	} else {
 		w->range = split;
 	}
-	while (w->range < 128) {
-		w->range <<= 1;
-		if (w->low & 0x80000000u)
+	if (w->range >= 128)
+		return;
+	shift = norm_shift(w->range);
+	w->range <<= shift;
+	/* RFC 6386's loop, a byte at a time: `count` bits are left before
+	 * the next byte; the bits shifted out past bit 31 are a carry. */
+	while (shift) {
+		int n = shift < w->count ? shift : w->count;
+
+		if (n < 32 && (w->low >> (32 - n)))
 			carry(w);
-		w->low <<= 1;
-		if (!--w->count) {
+		w->low <<= n;
+		shift -= n;
+		w->count -= n;
+		if (!w->count) {
 			emit(w, (uint8_t)(w->low >> 24));
 			w->low &= 0xffffff;
 			w->count = 8;
@@ -74,7 +90,7 @@ void vp8_bw_resume(struct vp8_bw *w, const struct vp8_tail *t, uint8_t *buf,
 	size_t pend = t->len - t->keep;
 
 	vp8_bw_init(w, buf, cap);
-	if (pend <= cap)
+	if (pend && pend <= cap)
 		memcpy(buf, t->bytes + t->keep, pend);
 	w->len = pend;
 	w->low = t->low;

@@ -77,7 +77,7 @@ static void mirror_put(struct mirror *m, int bit, unsigned prob)
 static int get(struct vp8_br *b, unsigned prob)
 {
 	uint32_t split = 1 + (((b->range - 1) * prob) >> 8);
-	int bit = b->value >= split << 8;
+	int bit = b->value >= split << 8, shift;
 
 	if (bit) {
 		b->range -= split;
@@ -85,12 +85,16 @@ static int get(struct vp8_br *b, unsigned prob)
 	} else {
 		b->range = split;
 	}
-	while (b->range < 128) {
-		b->value <<= 1;
-		b->range <<= 1;
-		if (++b->bits == 8) {
-			b->bits = 0;
-			b->value |= next_byte(b);
+	if (b->range < 128) {
+		/* RFC 6386's bit-by-bit loop in one step: at most one new
+		 * byte, which lands `bits` above the bottom */
+		shift = __builtin_clz(b->range) - 24;
+		b->value <<= shift;
+		b->range <<= shift;
+		b->bits += shift;
+		if (b->bits >= 8) {
+			b->bits -= 8;
+			b->value |= (uint32_t)next_byte(b) << b->bits;
 		}
 	}
 	if (b->m)

@@ -219,7 +219,8 @@ static int build(struct webp_prep *p, const uint8_t *alph, size_t alph_len)
 			n = f->tail[t].keep;
 			p->tail_off[t] = off + n;
 		}
-		memcpy(q + off, src, n);
+		if (n)
+			memcpy(q + off, src, n);
 		off += plen[i];
 	}
 	off += vp8 & 1;
@@ -242,7 +243,8 @@ static int shrink_tails(struct vp8_frame *f)
 
 		if (!pend)
 			return -ENOMEM;
-		memcpy(pend, tl->bytes + tl->keep, n);
+		if (n)
+			memcpy(pend, tl->bytes + tl->keep, n);
 		free(tl->bytes);
 		tl->bytes = pend;
 		tl->len = n;
@@ -661,7 +663,9 @@ static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
 		for (t = 0; t < f->ntails; t++) {
 			if (f->tail[t].part != i)
 				continue;
-			memcpy(q + off, f->tail[t].bytes, f->tail[t].keep);
+			if (f->tail[t].keep)
+				memcpy(q + off, f->tail[t].bytes,
+				       f->tail[t].keep);
 			memcpy(q + off + f->tail[t].keep, tails[t], tlen[t]);
 		}
 		off += plen[i];
