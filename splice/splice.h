@@ -4,16 +4,20 @@
  * counter/'s numbered copies.
  *
  * The base is the one whole-image encode of an original in a format. It
- * is laid out so that a small rectangle in the top-left corner can be
- * changed without encoding the rest again (deflate pieces that end in a
- * full flush for PNG, restart intervals for JPEG), and cached as
+ * is laid out so that a small rectangle in a corner can be changed
+ * without encoding the rest again (deflate pieces that end in a full
+ * flush for PNG, restart intervals for JPEG, eight token partitions for
+ * WebP, whose last macroblocks are re-coded: vp8.h), and cached as
  * "<source key>:base:<ext>". From it:
  *   original/       the base's own file, as it is;
  *   always_random/  prepare once (what does not depend on the noise), then
- *                   per open draw a fresh 16x16 noise square and encode
- *                   only what it touches, in O(1) where the format allows;
- *   counter/        per copy, encode only the band that holds the digit's
- *                   box and splice it between the base's bytes.
+ *                   per open draw a fresh 16x16 noise square (WebP: a
+ *                   block of macroblocks in the bottom-right corner) and
+ *                   encode only what it touches, in O(1) where the format
+ *                   allows;
+ *   counter/        per copy, encode only the band (WebP: the macroblocks)
+ *                   that holds the digit's box and splice it between the
+ *                   base's bytes.
  *
  * Each format's splicer is one file in splice/ (png.c, jpeg.c, webp.c) and
  * a row of splicers[] in splice.c. Any slot may be NULL: a format without
@@ -25,13 +29,13 @@
  * ignore where the format needs it), so stat() is true before any open.
  * Images smaller than 16x16 get a clipped square. Pixels outside the
  * square decode as the original variant's do (JPEG: but for the chroma
- * upsampling fringe next to the square).
+ * upsampling fringe next to the square; WebP: but for the loop filter's
+ * fringe next to its block).
  *
  * Threads: every call may run on many threads at once. Bases and prepared
- * objects are immutable once made and read without locks; the WebP prep
- * also keeps a small pool of ready files, under its own mutex, filled by a
- * worker thread that its destroy joins. The noise comes from
- * mint_noise_fill().
+ * objects are immutable once made and read without locks; the WebP base
+ * reads its frame for counter/ at the first copy, under its own mutex.
+ * The noise comes from mint_noise_fill().
  */
 #ifndef MINT_SPLICE_H
 #define MINT_SPLICE_H
@@ -101,8 +105,8 @@ void mint_base_init(struct mint_base *b, enum mint_format fmt,
 void mint_base_fini(struct mint_base *b);
 
 /*
- * counter/: the file of `img` with the pixels of `box` over its top-left
- * corner (box->channels == img->channels, box no larger than img), made
+ * counter/: the file of `img` with the pixels of `box` over a corner
+ * (box->channels == img->channels, box no larger than img), made
  * from `base` (the base of img in its format). Splicing formats encode
  * only the band that holds the box; others encode the whole copy. 0 and a
  * new content in *out, or -ENOMEM, -EFBIG, -EIO.
@@ -111,8 +115,9 @@ int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
 			const struct mint_image *box,
 			struct mint_content **out);
 
-/* `img` with `box` over its top-left corner, into `copy` (caller
- * releases): what a counter copy shows. 0 or -ENOMEM. */
+/* `img` with `box` over its bottom-right corner (x = W - bw,
+ * y = H - bh), into `copy` (caller releases): what a counter copy shows.
+ * 0 or -ENOMEM. */
 int mint_counter_compose(const struct mint_image *img,
 			 const struct mint_image *box, struct mint_image *copy);
 
