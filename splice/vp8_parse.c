@@ -648,9 +648,8 @@ int vp8_frame_read(const uint8_t *d, size_t len, uint32_t box_w,
 	br_init(&k.p0, d + 10, p0len);
 	k.p0.m = &k.m0;
 	read_header(&k.p0, f, &h);
-	if (k.p0.over > OVERRUN_MAX)
-		return -EINVAL;
-	rc = find_parts(f, d + 10 + p0len, len - 10 - p0len);
+	rc = k.p0.over > OVERRUN_MAX ? -EINVAL :
+	     find_parts(f, d + 10 + p0len, len - 10 - p0len);
 	if (!rc)
 		rc = place_block(f, box_w, box_h);
 	if (rc)
