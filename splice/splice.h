@@ -6,8 +6,9 @@
  * The base is the one whole-image encode of an original in a format. It
  * is laid out so that a small rectangle in a corner can be changed
  * without encoding the rest again (deflate pieces that end in a full
- * flush for PNG, restart intervals for JPEG, eight token partitions for
- * WebP, whose last macroblocks are re-coded: vp8.h), and cached as
+ * flush for PNG, restart intervals for JPEG; for WebP the last
+ * macroblocks, re-coded after their partitions' other symbols: vp8.h),
+ * and cached as
  * "<source key>:base:<ext>". From it:
  *   original/       the base's own file, as it is;
  *   always_random/  prepare once (what does not depend on the noise), then

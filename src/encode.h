@@ -30,8 +30,9 @@ extern const uint8_t mint_png_signature[8];
  * the bytes or the length of an Images file (2: always_random JPEGs
  * restart every 16 MCUs; 3: text originals laid out by Pango; 4: one base
  * per format, PNG by our own writer, JPEG restarting every 32 MCUs, WebP
- * counter copies at libwebp's fastest method; 5: WebP in eight token
- * partitions, always_random WebPs re-coding only their last macroblocks,
+ * counter copies at libwebp's fastest method; 5: WebP in two token
+ * partitions when the last MB row shows under 8 pixel rows,
+ * always_random WebPs re-coding only their last macroblocks,
  * counter/'s box in the bottom-right corner).
  */
 #define MINT_OUTPUT_REV 5
