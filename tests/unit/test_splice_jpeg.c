@@ -718,8 +718,9 @@ static void counter_other_box(void)
 	for (y = 0; y < 200; y++) {
 		memcpy(drawn.pixels + y * drawn.stride,
 		       src.pixels + y * src.stride, 300 * 3);
-		if (y < 100)
-			memset(drawn.pixels + y * drawn.stride, 0x40, 300);
+		if (y >= 100)	/* mint_counter_compose: bottom-right */
+			memset(drawn.pixels + y * drawn.stride + 200 * 3,
+			       0x40, 300);
 	}
 	REQUIRE(mint_encode_jpeg(&drawn, &ref) == 0);
 	EXPECT(c && content_is(c, ref.data, ref.len));
