@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include <webp/decode.h>
+#include <webp/encode.h>
 
 #include "buf.h"
 #include "log.h"
@@ -592,20 +593,91 @@ static void block_yuv(const struct vp8_frame *f, const struct mint_image *img,
 }
 
 /*
+ * The copy's alpha as an ALPH chunk's data: the base's plane with the
+ * box's alpha over its corner, losslessly compressed (ALPH's method 1: a
+ * VP8L image stream with alpha in green, no header), as libwebp's own
+ * alpha encoder stores it. The plane is encoded with libwebp's lossless
+ * encoder at its fastest (method 0, quality 0): the one whole-plane
+ * encode a copy with alpha costs, a single channel, against the file
+ * size of an uncompressed plane (W*H bytes). 0 and *out (malloc'd),
+ * -ENOMEM, -EFBIG, -EIO.
+ */
+static int alpha_data(const struct webp_ctr *c, const struct mint_image *box,
+		      uint8_t **out, size_t *out_len)
+{
+	const struct vp8_frame *f = &c->f;
+	uint32_t x, y, bx = f->width - box->width, by = f->height - box->height;
+	WebPMemoryWriter wr;
+	WebPConfig cfg;
+	WebPPicture pic;
+	const uint8_t *d;
+	size_t off = RIFF_HDR, n;
+	int rc = -EIO;
+
+	*out = NULL;
+	if (!WebPConfigInit(&cfg) || !WebPPictureInit(&pic))
+		return -EIO;
+	cfg.lossless = 1;
+	cfg.method = 0;
+	cfg.quality = 0;
+	cfg.exact = 1;
+	pic.use_argb = 1;
+	pic.width = (int)f->width;
+	pic.height = (int)f->height;
+	if (!WebPPictureAlloc(&pic))
+		return -ENOMEM;
+	for (y = 0; y < f->height; y++)
+		for (x = 0; x < f->width; x++) {
+			uint32_t a = c->alpha[(size_t)y * f->width + x];
+
+			if (y >= by && x >= bx && box->channels == 4)
+				a = box->pixels[(size_t)(y - by) * box->stride +
+						4 * (size_t)(x - bx) + 3];
+			pic.argb[(size_t)y * pic.argb_stride + x] =
+				0xff000000u | a << 8;
+		}
+	WebPMemoryWriterInit(&wr);
+	pic.writer = WebPMemoryWrite;
+	pic.custom_ptr = &wr;
+	if (!WebPEncode(&cfg, &pic)) {
+		rc = pic.error_code == VP8_ENC_ERROR_OUT_OF_MEMORY ? -ENOMEM :
+		     -EIO;
+		goto out;
+	}
+	/* RIFF | VP8L <n> | 0x2f, 4 bytes of size and version | stream */
+	d = wr.mem;
+	if (wr.size < off + CHUNK_HDR + 5 || memcmp(d + off, "VP8L", 4))
+		goto out;
+	n = get_le32(d + off + 4);
+	if (n < 5 || n > wr.size - off - CHUNK_HDR)
+		goto out;
+	*out = malloc(1 + n - 5);
+	if (!*out) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	(*out)[0] = 1;	/* not filtered, not preprocessed, lossless */
+	memcpy(*out + 1, d + off + CHUNK_HDR + 5, n - 5);
+	*out_len = 1 + n - 5;
+	rc = 0;
+out:
+	WebPMemoryWriterClear(&wr);
+	WebPPictureFree(&pic);
+	return rc;
+}
+
+/*
  * One copy's file: the base's bytes but partition 0 (the box's modes),
- * the box rows' partition tails and, with alpha, an uncompressed ALPH
- * (the base's plane with the box's alpha over it: no alpha encode at
- * all, for W*H bytes more in the file).
+ * the box rows' partition tails and, with alpha, a new ALPH (alpha_data).
  */
 static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
 		    uint8_t **tails, const size_t *tlen, uint8_t **out,
 		    size_t *out_len)
 {
 	const struct vp8_frame *f = &c->f;
-	size_t plen[VP8_MAX_PARTS], vp8, alph = 0, size, off, n;
-	uint32_t y, bx = f->width - box->width, by = f->height - box->height;
-	uint8_t *q;
-	int i, t;
+	size_t plen[VP8_MAX_PARTS], vp8, alph = 0, size, off, n, an = 0;
+	uint8_t *q, *adata = NULL;
+	int i, t, rc;
 
 	vp8 = 10 + f->part0_len + 3 * (size_t)(f->nparts - 1);
 	for (i = 0; i < f->nparts; i++) {
@@ -618,15 +690,17 @@ static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
 		vp8 += plen[i];
 	}
 	if (c->alpha) {
-		n = 1 + (size_t)f->width * f->height;
-		alph = CHUNK_HDR + n + (n & 1);
+		rc = alpha_data(c, box, &adata, &an);
+		if (rc)
+			return rc;
+		alph = CHUNK_HDR + an + (an & 1);
 	}
 	size = RIFF_HDR + VP8X_LEN + alph + CHUNK_HDR + vp8 + (vp8 & 1);
-	if (size > UINT32_MAX - 8)
-		return -EFBIG;
-	q = calloc(1, size);
-	if (!q)
-		return -ENOMEM;
+	q = size <= UINT32_MAX - 8 ? calloc(1, size) : NULL;
+	if (!q) {
+		free(adata);
+		return size > UINT32_MAX - 8 ? -EFBIG : -ENOMEM;
+	}
 	memcpy(q, "RIFF", 4);
 	put_le(q + 4, (uint32_t)(size - 8), 4);
 	memcpy(q + 8, "WEBPVP8X", 8);
@@ -635,19 +709,12 @@ static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
 	put_le(q + 24, f->width - 1, 3);
 	put_le(q + 27, f->height - 1, 3);
 	off = RIFF_HDR + VP8X_LEN;
-	if (c->alpha) {
+	if (adata) {
 		memcpy(q + off, "ALPH", 4);
-		put_le(q + off + 4, (uint32_t)(alph - CHUNK_HDR -
-					       ((alph - CHUNK_HDR) & 1)), 4);
-		n = (size_t)f->width * f->height;
-		/* ALPH's first byte 0: not filtered, not compressed */
-		memcpy(q + off + CHUNK_HDR + 1, c->alpha, n);
-		for (y = by; y < f->height && box->channels == 4; y++)
-			for (n = 0; n < box->width; n++)
-				q[off + CHUNK_HDR + 1 + (size_t)y * f->width +
-				  bx + n] = box->pixels[(size_t)(y - by) *
-					box->stride + 4 * n + 3];
+		put_le(q + off + 4, (uint32_t)an, 4);
+		memcpy(q + off + CHUNK_HDR, adata, an);
 		off += alph;
+		free(adata);
 	}
 	memcpy(q + off, "VP8 ", 4);
 	put_le(q + off + 4, (uint32_t)vp8, 4);
@@ -658,8 +725,8 @@ static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
 	for (i = 0; i < f->nparts - 1; i++, off += 3)
 		put_le(q + off, (uint32_t)plen[i], 3);
 	for (i = 0; i < f->nparts; i++) {
-		memcpy(q + off, f->part[i], f->part_len[i] < plen[i] ?
-		       f->part_len[i] : plen[i]);
+		n = f->part_len[i] < plen[i] ? f->part_len[i] : plen[i];
+		memcpy(q + off, f->part[i], n);
 		for (t = 0; t < f->ntails; t++) {
 			if (f->tail[t].part != i)
 				continue;
