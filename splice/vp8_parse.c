@@ -572,6 +572,8 @@ static int walk_mbs(struct vp8_frame *f, struct walk *k, const struct hdr *h)
 
 		for (c = 0; c < f->mbw; c++) {
 			int in = r >= f->row0 && c >= f->col0, i4, skip, seg;
+			size_t at = in ? (r - f->row0) * f->cols + c - f->col0 :
+					 0;
 
 			for (i = 0; i < f->ntails; i++) {
 				struct vp8_tail *t = &f->tail[i];
@@ -590,9 +592,6 @@ static int walk_mbs(struct vp8_frame *f, struct walk *k, const struct hdr *h)
 				if (tb->over)
 					return -EINVAL;
 			}
-			size_t at = in ? (r - f->row0) * f->cols + c - f->col0 :
-					 0;
-
 			skip = read_modes(&k->p0, h, k->top + 4 * c, lft, in,
 					  in && f->mode ? f->mode[at] : -1,
 					  &i4, &seg);
