@@ -141,9 +141,10 @@ printf 'BM\x00\x00\x00\x00not an image we take\n\x00\xff' >"$c/bmp-like"
 named "$c/bmp-like" "image.bmp"
 
 # ---- vp8: "VP8 " chunk payloads (the frame always_random re-codes) --------
-# cwebp writes one token partition (these two are made here). The
-# eight-partition frames mintfs writes, eight-*, come from its own encoder
-# (src/encode.c) and are kept as committed: no tool here makes them.
+# cwebp writes one token partition (these two are made here). eight-* are
+# frames in eight token partitions from mintfs's encoder with libwebp's
+# low_memory (src/encode.c now asks two where it needs more than one),
+# kept as committed: no tool here makes them.
 v=$out/vp8
 mkdir -p "$v"
 vp8_payload() {
