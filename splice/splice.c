@@ -39,7 +39,7 @@ static const struct splicer {
 			   mint_noise_png_make, mint_png_counter },
 	[MINT_FMT_JPEG] = { mint_jpeg_base, mint_noise_jpeg_prepare,
 			    mint_noise_jpeg_make, mint_jpeg_counter },
-	[MINT_FMT_WEBP] = { NULL, mint_noise_webp_prepare,
+	[MINT_FMT_WEBP] = { mint_webp_base, mint_noise_webp_prepare,
 			    mint_noise_webp_make, mint_webp_counter },
 };
 

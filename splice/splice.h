@@ -6,14 +6,19 @@
  * The base is the one whole-image encode of an original in a format. It
  * is laid out so that a small rectangle in the bottom-right corner can be
  * changed without encoding the rest again (deflate pieces that end in a
- * full flush for PNG, restart intervals for JPEG), and cached as
+ * full flush for PNG, restart intervals for JPEG; for WebP the last
+ * macroblocks, re-coded after their partitions' other symbols: vp8.h),
+ * and cached as
  * "<source key>:base:<ext>". From it:
  *   original/       the base's own file, as it is;
  *   always_random/  prepare once (what does not depend on the noise), then
- *                   per open draw a fresh 16x16 noise square and encode
- *                   only what it touches, in O(1) where the format allows;
- *   counter/        per copy, encode only the band that holds the digit's
- *                   box and splice it between the base's bytes.
+ *                   per open draw a fresh 16x16 noise square (WebP: a
+ *                   block of macroblocks in the bottom-right corner) and
+ *                   encode only what it touches, in O(1) where the format
+ *                   allows;
+ *   counter/        per copy, encode only the band (WebP: the macroblocks)
+ *                   that holds the digit's box and splice it between the
+ *                   base's bytes.
  *
  * Each format's splicer is one file in splice/ (png.c, jpeg.c, webp.c) and
  * a row of splicers[] in splice.c. Any slot may be NULL: a format without
@@ -27,13 +32,14 @@
  * images smaller than that; in JPEG the last MCU, as much of it as the
  * image shows (16x16 where both sides are multiples of 16). Pixels
  * outside the square decode as the original variant's do (JPEG: but for
- * the chroma upsampling fringe next to the square).
+ * the chroma upsampling fringe next to the square). WebP re-codes its
+ * last macroblocks: at least 16x8 pixels of noise, and the loop filter's
+ * fringe next to them.
  *
  * Threads: every call may run on many threads at once. Bases and prepared
- * objects are immutable once made and read without locks; the WebP prep
- * also keeps a small pool of ready files, under its own mutex, filled by a
- * worker thread that its destroy joins. The noise comes from
- * mint_noise_fill().
+ * objects are immutable once made and read without locks; the WebP base
+ * reads its frame for counter/ at the first copy, under its own mutex.
+ * The noise comes from mint_noise_fill().
  */
 #ifndef MINT_SPLICE_H
 #define MINT_SPLICE_H
@@ -180,6 +186,7 @@ int mint_noise_jpeg_prepare(struct mint_base *base,
 			    struct mint_noise_prep **out);
 int mint_noise_jpeg_make(struct mint_noise_prep *prep,
 			 struct mint_content **out);
+int mint_webp_base(const struct mint_image *img, struct mint_base **out);
 int mint_noise_webp_prepare(struct mint_base *base,
 			    const struct mint_image *img,
 			    struct mint_noise_prep **out);

@@ -328,6 +328,14 @@ static int webp_encode(const struct mint_image *img, int quality, int method,
 		return -EIO;
 	if (method >= 0)
 		cfg.method = method;
+	/* A last MB row showing 1 to 7 pixel rows: always_random re-codes
+	 * the last two rows apart (splice/vp8.h), so they go in two token
+	 * partitions, which libwebp writes only with low_memory (about 1.7x
+	 * the CPU; same size). Other pictures keep libwebp's defaults. */
+	if (img->height > 16 && img->height % 16 && img->height % 16 < 8) {
+		cfg.partitions = 1;
+		cfg.low_memory = 1;
+	}
 	pic.width = (int)img->width;
 	pic.height = (int)img->height;
 	pic.writer = webp_w_write;

@@ -31,7 +31,9 @@ extern const uint8_t mint_png_signature[8];
  * restart every 16 MCUs; 3: text originals laid out by Pango; 4: one base
  * per format, PNG by our own writer, JPEG restarting every 32 MCUs, WebP
  * counter copies at libwebp's fastest method; 5: the noise square and
- * the counter's box in the bottom-right corner).
+ * the counter's box in the bottom-right corner, always_random and counter
+ * WebPs re-coding only their last macroblocks, WebP in two token
+ * partitions when the last MB row shows under 8 pixel rows).
  */
 #define MINT_OUTPUT_REV 5
 

@@ -55,20 +55,21 @@ def stem(name):
 def compare_reads(m, name):
     s = stem(name)
     print("\n%s: open-to-EOF through the mount (median of %d)" % (name, RUNS))
-    print("  %-6s %14s %14s %8s" % ("fmt", "always_random", "original/",
-                                    "ratio"))
+    print("  %-6s %14s %14s %8s %8s" % ("fmt", "always_random",
+                                         "original/", "ratio", "size"))
     for fmt in ("png", "jpeg", "webp"):
         ar = m.path("Images", s, "always_random", "%s.%s" % (s, fmt))
         og = m.path("Images", s, "original", "%s.%s" % (s, fmt))
         read_all(ar)
         read_all(og)             # prepared and cached before timing
         ta, to = [], []
-        for _ in range(RUNS):
+        for _ in range(RUNS):    # back to back: each open right after one
             ta.append(timed(lambda: read_all(ar)))
             to.append(timed(lambda: read_all(og)))
         a, o = statistics.median(ta), statistics.median(to)
-        print("  %-6s %11.2f ms %11.2f ms %8.2f" % (fmt, a * 1e3, o * 1e3,
-                                                   a / o))
+        print("  %-6s %11.2f ms %11.2f ms %8.2f %8.4f" % (
+            fmt, a * 1e3, o * 1e3, a / o,
+            os.stat(ar).st_size / os.stat(og).st_size))
 
 
 def deterministic_files(s):
@@ -235,10 +236,16 @@ def handles_memory(src, count=1000):
 
 
 def unique_per_second(m, name, seconds=3.0):
+    for fmt in ("png", "webp"):
+        unique_per_second_of(m, name, fmt, seconds)
+
+
+def unique_per_second_of(m, name, fmt, seconds):
     s = stem(name)
-    p = m.path("Images", s, "always_random", s + ".png")
+    p = m.path("Images", s, "always_random", "%s.%s" % (s, fmt))
     read_all(p)
-    print("\n%s: unique PNGs per second (%.0f s each)" % (name, seconds))
+    print("\n%s: unique %ss per second (%.0f s each)" % (name, fmt.upper(),
+                                                        seconds))
     for readers in (1, 2):
         sums, lock = set(), threading.Lock()
         counts = [0] * readers

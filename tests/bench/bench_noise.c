@@ -4,8 +4,10 @@
  *   bench_noise IMAGE...
  *
  * For each image: decode it, then per format time one prepare, the median
- * of many make() calls, and one whole-image encode for comparison. Prints
- * a table; asserts nothing (figures go to docs/BENCHMARKS.md).
+ * of many make() calls, and one whole-image encode for comparison; then
+ * counter/'s copies: the first (it reads the base) and the median of the
+ * next nine, against a whole encode of a copy. Prints tables; asserts
+ * nothing (figures go to docs/BENCHMARKS.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counter.h"
 #include "encode.h"
 #include "generator.h"
 #include "splice.h"
@@ -65,7 +68,7 @@ static void bench_format(const char *name, const struct mint_image *img,
 	struct mint_buf whole = MINT_BUF_INIT;
 	struct mint_noise_prep *prep;
 	struct mint_content *c;
-	int runs = fmt == MINT_FMT_WEBP ? 30 : 2000, i;
+	int runs = 2000, i;
 	double t0, prep_ms, enc_ms, *t;
 
 	t0 = now_us();
@@ -93,6 +96,52 @@ static void bench_format(const char *name, const struct mint_image *img,
 	mint_buf_release(&whole);
 	free(t);
 	mint_obj_unref(&prep->obj);
+}
+
+/* counter/: ten copies spliced from one base, against a whole encode. */
+static void bench_counter(const char *name, const struct mint_image *img,
+			  enum mint_format fmt)
+{
+	struct mint_buf whole = MINT_BUF_INIT;
+	struct mint_image box, copy;
+	struct mint_base *base;
+	struct mint_content *c;
+	double t[10], t0, first, enc_ms = -1;
+	int i;
+
+	if (mint_base_make(fmt, img, &base))
+		return;
+	for (i = 0; i < 10; i++) {
+		if (mint_counter_draw_box(img->width, img->height,
+					  img->channels, (unsigned)i, &box))
+			break;
+		t0 = now_us();
+		if (mint_counter_splice(base, img, &box, &c)) {
+			mint_image_release(&box);
+			break;
+		}
+		t[i] = now_us() - t0;
+		mint_content_unref(c);
+		if (i == 9 && !mint_counter_compose(img, &box, &copy)) {
+			t0 = now_us();
+			mint_encode(fmt, &copy, &whole);
+			enc_ms = (now_us() - t0) / 1e3;
+			mint_image_release(&copy);
+		}
+		mint_image_release(&box);
+	}
+	mint_base_unref(base);
+	if (i < 10) {
+		printf("%-28s %-5s counter copy failed\n", name,
+		       mint_format_ext(fmt));
+		mint_buf_release(&whole);
+		return;
+	}
+	first = t[0];
+	qsort(t + 1, 9, sizeof(*t), cmp_double);
+	printf("%-28s %-5s %10.2f ms %10.2f ms %10.1f ms\n", name,
+	       mint_format_ext(fmt), first / 1e3, t[5] / 1e3, enc_ms);
+	mint_buf_release(&whole);
 }
 
 int main(int argc, char *argv[])
@@ -127,6 +176,10 @@ int main(int argc, char *argv[])
 		free(data);
 		for (f = 0; f < MINT_FMT_COUNT; f++)
 			bench_format(base, &img, f);
+		printf("%-28s %-5s %13s %13s %13s\n", "counter/", "fmt",
+		       "first copy", "next (median)", "whole encode");
+		for (f = 0; f < MINT_FMT_COUNT; f++)
+			bench_counter(base, &img, f);
 		mint_image_release(&img);
 	}
 	mint_generators_cleanup();

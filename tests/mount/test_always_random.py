@@ -171,6 +171,7 @@ def test_only_the_square_changes(mount1, originals, tmp_path):
     # up and left of the square
     assert all(x >= sx - 2 and y >= sy - 2 for x, y in outside), \
         outside[:10]
+    # WebP: tests/mount/test_webp_noise.py
 
 
 def test_tiny_original(mount1, tmp_path):
