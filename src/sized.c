@@ -12,6 +12,7 @@
 #include "pad.h"
 #include "resample.h"
 #include "sized.h"
+#include "sizerule.h"
 #include "splice.h"
 
 #define KEY_MAX (MINT_SOURCE_KEY_MAX + 96)
@@ -298,6 +299,56 @@ static int make_fit(struct mint_source *src, const struct mint_sizespec *spec,
 	return rc;
 }
 
+/* Nonzero if the noise file of `prep` is too long to pad to `length`. */
+static int too_long(const struct mint_sizespec *spec,
+		    const struct mint_noise_prep *prep)
+{
+	return spec->length < prep->size ||
+	       !mint_pad_fits(spec->fmt, spec->length - prep->size, 0);
+}
+
+int mint_sized_check(struct mint_source *src,
+		     const struct mint_sizespec *asked, const char *name)
+{
+	struct mint_sizespec spec = *asked;
+	struct mint_noise_prep *prep = NULL;
+	struct mint_pixels *px;
+	struct fit *f;
+	int rc;
+
+	if (!spec.length || (spec.width &&
+			     mint_sized_rule_reaches(spec.fmt, spec.width,
+						     spec.height, spec.length)))
+		return 0;
+	/* the original's own pixels are cached from its commit on; a new
+	 * size is the resample its open needs anyway */
+	rc = spec_pixels(src, &spec, &px);
+	if (rc)
+		return rc;
+	if (mint_sized_rule_reaches(spec.fmt, px->img.width, px->img.height,
+				    spec.length))
+		goto out;
+	/* no bound says yes: make (and cache) what the open will use */
+	rc = spec_prep(src, &spec, px, &prep);
+	if (rc || !too_long(&spec, prep))
+		goto out;
+	if (spec.fmt == MINT_FMT_PNG) {
+		rc = too_short(src, name, &spec, prep->size);
+		goto out;
+	}
+	rc = spec_fit(src, &spec, px, &f);
+	if (rc)
+		goto out;
+	if (!f->file)
+		rc = too_short(src, name, &spec, f->smallest);
+	mint_obj_unref(&f->obj);
+out:
+	if (prep)
+		mint_obj_unref(&prep->obj);
+	mint_pixels_unref(px);
+	return rc;
+}
+
 int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 		    const char *name, struct mint_content **out)
 {
@@ -314,9 +365,7 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 	rc = spec_prep(src, &spec, px, &prep);
 	if (rc)
 		goto out;
-	if (spec.length && (spec.length < prep->size ||
-			    !mint_pad_fits(spec.fmt, spec.length - prep->size,
-					   0))) {
+	if (spec.length && too_long(&spec, prep)) {
 		if (spec.fmt == MINT_FMT_PNG)
 			rc = too_short(src, name, &spec, prep->size);
 		else
