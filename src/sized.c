@@ -273,9 +273,10 @@ static int spec_fit(struct mint_source *src, const struct mint_sizespec *spec,
 static int too_short(struct mint_source *src, const char *name,
 		     const struct mint_sizespec *spec, uint64_t smallest)
 {
-	mint_log("%s: sized/%s: cannot be %" PRIu64 " bytes long; the "
-		 "smallest is %" PRIu64 " bytes", src->name, name,
-		 spec->length, smallest);
+	if (name)	/* NULL: a listing asking, quietly */
+		mint_log("%s: sized/%s: cannot be %" PRIu64 " bytes long; "
+			 "the smallest is %" PRIu64 " bytes", src->name, name,
+			 spec->length, smallest);
 	return -ENOENT;
 }
 
@@ -332,7 +333,7 @@ int mint_sized_check(struct mint_source *src,
 	rc = spec_prep(src, &spec, px, &prep);
 	if (rc || !too_long(&spec, prep))
 		goto out;
-	if (spec.fmt == MINT_FMT_PNG) {
+	if (!mint_sized_rule_shrinks(spec.fmt)) {
 		rc = too_short(src, name, &spec, prep->size);
 		goto out;
 	}
@@ -366,7 +367,7 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 	if (rc)
 		goto out;
 	if (spec.length && too_long(&spec, prep)) {
-		if (spec.fmt == MINT_FMT_PNG)
+		if (!mint_sized_rule_shrinks(spec.fmt))
 			rc = too_short(src, name, &spec, prep->size);
 		else
 			rc = make_fit(src, &spec, px, name, out);

@@ -39,7 +39,8 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *spec,
 /*
  * 0 if every make of `spec` can be its length (or it asks none), -ENOENT
  * and one log line saying the smallest length when none can, or the error
- * of the pixels, the resample or the encoder. `name` as for make.
+ * of the pixels, the resample or the encoder. `name` as for make; NULL
+ * logs nothing.
  */
 int mint_sized_check(struct mint_source *src,
 		     const struct mint_sizespec *spec, const char *name);

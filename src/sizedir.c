@@ -275,8 +275,25 @@ static int sized_lookup(struct mint_node *dir, const char *name,
 }
 
 /*
- * Fill the presets of `list` in `fmt` that the limits allow and whose
- * length is known without making anything.
+ * Nonzero if a listed length preset is a file: a format that lowers its
+ * quality reaches it; a lossless one asks mint_sized_check (its bound,
+ * else always_random's prepared parts, which the eager pool makes).
+ */
+static int preset_reached(struct mint_node *dir,
+			  const struct mint_sizespec *spec)
+{
+	struct mint_source src;
+
+	if (mint_sized_rule_shrinks(spec->fmt))
+		return 1;
+	mint_source_init(&src, dir->tree->ctx, dir->orig.name,
+			 dir->orig.hash);
+	return !mint_sized_check(&src, spec, NULL);
+}
+
+/*
+ * Fill the presets of `list` in `fmt` that the limits allow, whose
+ * length is known without making a new picture, and that are files.
  */
 static int fill_presets(struct mint_node *dir, const char *const *list,
 			const char *stem, enum mint_format fmt,
@@ -293,7 +310,7 @@ static int fill_presets(struct mint_node *dir, const char *const *list,
 			continue;
 		spec.fmt = fmt;
 		apply_rule(dir->tree, &spec);
-		if (!spec.length)
+		if (!spec.length || (!spec.width && !preset_reached(dir, &spec)))
 			continue;
 		snprintf(name, sizeof(name), "%s %s.%s", stem, list[i],
 			 mint_format_ext(fmt));
@@ -309,9 +326,10 @@ static int sized_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
 	unsigned f;
 
 	/*
-	 * Only presets whose stat makes nothing: a listing, `ls -lR` or a
-	 * file manager computing a folder's size must never make an
-	 * 8000x8000 picture. Sizes in pixels have their rule's length.
+	 * Only presets whose stat makes no new picture: a listing, `ls -lR`
+	 * or a file manager computing a folder's size must never make an
+	 * 8000x8000 picture. Sizes in pixels have their rule's length; a
+	 * PNG length the original's own picture cannot have is left out.
 	 */
 	mint_name_file_stem(dir->name, stem);
 	for (f = 0; f < MINT_FMT_COUNT; f++) {

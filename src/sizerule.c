@@ -25,6 +25,7 @@ struct rule {
 	/* MAY be NULL: then bits_per_pixel is the budget */
 	uint64_t (*bound)(uint32_t w, uint32_t h);
 	unsigned bits_per_pixel;
+	int shrinks;		/* a lower quality makes a shorter file */
 };
 
 /* Stored deflate of RGBA rows, with zlib's and our splicing's slack. */
@@ -36,32 +37,42 @@ static uint64_t png_bound(uint32_t w, uint32_t h)
 }
 
 static const struct rule rules[] = {
-	{ MINT_FMT_PNG, 8192, png_bound, 0 },
-	{ MINT_FMT_JPEG, 16384, NULL, 4 },
-	{ MINT_FMT_WEBP, 16384, NULL, 4 },
+	{ MINT_FMT_PNG, 8192, png_bound, 0, 0 },
+	{ MINT_FMT_JPEG, 16384, NULL, 4, 1 },
+	{ MINT_FMT_WEBP, 16384, NULL, 4, 1 },
 };
+
+static const struct rule *find(enum mint_format fmt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].fmt == fmt)
+			return &rules[i];
+	return NULL;
+}
+
+int mint_sized_rule_shrinks(enum mint_format fmt)
+{
+	const struct rule *r = find(fmt);
+
+	return r && r->shrinks;
+}
 
 int mint_sized_rule_length(enum mint_format fmt, uint32_t w, uint32_t h,
 			   uint64_t *len)
 {
-	const struct rule *r;
-	size_t i;
+	const struct rule *r = find(fmt);
 
 	/* sides within sized/'s limit: no product below nears 2^64 */
-	if (!w || !h || w > MINT_SIZED_SIDE_MAX || h > MINT_SIZED_SIDE_MAX)
+	if (!r || !w || !h || w > MINT_SIZED_SIDE_MAX ||
+	    h > MINT_SIZED_SIDE_MAX)
 		return -ENOENT;
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		r = &rules[i];
-		if (r->fmt != fmt)
-			continue;
-		if (r->bound)
-			*len = r->fixed + r->bound(w, h);
-		else
-			*len = r->fixed + ((uint64_t)w * h * r->bits_per_pixel +
-					   7) / 8;
-		return 0;
-	}
-	return -ENOENT;
+	if (r->bound)
+		*len = r->fixed + r->bound(w, h);
+	else
+		*len = r->fixed + ((uint64_t)w * h * r->bits_per_pixel + 7) / 8;
+	return 0;
 }
 
 int mint_sized_rule_reaches(enum mint_format fmt, uint32_t w, uint32_t h,

@@ -37,4 +37,10 @@ int mint_sized_rule_length(enum mint_format fmt, uint32_t w, uint32_t h,
 int mint_sized_rule_reaches(enum mint_format fmt, uint32_t w, uint32_t h,
 			    uint64_t length);
 
+/*
+ * Nonzero if files of `fmt` are made shorter by a lower quality (its row
+ * says so: JPEG, WebP); a lossless format's shortest file is its encode.
+ */
+int mint_sized_rule_shrinks(enum mint_format fmt);
+
 #endif

@@ -118,6 +118,35 @@ def test_listing_presets(mount_factory, originals):
     clean_decode(p, "png")
 
 
+def test_listing_leaves_out_png_lengths_too_short(mount_factory, tmp_path):
+    """A PNG length the original's own picture cannot have is not listed
+    (nor found); the listing asks always_random's parts, nothing of its
+    own, and logs nothing for what it leaves out."""
+    m = mount_factory("-d", "--no-eager")
+    noise = tmp_path / "noise.png"
+    subprocess.run(["convert", "-size", "1000x1000", "xc:", "+noise",
+                    "Random", str(noise)], check=True)
+    shutil.copy(str(noise), m.im)
+    d = m.path("Images", "noise", "sized")
+    before = len(made_lines(m))
+    names = os.listdir(d)
+    # random pixels: the PNG is some 3 MB, which no padding shortens
+    want = ["noise %dx%d.%s" % (w, h, f) for f in FORMATS
+            for w, h in DIM_PRESETS]
+    want += ["noise %s.%s" % (spec, f) for f in ("png", "jpeg")
+             for spec in LEN_PRESETS]
+    want.remove("noise 1MB.png")
+    assert sorted(names) == sorted(want)
+    assert "cannot be" not in m.log()
+    made = made_lines(m)[before:]
+    assert not [k for k in made if ":sized" in k], made
+    with pytest.raises(FileNotFoundError):
+        os.stat(os.path.join(d, "noise 1MB.png"))
+    assert "sized/1000000B.png: cannot be 1000000 bytes long" in m.log()
+    for n in names:
+        assert os.stat(os.path.join(d, n)).st_size > 0
+
+
 def test_rule_lengths_typed(mount1, originals):
     """Any name in pixels only has its rule's length, listed or typed."""
     shutil.copy(os.path.join(originals[0], "plasma.jpg"), mount1.im)
