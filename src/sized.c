@@ -66,28 +66,40 @@ static int pixels_compute(void *arg, struct mint_obj **out)
 }
 
 /*
- * The pixels of `spec`: the original's, or resampled once and cached.
- * A size equal to the original's own is the original's (*spec is
- * changed to say so), so it shares always_random's prepared parts.
+ * The original's pixels (cached from its commit on). A size equal to the
+ * original's own is the original's (*spec is changed to say so), so it
+ * shares always_random's prepared parts.
  */
-static int spec_pixels(struct mint_source *src, struct mint_sizespec *spec,
-		       struct mint_pixels **out)
+static int own_pixels(struct mint_source *src, struct mint_sizespec *spec,
+		      struct mint_pixels **out)
+{
+	int rc;
+
+	rc = mint_source_pixels(src, out);
+	if (!rc && spec->width && (*out)->img.width == spec->width &&
+	    (*out)->img.height == spec->height)
+		spec->width = spec->height = 0;
+	return rc;
+}
+
+/*
+ * The pixels of `spec` (own_pixels() has run): the original's `orig`
+ * (a new reference), or resampled once and cached.
+ */
+static int spec_pixels(struct mint_source *src,
+		       const struct mint_sizespec *spec,
+		       struct mint_pixels *orig, struct mint_pixels **out)
 {
 	struct pixels_args a = { src, spec };
 	char key[KEY_MAX], sk[48];
 	struct mint_obj *obj;
 	int rc;
 
-	rc = mint_source_pixels(src, out);
-	if (rc || !spec->width)
-		return rc;
-	if ((*out)->img.width == spec->width &&
-	    (*out)->img.height == spec->height) {
-		spec->width = spec->height = 0;
+	if (!spec->width) {
+		mint_obj_ref(&orig->obj);
+		*out = orig;
 		return 0;
 	}
-	mint_pixels_unref(*out);
-	*out = NULL;
 	spec_key(spec, sk, sizeof(sk));
 	snprintf(key, sizeof(key), "%s%s:pixels", src->key, sk);
 	rc = mint_cache_get(src->ctx->cache, key, pixels_compute, &a, &obj);
@@ -98,37 +110,46 @@ static int spec_pixels(struct mint_source *src, struct mint_sizespec *spec,
 
 struct prep_args {
 	struct mint_source *src;
-	const struct mint_image *img;
-	enum mint_format fmt;
-	int own;		/* the original's own pixels */
+	const struct mint_sizespec *spec;
+	struct mint_pixels *orig;
 };
 
+/*
+ * The resampled pixels are asked for only here: once the prepared parts
+ * are cached, an open needs neither them nor the cache room they take
+ * (an 8000x8000 picture's are 256 MB).
+ */
 static int prep_compute(void *arg, struct mint_obj **out)
 {
 	struct prep_args *a = arg;
 	struct mint_noise_prep *prep;
+	struct mint_pixels *px;
 	struct mint_base *base;
 	int rc;
 
-	if (a->own)
-		rc = mint_base_get(a->src, a->fmt, &base);
-	else
-		rc = mint_base_make(a->fmt, a->img, &base);
+	rc = spec_pixels(a->src, a->spec, a->orig, &px);
 	if (rc)
 		return rc;
-	rc = mint_noise_prepare(base, a->img, &prep);
-	mint_base_unref(base);
+	if (!a->spec->width)
+		rc = mint_base_get(a->src, a->spec->fmt, &base);
+	else
+		rc = mint_base_make(a->spec->fmt, &px->img, &base);
+	if (!rc) {
+		rc = mint_noise_prepare(base, &px->img, &prep);
+		mint_base_unref(base);
+	}
+	mint_pixels_unref(px);
 	if (!rc)
 		*out = &prep->obj;
 	return rc;
 }
 
-/* always_random's prepared parts of `px`, as cached under `spec`. */
+/* always_random's prepared parts of `spec`, cached (own_pixels() has
+ * run; `orig` is what it gave). */
 static int spec_prep(struct mint_source *src, const struct mint_sizespec *spec,
-		     const struct mint_pixels *px,
-		     struct mint_noise_prep **out)
+		     struct mint_pixels *orig, struct mint_noise_prep **out)
 {
-	struct prep_args a = { src, &px->img, spec->fmt, !spec->width };
+	struct prep_args a = { src, spec, orig };
 	char key[KEY_MAX], sk[48];
 	struct mint_obj *obj;
 	int rc;
@@ -282,21 +303,26 @@ static int too_short(struct mint_source *src, const char *name,
 
 /* A lossy file for a length shorter than the noise file. */
 static int make_fit(struct mint_source *src, const struct mint_sizespec *spec,
-		    const struct mint_pixels *px, const char *name,
+		    struct mint_pixels *orig, const char *name,
 		    struct mint_content **out)
 {
+	struct mint_pixels *px;
 	struct fit *f;
 	int rc;
 
-	rc = spec_fit(src, spec, px, &f);
+	rc = spec_pixels(src, spec, orig, &px);
 	if (rc)
 		return rc;
-	if (f->file)
-		rc = mint_pad(f->file, spec->fmt, px->img.width,
-			      px->img.height, spec->length, 1, out);
-	else
-		rc = too_short(src, name, spec, f->smallest);
-	mint_obj_unref(&f->obj);
+	rc = spec_fit(src, spec, px, &f);
+	if (!rc) {
+		if (f->file)
+			rc = mint_pad(f->file, spec->fmt, px->img.width,
+				      px->img.height, spec->length, 1, out);
+		else
+			rc = too_short(src, name, spec, f->smallest);
+		mint_obj_unref(&f->obj);
+	}
+	mint_pixels_unref(px);
 	return rc;
 }
 
@@ -313,41 +339,43 @@ int mint_sized_check(struct mint_source *src,
 {
 	struct mint_sizespec spec = *asked;
 	struct mint_noise_prep *prep = NULL;
-	struct mint_pixels *px;
-	struct fit *f;
+	struct mint_content *c = NULL;
+	struct mint_pixels *orig;
 	int rc;
 
 	if (!spec.length || (spec.width &&
 			     mint_sized_rule_reaches(spec.fmt, spec.width,
 						     spec.height, spec.length)))
 		return 0;
-	/* the original's own pixels are cached from its commit on; a new
-	 * size is the resample its open needs anyway */
-	rc = spec_pixels(src, &spec, &px);
+	rc = own_pixels(src, &spec, &orig);
 	if (rc)
 		return rc;
-	if (mint_sized_rule_reaches(spec.fmt, px->img.width, px->img.height,
-				    spec.length))
+	if (!spec.width &&
+	    mint_sized_rule_reaches(spec.fmt, orig->img.width,
+				    orig->img.height, spec.length))
 		goto out;
 	/* no bound says yes: make (and cache) what the open will use */
-	rc = spec_prep(src, &spec, px, &prep);
+	rc = spec_prep(src, &spec, orig, &prep);
 	if (rc || !too_long(&spec, prep))
 		goto out;
-	if (!mint_sized_rule_shrinks(spec.fmt)) {
+	if (!mint_sized_rule_shrinks(spec.fmt))
 		rc = too_short(src, name, &spec, prep->size);
-		goto out;
-	}
-	rc = spec_fit(src, &spec, px, &f);
-	if (rc)
-		goto out;
-	if (!f->file)
-		rc = too_short(src, name, &spec, f->smallest);
-	mint_obj_unref(&f->obj);
+	else
+		rc = make_fit(src, &spec, orig, name, &c);
+	mint_content_unref(c);
 out:
 	if (prep)
 		mint_obj_unref(&prep->obj);
-	mint_pixels_unref(px);
+	mint_pixels_unref(orig);
 	return rc;
+}
+
+/* Width and height of a make of `spec`, own_pixels() having run. */
+static void spec_dims(const struct mint_sizespec *spec,
+		      const struct mint_pixels *orig, uint32_t *w, uint32_t *h)
+{
+	*w = spec->width ? spec->width : orig->img.width;
+	*h = spec->width ? spec->height : orig->img.height;
 }
 
 int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
@@ -356,21 +384,22 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 	struct mint_sizespec spec = *asked;
 	struct mint_noise_prep *prep = NULL;
 	struct mint_content *c = NULL;
-	struct mint_pixels *px;
+	struct mint_pixels *orig;
+	uint32_t w, h;
 	int rc;
 
 	*out = NULL;
-	rc = spec_pixels(src, &spec, &px);
+	rc = own_pixels(src, &spec, &orig);
 	if (rc)
 		return rc;
-	rc = spec_prep(src, &spec, px, &prep);
+	rc = spec_prep(src, &spec, orig, &prep);
 	if (rc)
 		goto out;
 	if (spec.length && too_long(&spec, prep)) {
 		if (!mint_sized_rule_shrinks(spec.fmt))
 			rc = too_short(src, name, &spec, prep->size);
 		else
-			rc = make_fit(src, &spec, px, name, out);
+			rc = make_fit(src, &spec, orig, name, out);
 		goto out;
 	}
 	rc = mint_noise_make(prep, &c);
@@ -378,13 +407,13 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 		*out = c;
 		goto out;
 	}
-	rc = mint_pad(c, spec.fmt, px->img.width, px->img.height, spec.length,
-		      0, out);
+	spec_dims(&spec, orig, &w, &h);
+	rc = mint_pad(c, spec.fmt, w, h, spec.length, 0, out);
 	mint_content_unref(c);
 out:
 	if (prep)
 		mint_obj_unref(&prep->obj);
-	mint_pixels_unref(px);
+	mint_pixels_unref(orig);
 	return rc;
 }
 
@@ -393,18 +422,18 @@ int mint_sized_size(struct mint_source *src, const struct mint_sizespec *asked,
 {
 	struct mint_sizespec spec = *asked;
 	struct mint_noise_prep *prep;
-	struct mint_pixels *px;
+	struct mint_pixels *orig;
 	int rc;
 
 	if (spec.length) {
 		*size = spec.length;
 		return 0;
 	}
-	rc = spec_pixels(src, &spec, &px);
+	rc = own_pixels(src, &spec, &orig);
 	if (rc)
 		return rc;
-	rc = spec_prep(src, &spec, px, &prep);
-	mint_pixels_unref(px);
+	rc = spec_prep(src, &spec, orig, &prep);
+	mint_pixels_unref(orig);
 	if (rc)
 		return rc;
 	*size = prep->size;
