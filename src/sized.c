@@ -65,41 +65,80 @@ static int pixels_compute(void *arg, struct mint_obj **out)
 	return 0;
 }
 
-/*
- * The original's pixels (cached from its commit on). A size equal to the
- * original's own is the original's (*spec is changed to say so), so it
- * shares always_random's prepared parts.
- */
-static int own_pixels(struct mint_source *src, struct mint_sizespec *spec,
-		      struct mint_pixels **out)
+/* The original's size, kept apart from its pixels: a few bytes that the
+ * cache keeps when it lets the pixels go, so an open of a cached size
+ * never decodes the original again just to learn its size. */
+struct dims {
+	struct mint_obj obj;
+	uint32_t width, height;
+};
+
+static void dims_destroy(struct mint_obj *obj)
 {
+	free(mint_container_of(obj, struct dims, obj));
+}
+
+static int dims_compute(void *arg, struct mint_obj **out)
+{
+	struct mint_pixels *px;
+	struct dims *d;
 	int rc;
 
-	rc = mint_source_pixels(src, out);
-	if (!rc && spec->width && (*out)->img.width == spec->width &&
-	    (*out)->img.height == spec->height)
-		spec->width = spec->height = 0;
-	return rc;
+	rc = mint_source_pixels(arg, &px);
+	if (rc)
+		return rc;
+	d = malloc(sizeof(*d));
+	if (d) {
+		mint_obj_init(&d->obj, sizeof(*d), dims_destroy);
+		d->width = px->img.width;
+		d->height = px->img.height;
+		*out = &d->obj;
+	}
+	mint_pixels_unref(px);
+	return d ? 0 : -ENOMEM;
 }
 
 /*
- * The pixels of `spec` (own_pixels() has run): the original's `orig`
- * (a new reference), or resampled once and cached.
+ * The original's width and height in *w, *h. A size equal to the
+ * original's own is the original's (*spec is changed to say so), so it
+ * shares always_random's prepared parts.
+ */
+static int own_dims(struct mint_source *src, struct mint_sizespec *spec,
+		    uint32_t *w, uint32_t *h)
+{
+	char key[KEY_MAX];
+	struct mint_obj *obj;
+	struct dims *d;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s:sized:dims", src->key);
+	rc = mint_cache_get(src->ctx->cache, key, dims_compute, src, &obj);
+	if (rc)
+		return rc;
+	d = mint_container_of(obj, struct dims, obj);
+	*w = d->width;
+	*h = d->height;
+	mint_obj_unref(obj);
+	if (spec->width == *w && spec->height == *h)
+		spec->width = spec->height = 0;
+	return 0;
+}
+
+/*
+ * The pixels of `spec` (own_dims() has run): the original's, or
+ * resampled once and cached.
  */
 static int spec_pixels(struct mint_source *src,
 		       const struct mint_sizespec *spec,
-		       struct mint_pixels *orig, struct mint_pixels **out)
+		       struct mint_pixels **out)
 {
 	struct pixels_args a = { src, spec };
 	char key[KEY_MAX], sk[48];
 	struct mint_obj *obj;
 	int rc;
 
-	if (!spec->width) {
-		mint_obj_ref(&orig->obj);
-		*out = orig;
-		return 0;
-	}
+	if (!spec->width)
+		return mint_source_pixels(src, out);
 	spec_key(spec, sk, sizeof(sk));
 	snprintf(key, sizeof(key), "%s%s:pixels", src->key, sk);
 	rc = mint_cache_get(src->ctx->cache, key, pixels_compute, &a, &obj);
@@ -111,7 +150,6 @@ static int spec_pixels(struct mint_source *src,
 struct prep_args {
 	struct mint_source *src;
 	const struct mint_sizespec *spec;
-	struct mint_pixels *orig;
 };
 
 /*
@@ -127,7 +165,7 @@ static int prep_compute(void *arg, struct mint_obj **out)
 	struct mint_base *base;
 	int rc;
 
-	rc = spec_pixels(a->src, a->spec, a->orig, &px);
+	rc = spec_pixels(a->src, a->spec, &px);
 	if (rc)
 		return rc;
 	if (!a->spec->width)
@@ -144,12 +182,12 @@ static int prep_compute(void *arg, struct mint_obj **out)
 	return rc;
 }
 
-/* always_random's prepared parts of `spec`, cached (own_pixels() has
- * run; `orig` is what it gave). */
+/* always_random's prepared parts of `spec`, cached (own_dims() has
+ * run). */
 static int spec_prep(struct mint_source *src, const struct mint_sizespec *spec,
-		     struct mint_pixels *orig, struct mint_noise_prep **out)
+		     struct mint_noise_prep **out)
 {
-	struct prep_args a = { src, spec, orig };
+	struct prep_args a = { src, spec };
 	char key[KEY_MAX], sk[48];
 	struct mint_obj *obj;
 	int rc;
@@ -303,14 +341,13 @@ static int too_short(struct mint_source *src, const char *name,
 
 /* A lossy file for a length shorter than the noise file. */
 static int make_fit(struct mint_source *src, const struct mint_sizespec *spec,
-		    struct mint_pixels *orig, const char *name,
-		    struct mint_content **out)
+		    const char *name, struct mint_content **out)
 {
 	struct mint_pixels *px;
 	struct fit *f;
 	int rc;
 
-	rc = spec_pixels(src, spec, orig, &px);
+	rc = spec_pixels(src, spec, &px);
 	if (rc)
 		return rc;
 	rc = spec_fit(src, spec, px, &f);
@@ -338,68 +375,55 @@ int mint_sized_check(struct mint_source *src,
 		     const struct mint_sizespec *asked, const char *name)
 {
 	struct mint_sizespec spec = *asked;
-	struct mint_noise_prep *prep = NULL;
+	struct mint_noise_prep *prep;
 	struct mint_content *c = NULL;
-	struct mint_pixels *orig;
+	uint32_t w, h;
 	int rc;
 
 	if (!spec.length || (spec.width &&
 			     mint_sized_rule_reaches(spec.fmt, spec.width,
 						     spec.height, spec.length)))
 		return 0;
-	rc = own_pixels(src, &spec, &orig);
+	rc = own_dims(src, &spec, &w, &h);
+	if (rc || (!spec.width &&
+		   mint_sized_rule_reaches(spec.fmt, w, h, spec.length)))
+		return rc;
+	/* no bound says yes: make (and cache) what the open will use */
+	rc = spec_prep(src, &spec, &prep);
 	if (rc)
 		return rc;
-	if (!spec.width &&
-	    mint_sized_rule_reaches(spec.fmt, orig->img.width,
-				    orig->img.height, spec.length))
-		goto out;
-	/* no bound says yes: make (and cache) what the open will use */
-	rc = spec_prep(src, &spec, orig, &prep);
-	if (rc || !too_long(&spec, prep))
-		goto out;
-	if (!mint_sized_rule_shrinks(spec.fmt))
-		rc = too_short(src, name, &spec, prep->size);
-	else
-		rc = make_fit(src, &spec, orig, name, &c);
+	if (too_long(&spec, prep)) {
+		if (!mint_sized_rule_shrinks(spec.fmt))
+			rc = too_short(src, name, &spec, prep->size);
+		else
+			rc = make_fit(src, &spec, name, &c);
+	}
 	mint_content_unref(c);
-out:
-	if (prep)
-		mint_obj_unref(&prep->obj);
-	mint_pixels_unref(orig);
+	mint_obj_unref(&prep->obj);
 	return rc;
-}
-
-/* Width and height of a make of `spec`, own_pixels() having run. */
-static void spec_dims(const struct mint_sizespec *spec,
-		      const struct mint_pixels *orig, uint32_t *w, uint32_t *h)
-{
-	*w = spec->width ? spec->width : orig->img.width;
-	*h = spec->width ? spec->height : orig->img.height;
 }
 
 int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 		    const char *name, struct mint_content **out)
 {
 	struct mint_sizespec spec = *asked;
-	struct mint_noise_prep *prep = NULL;
+	struct mint_noise_prep *prep;
 	struct mint_content *c = NULL;
-	struct mint_pixels *orig;
 	uint32_t w, h;
 	int rc;
 
 	*out = NULL;
-	rc = own_pixels(src, &spec, &orig);
+	rc = own_dims(src, &spec, &w, &h);
 	if (rc)
 		return rc;
-	rc = spec_prep(src, &spec, orig, &prep);
+	rc = spec_prep(src, &spec, &prep);
 	if (rc)
-		goto out;
+		return rc;
 	if (spec.length && too_long(&spec, prep)) {
 		if (!mint_sized_rule_shrinks(spec.fmt))
 			rc = too_short(src, name, &spec, prep->size);
 		else
-			rc = make_fit(src, &spec, orig, name, out);
+			rc = make_fit(src, &spec, name, out);
 		goto out;
 	}
 	rc = mint_noise_make(prep, &c);
@@ -407,13 +431,14 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 		*out = c;
 		goto out;
 	}
-	spec_dims(&spec, orig, &w, &h);
+	if (spec.width) {
+		w = spec.width;
+		h = spec.height;
+	}
 	rc = mint_pad(c, spec.fmt, w, h, spec.length, 0, out);
 	mint_content_unref(c);
 out:
-	if (prep)
-		mint_obj_unref(&prep->obj);
-	mint_pixels_unref(orig);
+	mint_obj_unref(&prep->obj);
 	return rc;
 }
 
@@ -422,18 +447,17 @@ int mint_sized_size(struct mint_source *src, const struct mint_sizespec *asked,
 {
 	struct mint_sizespec spec = *asked;
 	struct mint_noise_prep *prep;
-	struct mint_pixels *orig;
+	uint32_t w, h;
 	int rc;
 
 	if (spec.length) {
 		*size = spec.length;
 		return 0;
 	}
-	rc = own_pixels(src, &spec, &orig);
+	rc = own_dims(src, &spec, &w, &h);
 	if (rc)
 		return rc;
-	rc = spec_prep(src, &spec, orig, &prep);
-	mint_pixels_unref(orig);
+	rc = spec_prep(src, &spec, &prep);
 	if (rc)
 		return rc;
 	*size = prep->size;

@@ -2,6 +2,8 @@
  * sized.h - the files of sized/: an original at a size in pixels asked
  * for, an exact length asked for, or both, new bytes on every make.
  *
+ *   dims    the original's size, cached apart ("<key>:sized:dims") so
+ *           that a cached size's open never needs the original's pixels
  *   pixels  the original's own, or one resample to cover W x H and a
  *           centre crop (resample.h), cached as "<key>:sized:WxH:pixels"
  *   prep    always_random's prepared parts of those pixels (splice.h):
