@@ -189,7 +189,9 @@ static int spec_prep(struct mint_source *src, const struct mint_sizespec *spec,
 {
 	struct prep_args a = { src, spec };
 	char key[KEY_MAX], sk[48];
+	struct mint_sizespec again;
 	struct mint_obj *obj;
+	uint32_t w, h;
 	int rc;
 
 	spec_key(spec, sk, sizeof(sk));
@@ -198,8 +200,16 @@ static int spec_prep(struct mint_source *src, const struct mint_sizespec *spec,
 		 spec->width ? sk : ":always_random",
 		 mint_format_ext(spec->fmt));
 	rc = mint_cache_get(src->ctx->cache, key, prep_compute, &a, &obj);
-	if (!rc)
-		*out = mint_container_of(obj, struct mint_noise_prep, obj);
+	if (rc)
+		return rc;
+	*out = mint_container_of(obj, struct mint_noise_prep, obj);
+	/* Ask for the original's size again: a large size's pixels may
+	 * have pushed it out of the cache, and the next open needs it
+	 * before it finds these parts. */
+	again = *spec;
+	rc = own_dims(src, &again, &w, &h);
+	if (rc)
+		mint_obj_unref(obj);
 	return rc;
 }
 
