@@ -8,11 +8,11 @@
  * anything, and `ls -l` costs no encode. A lookup answers ENOENT for a
  * length no file can have (mint_sized_check: a bound, else the work the
  * open needs, cached), and the listing leaves out such a length preset
- * of a format that cannot lower its quality. A format without a rule keeps the old way for
- * names in pixels only: made once (its prepared parts) and its length
- * remembered in the catalog, as other Images files' are; such names are
- * not listed. Every open is new bytes: direct I/O, counted in
- * --max-handle-memory.
+ * of a format that cannot lower its quality. A format without a rule
+ * keeps the old way for names in pixels only: made once (its prepared
+ * parts) and its length remembered in the catalog, as other Images
+ * files' are; such names are not listed. Every open is new bytes: direct
+ * I/O, counted in --max-handle-memory.
  */
 #include <errno.h>
 #include <fcntl.h>
