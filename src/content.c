@@ -21,23 +21,27 @@ struct mint_content *mint_content_new_spliced(uint8_t *own, size_t own_len,
 					      const struct mint_segment *seg,
 					      size_t nseg)
 {
+	size_t bytes = sizeof(struct mint_content) +
+		       nseg * (sizeof(struct mint_segment) + sizeof(uint64_t));
 	struct mint_content *c;
 	size_t i;
 
-	c = malloc(sizeof(*c) + nseg * sizeof(c->seg[0]));
+	/* the end offsets follow the segments, in the same block */
+	c = malloc(bytes);
 	if (!c) {
 		free(own);
 		return NULL;
 	}
-	mint_obj_init(&c->obj, sizeof(*c) + nseg * sizeof(c->seg[0]) +
-		      own_len, content_destroy);
+	mint_obj_init(&c->obj, bytes + own_len, content_destroy);
 	c->own = own;
 	c->base = base ? mint_content_ref(base) : NULL;
 	c->nseg = nseg;
+	c->ends = (uint64_t *)(void *)&c->seg[nseg];
 	c->size = 0;
 	for (i = 0; i < nseg; i++) {
 		c->seg[i] = seg[i];
 		c->size += seg[i].len;
+		c->ends[i] = c->size;
 	}
 	return c;
 }
@@ -53,9 +57,21 @@ size_t mint_content_read(const struct mint_content *c, void *buf, size_t size,
 			 uint64_t off)
 {
 	uint8_t *out = buf;
-	size_t done = 0, i;
+	size_t done = 0, i, lo = 0, hi = c->nseg;
 
-	for (i = 0; i < c->nseg && done < size; i++) {
+	if (off >= c->size)
+		return 0;
+	/* the first segment ending after `off` */
+	while (lo < hi) {
+		i = lo + (hi - lo) / 2;
+		if (c->ends[i] <= off)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	if (lo)
+		off -= c->ends[lo - 1];
+	for (i = lo; i < c->nseg && done < size; i++) {
 		const struct mint_segment *s = &c->seg[i];
 		size_t n;
 

@@ -12,6 +12,7 @@
 #include "pad.h"
 #include "resample.h"
 #include "sized.h"
+#include "sizerule.h"
 #include "splice.h"
 
 #define KEY_MAX (MINT_SOURCE_KEY_MAX + 96)
@@ -64,12 +65,71 @@ static int pixels_compute(void *arg, struct mint_obj **out)
 	return 0;
 }
 
+/* The original's size, kept apart from its pixels: a few bytes that the
+ * cache keeps when it lets the pixels go, so an open of a cached size
+ * never decodes the original again just to learn its size. */
+struct dims {
+	struct mint_obj obj;
+	uint32_t width, height;
+};
+
+static void dims_destroy(struct mint_obj *obj)
+{
+	free(mint_container_of(obj, struct dims, obj));
+}
+
+static int dims_compute(void *arg, struct mint_obj **out)
+{
+	struct mint_pixels *px;
+	struct dims *d;
+	int rc;
+
+	rc = mint_source_pixels(arg, &px);
+	if (rc)
+		return rc;
+	d = malloc(sizeof(*d));
+	if (d) {
+		mint_obj_init(&d->obj, sizeof(*d), dims_destroy);
+		d->width = px->img.width;
+		d->height = px->img.height;
+		*out = &d->obj;
+	}
+	mint_pixels_unref(px);
+	return d ? 0 : -ENOMEM;
+}
+
 /*
- * The pixels of `spec`: the original's, or resampled once and cached.
- * A size equal to the original's own is the original's (*spec is
- * changed to say so), so it shares always_random's prepared parts.
+ * The original's width and height in *w, *h. A size equal to the
+ * original's own is the original's (*spec is changed to say so), so it
+ * shares always_random's prepared parts.
  */
-static int spec_pixels(struct mint_source *src, struct mint_sizespec *spec,
+static int own_dims(struct mint_source *src, struct mint_sizespec *spec,
+		    uint32_t *w, uint32_t *h)
+{
+	char key[KEY_MAX];
+	struct mint_obj *obj;
+	struct dims *d;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s:sized:dims", src->key);
+	rc = mint_cache_get(src->ctx->cache, key, dims_compute, src, &obj);
+	if (rc)
+		return rc;
+	d = mint_container_of(obj, struct dims, obj);
+	*w = d->width;
+	*h = d->height;
+	mint_obj_unref(obj);
+	if (spec->width == *w && spec->height == *h)
+		spec->width = spec->height = 0;
+	return 0;
+}
+
+/*
+ * The pixels of `spec` (own_dims() has run): the original's, or
+ * resampled once and cached.
+ */
+static int spec_pixels(struct mint_source *src,
+		       const struct mint_sizespec *spec,
 		       struct mint_pixels **out)
 {
 	struct pixels_args a = { src, spec };
@@ -77,16 +137,8 @@ static int spec_pixels(struct mint_source *src, struct mint_sizespec *spec,
 	struct mint_obj *obj;
 	int rc;
 
-	rc = mint_source_pixels(src, out);
-	if (rc || !spec->width)
-		return rc;
-	if ((*out)->img.width == spec->width &&
-	    (*out)->img.height == spec->height) {
-		spec->width = spec->height = 0;
-		return 0;
-	}
-	mint_pixels_unref(*out);
-	*out = NULL;
+	if (!spec->width)
+		return mint_source_pixels(src, out);
 	spec_key(spec, sk, sizeof(sk));
 	snprintf(key, sizeof(key), "%s%s:pixels", src->key, sk);
 	rc = mint_cache_get(src->ctx->cache, key, pixels_compute, &a, &obj);
@@ -97,39 +149,49 @@ static int spec_pixels(struct mint_source *src, struct mint_sizespec *spec,
 
 struct prep_args {
 	struct mint_source *src;
-	const struct mint_image *img;
-	enum mint_format fmt;
-	int own;		/* the original's own pixels */
+	const struct mint_sizespec *spec;
 };
 
+/*
+ * The resampled pixels are asked for only here: once the prepared parts
+ * are cached, an open needs neither them nor the cache room they take
+ * (an 8000x8000 picture's are 256 MB).
+ */
 static int prep_compute(void *arg, struct mint_obj **out)
 {
 	struct prep_args *a = arg;
 	struct mint_noise_prep *prep;
+	struct mint_pixels *px;
 	struct mint_base *base;
 	int rc;
 
-	if (a->own)
-		rc = mint_base_get(a->src, a->fmt, &base);
-	else
-		rc = mint_base_make(a->fmt, a->img, &base);
+	rc = spec_pixels(a->src, a->spec, &px);
 	if (rc)
 		return rc;
-	rc = mint_noise_prepare(base, a->img, &prep);
-	mint_base_unref(base);
+	if (!a->spec->width)
+		rc = mint_base_get(a->src, a->spec->fmt, &base);
+	else
+		rc = mint_base_make(a->spec->fmt, &px->img, &base);
+	if (!rc) {
+		rc = mint_noise_prepare(base, &px->img, &prep);
+		mint_base_unref(base);
+	}
+	mint_pixels_unref(px);
 	if (!rc)
 		*out = &prep->obj;
 	return rc;
 }
 
-/* always_random's prepared parts of `px`, as cached under `spec`. */
+/* always_random's prepared parts of `spec`, cached (own_dims() has
+ * run). */
 static int spec_prep(struct mint_source *src, const struct mint_sizespec *spec,
-		     const struct mint_pixels *px,
 		     struct mint_noise_prep **out)
 {
-	struct prep_args a = { src, &px->img, spec->fmt, !spec->width };
+	struct prep_args a = { src, spec };
 	char key[KEY_MAX], sk[48];
+	struct mint_sizespec again;
 	struct mint_obj *obj;
+	uint32_t w, h;
 	int rc;
 
 	spec_key(spec, sk, sizeof(sk));
@@ -138,8 +200,16 @@ static int spec_prep(struct mint_source *src, const struct mint_sizespec *spec,
 		 spec->width ? sk : ":always_random",
 		 mint_format_ext(spec->fmt));
 	rc = mint_cache_get(src->ctx->cache, key, prep_compute, &a, &obj);
-	if (!rc)
-		*out = mint_container_of(obj, struct mint_noise_prep, obj);
+	if (rc)
+		return rc;
+	*out = mint_container_of(obj, struct mint_noise_prep, obj);
+	/* Ask for the original's size again: a large size's pixels may
+	 * have pushed it out of the cache, and the next open needs it
+	 * before it finds these parts. */
+	again = *spec;
+	rc = own_dims(src, &again, &w, &h);
+	if (rc)
+		mint_obj_unref(obj);
 	return rc;
 }
 
@@ -272,29 +342,74 @@ static int spec_fit(struct mint_source *src, const struct mint_sizespec *spec,
 static int too_short(struct mint_source *src, const char *name,
 		     const struct mint_sizespec *spec, uint64_t smallest)
 {
-	mint_log("%s: sized/%s: cannot be %" PRIu64 " bytes long; the "
-		 "smallest is %" PRIu64 " bytes", src->name, name,
-		 spec->length, smallest);
+	if (name)	/* NULL: a listing asking, quietly */
+		mint_log("%s: sized/%s: cannot be %" PRIu64 " bytes long; "
+			 "the smallest is %" PRIu64 " bytes", src->name, name,
+			 spec->length, smallest);
 	return -ENOENT;
 }
 
 /* A lossy file for a length shorter than the noise file. */
 static int make_fit(struct mint_source *src, const struct mint_sizespec *spec,
-		    const struct mint_pixels *px, const char *name,
-		    struct mint_content **out)
+		    const char *name, struct mint_content **out)
 {
+	struct mint_pixels *px;
 	struct fit *f;
 	int rc;
 
-	rc = spec_fit(src, spec, px, &f);
+	rc = spec_pixels(src, spec, &px);
 	if (rc)
 		return rc;
-	if (f->file)
-		rc = mint_pad(f->file, spec->fmt, px->img.width,
-			      px->img.height, spec->length, 1, out);
-	else
-		rc = too_short(src, name, spec, f->smallest);
-	mint_obj_unref(&f->obj);
+	rc = spec_fit(src, spec, px, &f);
+	if (!rc) {
+		if (f->file)
+			rc = mint_pad(f->file, spec->fmt, px->img.width,
+				      px->img.height, spec->length, 1, out);
+		else
+			rc = too_short(src, name, spec, f->smallest);
+		mint_obj_unref(&f->obj);
+	}
+	mint_pixels_unref(px);
+	return rc;
+}
+
+/* Nonzero if the noise file of `prep` is too long to pad to `length`. */
+static int too_long(const struct mint_sizespec *spec,
+		    const struct mint_noise_prep *prep)
+{
+	return spec->length < prep->size ||
+	       !mint_pad_fits(spec->fmt, spec->length - prep->size, 0);
+}
+
+int mint_sized_check(struct mint_source *src,
+		     const struct mint_sizespec *asked, const char *name)
+{
+	struct mint_sizespec spec = *asked;
+	struct mint_noise_prep *prep;
+	struct mint_content *c = NULL;
+	uint32_t w, h;
+	int rc;
+
+	if (!spec.length || (spec.width &&
+			     mint_sized_rule_reaches(spec.fmt, spec.width,
+						     spec.height, spec.length)))
+		return 0;
+	rc = own_dims(src, &spec, &w, &h);
+	if (rc || (!spec.width &&
+		   mint_sized_rule_reaches(spec.fmt, w, h, spec.length)))
+		return rc;
+	/* no bound says yes: make (and cache) what the open will use */
+	rc = spec_prep(src, &spec, &prep);
+	if (rc)
+		return rc;
+	if (too_long(&spec, prep)) {
+		if (!mint_sized_rule_shrinks(spec.fmt))
+			rc = too_short(src, name, &spec, prep->size);
+		else
+			rc = make_fit(src, &spec, name, &c);
+	}
+	mint_content_unref(c);
+	mint_obj_unref(&prep->obj);
 	return rc;
 }
 
@@ -302,25 +417,23 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 		    const char *name, struct mint_content **out)
 {
 	struct mint_sizespec spec = *asked;
-	struct mint_noise_prep *prep = NULL;
+	struct mint_noise_prep *prep;
 	struct mint_content *c = NULL;
-	struct mint_pixels *px;
+	uint32_t w, h;
 	int rc;
 
 	*out = NULL;
-	rc = spec_pixels(src, &spec, &px);
+	rc = own_dims(src, &spec, &w, &h);
 	if (rc)
 		return rc;
-	rc = spec_prep(src, &spec, px, &prep);
+	rc = spec_prep(src, &spec, &prep);
 	if (rc)
-		goto out;
-	if (spec.length && (spec.length < prep->size ||
-			    !mint_pad_fits(spec.fmt, spec.length - prep->size,
-					   0))) {
-		if (spec.fmt == MINT_FMT_PNG)
+		return rc;
+	if (spec.length && too_long(&spec, prep)) {
+		if (!mint_sized_rule_shrinks(spec.fmt))
 			rc = too_short(src, name, &spec, prep->size);
 		else
-			rc = make_fit(src, &spec, px, name, out);
+			rc = make_fit(src, &spec, name, out);
 		goto out;
 	}
 	rc = mint_noise_make(prep, &c);
@@ -328,13 +441,14 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 		*out = c;
 		goto out;
 	}
-	rc = mint_pad(c, spec.fmt, px->img.width, px->img.height, spec.length,
-		      0, out);
+	if (spec.width) {
+		w = spec.width;
+		h = spec.height;
+	}
+	rc = mint_pad(c, spec.fmt, w, h, spec.length, 0, out);
 	mint_content_unref(c);
 out:
-	if (prep)
-		mint_obj_unref(&prep->obj);
-	mint_pixels_unref(px);
+	mint_obj_unref(&prep->obj);
 	return rc;
 }
 
@@ -343,18 +457,17 @@ int mint_sized_size(struct mint_source *src, const struct mint_sizespec *asked,
 {
 	struct mint_sizespec spec = *asked;
 	struct mint_noise_prep *prep;
-	struct mint_pixels *px;
+	uint32_t w, h;
 	int rc;
 
 	if (spec.length) {
 		*size = spec.length;
 		return 0;
 	}
-	rc = spec_pixels(src, &spec, &px);
+	rc = own_dims(src, &spec, &w, &h);
 	if (rc)
 		return rc;
-	rc = spec_prep(src, &spec, px, &prep);
-	mint_pixels_unref(px);
+	rc = spec_prep(src, &spec, &prep);
 	if (rc)
 		return rc;
 	*size = prep->size;

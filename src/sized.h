@@ -2,6 +2,8 @@
  * sized.h - the files of sized/: an original at a size in pixels asked
  * for, an exact length asked for, or both, new bytes on every make.
  *
+ *   dims    the original's size, cached apart ("<key>:sized:dims") so
+ *           that a cached size's open never needs the original's pixels
  *   pixels  the original's own, or one resample to cover W x H and a
  *           centre crop (resample.h), cached as "<key>:sized:WxH:pixels"
  *   prep    always_random's prepared parts of those pixels (splice.h):
@@ -13,6 +15,10 @@
  *           that fits (cached as "...:fit:<length>"; new bytes per make
  *           come from a nonce in the padding then); a PNG cannot shrink:
  *           -ENOENT, and one log line saying the smallest length.
+ *   check   whether a length can be reached, answered at lookup: by a
+ *           bound (sizerule.h) when one proves it, else by making (and
+ *           caching) the resample and prepared parts, and for a lossy
+ *           format the search of the quality, that the open then uses.
  *
  * Threads: any; everything shared lives in the cache.
  */
@@ -31,6 +37,15 @@
  */
 int mint_sized_make(struct mint_source *src, const struct mint_sizespec *spec,
 		    const char *name, struct mint_content **out);
+
+/*
+ * 0 if every make of `spec` can be its length (or it asks none), -ENOENT
+ * and one log line saying the smallest length when none can, or the error
+ * of the pixels, the resample or the encoder. `name` as for make; NULL
+ * logs nothing.
+ */
+int mint_sized_check(struct mint_source *src,
+		     const struct mint_sizespec *spec, const char *name);
 
 /*
  * The length of every make of `spec`: the length asked, without any

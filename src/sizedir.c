@@ -1,14 +1,18 @@
 /*
  * sizedir.c - Images/<folder>/sized/: a folder whose files are asked for
- * by name (sizespec.h) and made by sized.c. It lists the presets with a
- * length so a file dialog can pick them; any other valid name, the
- * presets in pixels among them, is found when typed.
+ * by name (sizespec.h) and made by sized.c. It lists the presets so a
+ * file dialog can pick them; any other valid name is found when typed.
  *
- * stat of a name with a length answers that length without making
- * anything, so listing the presets with their sizes costs no encode; a
- * name with only a size in pixels is made once (its prepared parts) and
- * its length remembered in the catalog, as other Images files' are.
- * Every open is new bytes: direct I/O, counted in --max-handle-memory.
+ * A name with only a size in pixels gets the length of its format's rule
+ * (sizerule.h), so every listed name has a length known without making
+ * anything, and `ls -l` costs no encode. A lookup answers ENOENT for a
+ * length no file can have (mint_sized_check: a bound, else the work the
+ * open needs, cached), and the listing leaves out such a length preset
+ * of a format that cannot lower its quality. A format without a rule
+ * keeps the old way for names in pixels only: made once (its prepared
+ * parts) and its length remembered in the catalog, as other Images
+ * files' are; such names are not listed. Every open is new bytes: direct
+ * I/O, counted in --max-handle-memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +24,7 @@
 #include "log.h"
 #include "names.h"
 #include "sized.h"
+#include "sizerule.h"
 #include "tree_i.h"
 
 /* A typed name's inode: its copy bits hold a hash of the spec above the
@@ -29,6 +34,22 @@
 static uint64_t max_length(const struct mint_tree *t)
 {
 	return t->ctx->limits.max_file;
+}
+
+/*
+ * A name in pixels only takes its format's rule length, when the format
+ * has a rule and the length is within the byte limit; else it keeps 0
+ * (the length its encode gives).
+ */
+static void apply_rule(const struct mint_tree *t, struct mint_sizespec *s)
+{
+	uint64_t len;
+
+	if (s->length || !s->width ||
+	    mint_sized_rule_length(s->fmt, s->width, s->height, &len))
+		return;
+	if (!max_length(t) || len <= max_length(t))
+		s->length = len;
 }
 
 /* The copy bits of the inode of `spec`: its preset's index, or a hash. */
@@ -197,9 +218,10 @@ static int sized_getattr(struct mint_node *n, struct stat *st)
 }
 
 /* The index of a listed preset equal to `spec`, or COPY_TYPED. */
-static unsigned preset_index(const struct mint_sizespec *spec,
-			     const struct mint_limits *lim, uint64_t maxlen)
+static unsigned preset_index(const struct mint_tree *t,
+			     const struct mint_sizespec *spec)
 {
+	const struct mint_limits *lim = &t->ctx->limits;
 	const char *const *lists[2] = { mint_sized_dim_presets,
 					mint_sized_len_presets };
 	struct mint_sizespec p;
@@ -209,8 +231,10 @@ static unsigned preset_index(const struct mint_sizespec *spec,
 		for (k = 0; lists[l][k]; k++, i++) {
 			if (mint_sizespec_parse_words(lists[l][k],
 						      strlen(lists[l][k]),
-						      lim, maxlen, &p))
+						      lim, max_length(t), &p))
 				continue;
+			p.fmt = spec->fmt;
+			apply_rule(t, &p);
 			if (p.width == spec->width &&
 			    p.height == spec->height &&
 			    p.length == spec->length)
@@ -224,24 +248,54 @@ static int sized_lookup(struct mint_node *dir, const char *name,
 			struct mint_node *child)
 {
 	const struct mint_limits *lim = &dir->tree->ctx->limits;
-	char stem[MINT_FILE_STEM_MAX + 1];
+	char stem[MINT_FILE_STEM_MAX + 1], label[96];
 	struct mint_sizespec spec;
+	struct mint_source src;
+	int rc;
 
 	mint_name_file_stem(dir->name, stem);
 	if (mint_sizespec_parse(name, stem, lim, max_length(dir->tree),
 				&spec))
 		return -ENOENT;
+	apply_rule(dir->tree, &spec);
+	/* a length no file can have is no file: answered here, not at open */
+	mint_source_init(&src, dir->tree->ctx, dir->orig.name,
+			 dir->orig.hash);
+	spec_label(&spec, label, sizeof(label));
+	rc = mint_sized_check(&src, &spec, label);
+	if (rc)
+		return rc;
 	*child = *dir;
 	child->type = &sfile_type;
 	child->spec = spec;
 	child->fmt = spec.fmt;
-	child->copy = preset_index(&spec, lim, max_length(dir->tree));
+	child->copy = preset_index(dir->tree, &spec);
 	if (child->copy == COPY_TYPED)
 		child->copy = spec_copy(&spec);
 	return 0;
 }
 
-/* Fill the presets of `list` in `fmt` that the limits allow. */
+/*
+ * Nonzero if a listed length preset is a file: a format that lowers its
+ * quality reaches it; a lossless one asks mint_sized_check (its bound,
+ * else always_random's prepared parts, which the eager pool makes).
+ */
+static int preset_reached(struct mint_node *dir,
+			  const struct mint_sizespec *spec)
+{
+	struct mint_source src;
+
+	if (mint_sized_rule_shrinks(spec->fmt))
+		return 1;
+	mint_source_init(&src, dir->tree->ctx, dir->orig.name,
+			 dir->orig.hash);
+	return !mint_sized_check(&src, spec, NULL);
+}
+
+/*
+ * Fill the presets of `list` in `fmt` that the limits allow, whose
+ * length is known without making a new picture, and that are files.
+ */
 static int fill_presets(struct mint_node *dir, const char *const *list,
 			const char *stem, enum mint_format fmt,
 			mint_fill_fn fill, void *ctx)
@@ -254,6 +308,10 @@ static int fill_presets(struct mint_node *dir, const char *const *list,
 	for (i = 0; list[i]; i++) {
 		if (mint_sizespec_parse_words(list[i], strlen(list[i]), lim,
 					      max_length(dir->tree), &spec))
+			continue;
+		spec.fmt = fmt;
+		apply_rule(dir->tree, &spec);
+		if (!spec.length || (!spec.width && !preset_reached(dir, &spec)))
 			continue;
 		snprintf(name, sizeof(name), "%s %s.%s", stem, list[i],
 			 mint_format_ext(fmt));
@@ -269,16 +327,21 @@ static int sized_readdir(struct mint_node *dir, mint_fill_fn fill, void *ctx)
 	unsigned f;
 
 	/*
-	 * Only the presets whose stat makes nothing: a listing, `ls -lR` or
-	 * a file manager computing a folder's size must never make an
-	 * 8000x8000 picture. The presets in pixels are typed.
+	 * Only presets whose stat makes no new picture: a listing, `ls -lR`
+	 * or a file manager computing a folder's size must never make an
+	 * 8000x8000 picture. Sizes in pixels have their rule's length; a
+	 * PNG length the original's own picture cannot have is left out.
 	 */
 	mint_name_file_stem(dir->name, stem);
-	for (f = 0; f < MINT_FMT_COUNT; f++)
+	for (f = 0; f < MINT_FMT_COUNT; f++) {
+		if (fill_presets(dir, mint_sized_dim_presets, stem, f, fill,
+				 ctx))
+			return 0;
 		if (mint_sized_lists_length(f) &&
 		    fill_presets(dir, mint_sized_len_presets, stem, f, fill,
 				 ctx))
 			return 0;
+	}
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 """Benchmarks through a real mount: always_random against original/,
 against ImageMagick, memory per open handle, unique images per second,
 the first touch of a new original (work begun at commit), sized/ and
-distinct/ per open.
+distinct/ per open, sized/'s presets.
 
     MINTFS=build/mintfs python3 tests/bench/bench_mount.py IMAGE...
 
@@ -151,8 +151,8 @@ def case_folders(src):
 def listing(count=100):
     """ls -l of every Images file of `count` originals: the first time
     (sizes unknown: every file is made once), again, and after a remount
-    (sizes from the catalog, nothing made). sized/ is left out: `ls -l`
-    there makes the pictures of its presets in pixels, 8000x8000 too."""
+    (sizes from the catalog, nothing made). sized/ is left out, as in the
+    figures before it listed its presets in pixels: sized_presets()."""
     base = tempfile.mkdtemp(prefix="mintfs-bench-ls-")
     m = Mount(base, ["--no-eager"])
     m.start()
@@ -397,6 +397,44 @@ def sized_and_distinct(m, name):
         print("  %-6s %9.1f ms" % (fmt, t * 1e3))
 
 
+def sized_presets(m, name):
+    """sized/'s presets: `ls -lR` of the folder (every length by rule,
+    nothing made), a preset in pixels' first open (one resample and one
+    base) and then per open, and the 8000x8000 PNG (about 256 MB, nearly
+    all shared zeros) read whole, with mintfs's memory before and after."""
+    s = stem(name)
+    d = m.path("Images", s, "sized")
+    sz = lambda spec: os.path.join(d, "%s %s" % (s, spec))
+    t = timed(lambda: subprocess.run(["ls", "-lR", d], check=True,
+                                     stdout=subprocess.DEVNULL))
+    print("\n%s: sized/ presets" % name)
+    print("  ls -lR sized/ (%d names): %.1f ms" % (len(os.listdir(d)),
+                                                  t * 1e3))
+    for fmt in ("png", "jpeg", "webp"):
+        p = sz("1920x1080.%s" % fmt)
+        first = timed(lambda: open_close(p))
+        then = statistics.median(timed(lambda: open_close(p))
+                                 for _ in range(RUNS))
+        print("  1920x1080.%-5s first open %8.1f ms   then %8.0f us" % (
+            fmt, first * 1e3, then * 1e6))
+    p = sz("8000x8000.png")
+    size = os.stat(p).st_size
+    first = timed(lambda: open_close(p))    # the resample and base
+    before = rss_kib(m.proc.pid)
+    t0 = time.perf_counter()
+    with open(p, "rb") as f:
+        t1 = time.perf_counter()
+        with_handle = rss_kib(m.proc.pid)
+        while f.read(1 << 20):
+            pass
+        t2 = time.perf_counter()
+    print("  8000x8000.png (%d bytes): first open %.2f s, then open "
+          "%.1f ms, read whole %.2f s (%.0f MB/s); mintfs RSS %d MiB, "
+          "%d with it open" % (size, first, (t1 - t0) * 1e3, t2 - t1,
+                               size / (t2 - t1) / 1e6, before >> 10,
+                               with_handle >> 10))
+
+
 # ---- first touch: a new original's folder, right after the cp ----------
 
 def cpu_seconds(pid):
@@ -540,6 +578,7 @@ def main():
             compare_reads(m, name)
             against_imagemagick(m, src, name)
             sized_and_distinct(m, name)
+            sized_presets(m, name)
         after_remount(m, [os.path.basename(p) for p in images], firsts)
         unique_per_second(m, os.path.basename(images[-1]))
     finally:

@@ -131,6 +131,20 @@ def test_ls_l_sizes_are_cat_sizes(store):
                 b"\t")[1] == size.encode()
 
 
+def test_sized_names(store):
+    """sized/ offers the mount's names: every preset, with its length."""
+    out = lines(ok(store, "ls", "-l", "Images/cat/sized"))
+    assert len(out) == 5 * 3 + 5 * 2
+    sizes = dict(reversed(ln.split("\t")) for ln in out)
+    assert sizes["cat 200x200.png"] == "168548"
+    assert sizes["cat 5MB-1B.jpeg"] == "4999999"
+    assert len(ok(store, "cat", "Images/cat/sized/cat 200x200.png")) == \
+        168548
+    # a length no file can have: ENOENT, one line saying the smallest
+    line = error(ctl(store, "cat", "Images/cat/sized/cat 100B.png"))
+    assert "cannot be 100 bytes long; the smallest is" in line
+
+
 def test_original_and_counter_are_deterministic(store, tmp_path):
     for path in ("Images/cat/original/cat.png", "Images/dog/original/dog.webp",
                  "Images/cat/counter/cat_7.jpeg"):

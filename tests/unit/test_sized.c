@@ -4,7 +4,11 @@
  * names parse to what they say and anything else is refused; a padded
  * file has exactly the length asked, keeps its PNG CRCs right and decodes
  * through our generators (libpng, libjpeg-turbo, libwebp) to the same
- * size; lengths that cannot be reached are refused.
+ * size; lengths that cannot be reached are refused. The rule that gives
+ * names in pixels only their length (src/sizerule.c) is a bound PNG's
+ * noise files never pass and a budget lossy files at quality 1 keep; a
+ * padded 8000x8000 PNG holds no padding of its own, and reads find their
+ * segment by a binary search (src/content.c).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +25,7 @@
 #include "generator.h"
 #include "pad.h"
 #include "resample.h"
+#include "sizerule.h"
 #include "sizespec.h"
 #include "splice.h"
 
@@ -290,8 +295,200 @@ static void resample_cover(void)
 	mint_image_release(&img);
 }
 
+
+/* ---- the rule of names in pixels only ----------------------------------- */
+
+static uint64_t rule(enum mint_format f, uint32_t w, uint32_t h)
+{
+	uint64_t len = 0;
+
+	EXPECT(!mint_sized_rule_length(f, w, h, &len));
+	return len;
+}
+
+static void rule_lengths(void)
+{
+	uint64_t len;
+
+	/* the presets' lengths, as README.md lists them */
+	EXPECT_EQ(rule(MINT_FMT_PNG, 1, 1), 8197);
+	EXPECT_EQ(rule(MINT_FMT_PNG, 200, 200), 168548);
+	EXPECT_EQ(rule(MINT_FMT_PNG, 1920, 1080), 8311773);
+	EXPECT_EQ(rule(MINT_FMT_PNG, 8000, 8000), 256266199);
+	EXPECT_EQ(rule(MINT_FMT_JPEG, 1, 1), 16385);
+	EXPECT_EQ(rule(MINT_FMT_JPEG, 1920, 1080), 1053184);
+	EXPECT_EQ(rule(MINT_FMT_WEBP, 4000, 3000), 6016384);
+	EXPECT_EQ(rule(MINT_FMT_WEBP, 8000, 8000), 32016384);
+	/* sides sized/ never makes, and a format without a row */
+	EXPECT_EQ(mint_sized_rule_length(MINT_FMT_PNG, 0, 5, &len), -ENOENT);
+	EXPECT_EQ(mint_sized_rule_length(MINT_FMT_PNG, 32768, 1, &len),
+		  -ENOENT);
+	EXPECT_EQ(mint_sized_rule_length(MINT_FMT_COUNT, 5, 5, &len),
+		  -ENOENT);
+	EXPECT(mint_sized_rule_reaches(MINT_FMT_PNG, 200, 200, 168548));
+	EXPECT(!mint_sized_rule_reaches(MINT_FMT_PNG, 200, 200, 168547));
+	EXPECT(!mint_sized_rule_reaches(MINT_FMT_COUNT, 1, 1, 1ULL << 40));
+}
+
+/* Random pixels: what no encoder can shrink. */
+static int noise_image(struct mint_image *img, uint32_t w, uint32_t h,
+		       unsigned ch)
+{
+	uint32_t seed = 2463534242u;
+	size_t i;
+
+	if (mint_image_init(img, w, h, ch))
+		return -ENOMEM;
+	for (i = 0; i < img->stride * h; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 17;
+		seed ^= seed << 5;
+		img->pixels[i] = (uint8_t)seed;
+	}
+	return 0;
+}
+
+/* A PNG's noise file, of noise, is under its rule with room to pad. */
+static void rule_bounds_png(void)
+{
+	static const uint32_t sides[][2] = {
+		{ 1, 1 }, { 16, 16 }, { 17, 5 }, { 200, 200 }, { 1000, 700 },
+		{ 3000, 5 },
+	};
+	struct mint_noise_prep *prep;
+	struct mint_image img;
+	unsigned ch;
+	size_t i;
+
+	for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+		for (ch = 3; ch <= 4; ch++) {
+			REQUIRE(!noise_image(&img, sides[i][0], sides[i][1],
+					     ch));
+			REQUIRE(!mint_noise_prepare_image(MINT_FMT_PNG, &img,
+							  &prep));
+			/* the smallest miNt chunk fits in what is left */
+			EXPECT(prep->size + 12 <=
+			       rule(MINT_FMT_PNG, img.width, img.height));
+			mint_obj_unref(&prep->obj);
+			mint_image_release(&img);
+		}
+	}
+}
+
+/* Lossy files of noise at quality 1 keep the budget, with padding room. */
+static void rule_budget_lossy(void)
+{
+	static const enum mint_format fmts[] = { MINT_FMT_JPEG,
+						 MINT_FMT_WEBP };
+	static const uint32_t sides[][2] = {
+		{ 1, 1 }, { 200, 200 }, { 1000, 700 },
+	};
+	struct mint_buf buf = MINT_BUF_INIT;
+	struct mint_image img;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+			REQUIRE(!noise_image(&img, sides[i][0], sides[i][1],
+					     3));
+			REQUIRE(!mint_encode_quality(fmts[k], &img, 1, &buf));
+			/* VP8X, a piece's head and a nonce */
+			EXPECT(buf.len + 18 + 8 + MINT_NOISE_NONCE <=
+			       rule(fmts[k], img.width, img.height));
+			mint_buf_release(&buf);
+			mint_image_release(&img);
+		}
+	}
+}
+
+/* Read [off, off + n) of `c` the slow way: walking every segment. */
+static void walk_read(const struct mint_content *c, uint8_t *out, size_t n,
+		      uint64_t off)
+{
+	uint64_t at = 0;
+	size_t i, k;
+
+	for (i = 0; i < c->nseg && n; i++) {
+		for (k = 0; k < c->seg[i].len && n; k++, at++) {
+			if (at >= off) {
+				*out++ = c->seg[i].data[k];
+				n--;
+			}
+		}
+	}
+}
+
+/* Reads of many segments of every length, 0 among them, at any offset. */
+static void content_segments(void)
+{
+	static uint8_t bytes[4096];
+	struct mint_segment seg[300];
+	struct mint_content *c;
+	uint8_t a[700], b[700];
+	size_t i, at = 0, n;
+	uint64_t off;
+
+	for (i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (uint8_t)(i * 7 + i / 256);
+	for (i = 0; i < 300; i++) {
+		n = i % 5 == 0 ? 0 : i % 13 + 1;
+		seg[i].data = bytes + at;
+		seg[i].len = n;
+		at += n;
+	}
+	c = mint_content_new_spliced(NULL, 0, NULL, seg, 300);
+	REQUIRE(c);
+	EXPECT_EQ(c->size, at);
+	for (off = 0; off <= at + 2; off++) {
+		n = off * 31 % sizeof(a);
+		memset(a, 0xaa, sizeof(a));
+		memset(b, 0xaa, sizeof(b));
+		EXPECT_EQ(mint_content_read(c, a, n, off),
+			  off >= at ? 0 : (n < at - off ? n : at - off));
+		walk_read(c, b, n, off);
+		EXPECT(!memcmp(a, b, sizeof(a)));
+	}
+	mint_content_unref(c);
+}
+
+/* A PNG padded to the 8000x8000 preset's length: shared zeros. */
+static void big_pad_shared(void)
+{
+	uint64_t len = rule(MINT_FMT_PNG, 8000, 8000), off;
+	struct mint_noise_prep *prep;
+	struct mint_content *c, *p;
+	struct mint_image img;
+	uint8_t a[512], b[512];
+	int i;
+
+	REQUIRE(!testimg_make(&img, 97, 61, 4, 1));
+	REQUIRE(!mint_noise_prepare_image(MINT_FMT_PNG, &img, &prep));
+	REQUIRE(!mint_noise_make(prep, &c));
+	REQUIRE(!mint_pad(c, MINT_FMT_PNG, 97, 61, len, 0, &p));
+	EXPECT_EQ(p->size, len);
+	/* its own memory: heads and a segment list, not 256 MB */
+	EXPECT(p->obj.bytes < len / 1000);
+	EXPECT_EQ(mint_content_read(p, a, 12, len - 12), 12);
+	EXPECT(!memcmp(a, "\0\0\0\0IEND\xae\x42\x60\x82", 12));
+	for (i = 0; i < 40; i++) {
+		off = (len - sizeof(a)) / 40 * (uint64_t)i + (uint64_t)i * 977;
+		memset(a, 1, sizeof(a));
+		memset(b, 2, sizeof(b));
+		EXPECT_EQ(mint_content_read(p, a, sizeof(a), off), sizeof(a));
+		walk_read(p, b, sizeof(b), off);
+		EXPECT(!memcmp(a, b, sizeof(a)));
+	}
+	mint_content_unref(p);
+	mint_content_unref(c);
+	mint_obj_unref(&prep->obj);
+	mint_image_release(&img);
+}
+
 CHECK_MAIN(CHECK_CASE(good_names), CHECK_CASE(bad_names),
 	   CHECK_CASE(presets_parse), CHECK_CASE(pad_png),
 	   CHECK_CASE(pad_png_rgba), CHECK_CASE(pad_jpeg),
 	   CHECK_CASE(pad_webp), CHECK_CASE(pad_webp_rgba),
-	   CHECK_CASE(pad_webp_simple), CHECK_CASE(resample_cover))
+	   CHECK_CASE(pad_webp_simple), CHECK_CASE(resample_cover),
+	   CHECK_CASE(rule_lengths), CHECK_CASE(rule_bounds_png),
+	   CHECK_CASE(rule_budget_lossy), CHECK_CASE(content_segments),
+	   CHECK_CASE(big_pad_shared))
