@@ -27,10 +27,14 @@ void mint_heif_layout(uint32_t w, uint32_t h, uint32_t *tile_w,
 
 	for (i = 0; i < 2; i++) {
 		t[i] = side[i] + (side[i] & 1);
+		if (t[i] < MINT_HEIF_TILE_MIN)
+			t[i] = MINT_HEIF_TILE_MIN;
 		if (t[i] > MINT_HEIF_TILE) {
 			t[i] = MINT_HEIF_TILE;
 			/* The last tile holds the whole noise square. */
-			while (side[i] % t[i] && side[i] % t[i] < MINT_NOISE_SIDE)
+			while (side[i] % t[i] &&
+			       side[i] % t[i] < MINT_NOISE_SIDE &&
+			       t[i] > MINT_HEIF_TILE_MIN)
 				t[i] -= 16;
 		}
 	}

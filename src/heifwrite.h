@@ -5,7 +5,8 @@
  * written by heif_box.h.
  *
  * Tiles are MINT_HEIF_TILE pixels a side, or the picture's side rounded
- * up to even when it is smaller; a side whose last tile would hold fewer
+ * up to even when it is smaller, but never under MINT_HEIF_TILE_MIN
+ * (libheif wraps a smaller HEVC picture in a grid of its own); a side whose last tile would hold fewer
  * than MINT_NOISE_SIDE of the picture's pixels gets tiles 16 pixels
  * narrower until it does, so the bottom-right noise square of
  * always_random always lies in the last tile alone. Pixels of a tile past
@@ -29,6 +30,7 @@
 #include "image.h"
 
 #define MINT_HEIF_TILE 512
+#define MINT_HEIF_TILE_MIN 64
 #define MINT_HEIF_QUALITY 50
 
 /* The tiles of a w x h picture: their size and how many a side. */
