@@ -235,7 +235,8 @@ static int noisy_encode(const struct mint_heif_grid *g,
 
 	square(g, &x, &y, &w, &h);
 	paint(tile, noise, x, y, w, h);
-	rc = mint_heif_tile_encode(g->avif, tile, file, one);
+	rc = mint_heif_tile_encode(g->avif, MINT_HEIF_QUALITY, tile, file,
+				   one);
 	if (!rc && !same_props(g, one))
 		rc = -EIO;
 	return rc;
@@ -307,7 +308,7 @@ static int heif_base(enum mint_format fmt, const struct mint_image *img,
 	if (!b)
 		return -ENOMEM;
 	c = &b->coded;
-	rc = mint_heif_encode_tiles(is_avif(fmt), img, c);
+	rc = mint_heif_encode_tiles(is_avif(fmt), MINT_HEIF_QUALITY, img, c);
 	if (!rc)
 		rc = slot_estimate(img, c, &slot);
 	if (rc)
@@ -512,7 +513,8 @@ static int counter_tile(const struct mint_heif_grid *g, size_t i,
 				g->tile_w, g->tile_h, &tile);
 	if (rc)
 		return rc;
-	rc = mint_heif_tile_encode(g->avif, &tile, file, &one);
+	rc = mint_heif_tile_encode(g->avif, MINT_HEIF_QUALITY, &tile, file,
+				   &one);
 	mint_image_release(&tile);
 	if (!rc && (!same_props(g, &one) || one.data.len > UINT32_MAX))
 		rc = -EIO;

@@ -107,13 +107,13 @@ int mint_encode_png(const struct mint_image *img, struct mint_buf *out)
 /* ---- HEIC and AVIF ---- */
 
 /* A grid of tiles coded on every core (heifwrite.h). */
-static int encode_heif(int avif, const struct mint_image *img,
+static int encode_heif(int avif, int quality, const struct mint_image *img,
 		       struct mint_buf *out)
 {
 	struct mint_heif_coded c;
 	int rc;
 
-	rc = mint_heif_encode_tiles(avif, img, &c);
+	rc = mint_heif_encode_tiles(avif, quality, img, &c);
 	if (rc)
 		return rc;
 	rc = mint_heif_coded_write(&c, out);
@@ -123,12 +123,12 @@ static int encode_heif(int avif, const struct mint_image *img,
 
 int mint_encode_heic(const struct mint_image *img, struct mint_buf *out)
 {
-	return encode_heif(0, img, out);
+	return encode_heif(0, MINT_HEIF_QUALITY, img, out);
 }
 
 int mint_encode_avif(const struct mint_image *img, struct mint_buf *out)
 {
-	return encode_heif(1, img, out);
+	return encode_heif(1, MINT_HEIF_QUALITY, img, out);
 }
 
 /* ---- JPEG ---- */
@@ -407,6 +407,9 @@ int mint_encode_quality(enum mint_format fmt, const struct mint_image *img,
 		return mint_encode_jpeg_tuned(img, jpeg_quality, &quality, out);
 	case MINT_FMT_WEBP:
 		return webp_encode(img, quality, -1, out);
+	case MINT_FMT_HEIC:
+	case MINT_FMT_AVIF:
+		return encode_heif(fmt == MINT_FMT_AVIF, quality, img, out);
 	default:
 		return -EINVAL;
 	}

@@ -68,7 +68,8 @@ int mint_encode(enum mint_format fmt, const struct mint_image *img,
 		struct mint_buf *out);
 
 /*
- * mint_encode at `quality` (1-100) for a lossy format (JPEG, WebP), the
+ * mint_encode at `quality` (1-100) for a lossy format (JPEG, WebP, HEIC,
+ * AVIF), the
  * rest of the settings as mint_encode's: sized/ lowers it until a file
  * fits the length asked. -EINVAL for PNG or a quality out of range, else
  * as mint_encode.

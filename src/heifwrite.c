@@ -117,7 +117,7 @@ void mint_heif_init(void)
 }
 
 /* Our settings: fast, one thread, no alpha (heifwrite.h). */
-static int encoder_get(struct heif_context *ctx, int avif,
+static int encoder_get(struct heif_context *ctx, int avif, int quality,
 		       struct heif_encoder **enc)
 {
 	int rc;
@@ -128,8 +128,7 @@ static int encoder_get(struct heif_context *ctx, int avif,
 		enc));
 	if (rc)
 		return rc;
-	rc = heif_err(heif_encoder_set_lossy_quality(*enc,
-						     MINT_HEIF_QUALITY));
+	rc = heif_err(heif_encoder_set_lossy_quality(*enc, quality));
 	if (avif) {
 		if (!rc)
 			rc = heif_err(heif_encoder_set_parameter(*enc, "speed",
@@ -157,7 +156,8 @@ static int encoder_get(struct heif_context *ctx, int avif,
 	return rc;
 }
 
-int mint_heif_tile_encode(int avif, const struct mint_image *tile,
+int mint_heif_tile_encode(int avif, int quality,
+			  const struct mint_image *tile,
 			  struct mint_buf *file, struct mint_heif_one *one)
 {
 	struct heif_writer writer = { 1, buf_write };
@@ -192,7 +192,7 @@ int mint_heif_tile_encode(int avif, const struct mint_image *tile,
 		memcpy(plane + (size_t)y * (size_t)stride,
 		       tile->pixels + (size_t)y * tile->stride,
 		       (size_t)tile->width * 3);
-	rc = encoder_get(ctx, avif, &enc);
+	rc = encoder_get(ctx, avif, quality, &enc);
 	if (rc)
 		goto out;
 	opt = heif_encoding_options_alloc();
@@ -222,7 +222,7 @@ out:
 
 struct tile_job {
 	const struct mint_image *img;
-	int avif;
+	int avif, quality;
 	uint32_t tile_w, tile_h, cols;
 	size_t ntiles;
 	atomic_size_t next;
@@ -247,7 +247,7 @@ static int tile_one(struct tile_job *j, size_t i, struct mint_buf *file)
 				j->tile_h, &tile);
 	if (rc)
 		return rc;
-	rc = mint_heif_tile_encode(j->avif, &tile, file, &one);
+	rc = mint_heif_tile_encode(j->avif, j->quality, &tile, file, &one);
 	mint_image_release(&tile);
 	if (rc)
 		return rc;
@@ -352,11 +352,12 @@ static int tiles_gather(struct tile_job *j, struct mint_heif_coded *c)
 	return 0;
 }
 
-int mint_heif_encode_tiles(int avif, const struct mint_image *img,
+int mint_heif_encode_tiles(int avif, int quality,
+			   const struct mint_image *img,
 			   struct mint_heif_coded *out)
 {
 	struct mint_heif_grid *g = &out->grid;
-	struct tile_job j = { .img = img, .avif = avif };
+	struct tile_job j = { .img = img, .avif = avif, .quality = quality };
 	pthread_t tid[MAX_THREADS];
 	size_t i, nthreads, started = 0;
 	int rc;

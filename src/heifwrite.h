@@ -47,11 +47,13 @@ int mint_heif_tile_cut(const struct mint_image *img, uint32_t x0,
 		       struct mint_image *tile);
 
 /*
- * Code one RGB tile with libheif on the calling thread: libheif's file
+ * Code one RGB tile with libheif on the calling thread, at `quality`
+ * (1-100; MINT_HEIF_QUALITY for every file but sized/'s and distinct/'s): libheif's file
  * into `file` (emptied first), its parts in *one, pointing into it.
  * 0, -ENOMEM, -EIO (the codec failed or wrote what we cannot read).
  */
-int mint_heif_tile_encode(int avif, const struct mint_image *tile,
+int mint_heif_tile_encode(int avif, int quality,
+			  const struct mint_image *tile,
 			  struct mint_buf *file, struct mint_heif_one *one);
 
 /* A picture's tiles, coded: the grid's shape and shared boxes, and each
@@ -65,11 +67,12 @@ struct mint_heif_coded {
 };
 
 /*
- * Code every tile of `img` on every core. 0 (release *out with
+ * Code every tile of `img` on every core, at `quality`. 0 (release *out with
  * mint_heif_coded_release), -ENOMEM, -EIO (a codec failed, or two tiles
  * came out with different decoder configurations).
  */
-int mint_heif_encode_tiles(int avif, const struct mint_image *img,
+int mint_heif_encode_tiles(int avif, int quality,
+			   const struct mint_image *img,
 			   struct mint_heif_coded *out);
 
 void mint_heif_coded_release(struct mint_heif_coded *c);

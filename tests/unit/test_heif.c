@@ -190,7 +190,8 @@ static void test_parse_cuts(void)
 	REQUIRE(!testimg_make(&img, 64, 64, 3, 1));
 	REQUIRE(!mint_heif_tile_cut(&img, 0, 0, 64, 64, &tile));
 	for (f = 0; f < 2; f++) {
-		REQUIRE(!mint_heif_tile_encode((int)f, &tile, &file, &one));
+		REQUIRE(!mint_heif_tile_encode((int)f, MINT_HEIF_QUALITY, &tile,
+					       &file, &one));
 		EXPECT_EQ(one.avif, (int)f);
 		EXPECT_EQ(one.width, 64);
 		EXPECT(one.config.len > 8 && one.data.len > 0);
