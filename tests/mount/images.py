@@ -7,8 +7,8 @@ PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
 
 # An original's variant folders, in listing order (mint_variants[]), and
 # how many files each lists.
-VARIANT_FILES = {"original": 3, "always_random": 3, "counter": 30,
-                 "exif": 27, "broken": 10, "animated": 2, "distinct": 3}
+VARIANT_FILES = {"original": 5, "always_random": 5, "counter": 50,
+                 "exif": 27, "broken": 10, "animated": 2, "distinct": 5}
 VARIANTS = list(VARIANT_FILES)
 # What an original's Images folder lists besides the variants: sized/,
 # whose names are typed (sizedir.c); a walk of all of Images skips it,
