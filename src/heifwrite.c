@@ -6,6 +6,7 @@
  * taking the next tile until none is left, as deflate.c's bands do.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -80,6 +81,55 @@ int mint_heif_tile_cut(const struct mint_image *img, uint32_t x0,
 		}
 	}
 	return 0;
+}
+
+/* CPUs this process may run on, counted once. */
+static unsigned cpus(void)
+{
+	static atomic_uint n;
+	unsigned v = atomic_load(&n);
+	cpu_set_t set;
+
+	if (v)
+		return v;
+	v = 1;
+	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
+		v = (unsigned)CPU_COUNT(&set);
+	if (v > MAX_THREADS)
+		v = MAX_THREADS;
+	atomic_store(&n, v);
+	return v;
+}
+
+/*
+ * At most cpus() tile encoders at once in the process: each holds about
+ * 10 MiB (x265's or aom's buffers), and more of them than cores is only
+ * memory. always_random's opens on many libfuse threads, the pool's
+ * bases and every base's own threads all take a slot per tile.
+ */
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slot_free = PTHREAD_COND_INITIALIZER;
+static unsigned slots_busy;
+
+static void slot_take(void)
+{
+	pthread_mutex_lock(&slot_lock);
+	while (slots_busy >= cpus())
+		pthread_cond_wait(&slot_free, &slot_lock);
+	slots_busy++;
+	pthread_mutex_unlock(&slot_lock);
+}
+
+static void slot_give(void)
+{
+	pthread_mutex_lock(&slot_lock);
+	slots_busy--;
+	pthread_cond_signal(&slot_free);
+	pthread_mutex_unlock(&slot_lock);
+	/* x265 and aom allocate and free megabytes per tile, in whichever
+	 * thread's arena: hand the freed pages back, or each arena keeps
+	 * the most it ever held. */
+	malloc_trim(0);
 }
 
 static struct heif_error buf_write(struct heif_context *ctx,
@@ -173,6 +223,7 @@ int mint_heif_tile_encode(int avif, int quality,
 	ctx = heif_context_alloc();
 	if (!ctx)
 		return -ENOMEM;
+	slot_take();
 	rc = heif_err(heif_image_create((int)tile->width, (int)tile->height,
 					heif_colorspace_RGB,
 					heif_chroma_interleaved_RGB, &im));
@@ -214,6 +265,7 @@ out:
 	if (enc)
 		heif_encoder_release(enc);
 	heif_image_release(im);
+	slot_give();
 	heif_context_free(ctx);
 	return rc;
 }
@@ -283,24 +335,6 @@ static void *tile_worker(void *arg)
 	}
 	mint_buf_release(&file);
 	return NULL;
-}
-
-/* CPUs this process may run on, counted once. */
-static unsigned cpus(void)
-{
-	static atomic_uint n;
-	unsigned v = atomic_load(&n);
-	cpu_set_t set;
-
-	if (v)
-		return v;
-	v = 1;
-	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
-		v = (unsigned)CPU_COUNT(&set);
-	if (v > MAX_THREADS)
-		v = MAX_THREADS;
-	atomic_store(&n, v);
-	return v;
 }
 
 void mint_heif_coded_release(struct mint_heif_coded *c)

@@ -5,6 +5,8 @@ import subprocess
 
 PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
 
+# Every output format, in listing order (encode.h's enum).
+OUTPUT_FORMATS = ("png", "jpeg", "webp", "heic", "avif")
 # An original's variant folders, in listing order (mint_variants[]), and
 # how many files each lists.
 VARIANT_FILES = {"original": 5, "always_random": 5, "counter": 50,
@@ -91,8 +93,10 @@ def shown_dims(variant, path, wh):
         else:
             w, h = (w * CASES_MAX_SIDE + h // 2) // h, CASES_MAX_SIDE
     sw, sh = dims(path + "[0]")
-    with Image.open(path) as im:
-        o = im.getexif().get(0x0112, 1)
+    o = 1   # our HEIC and AVIF files carry no EXIF, and PIL reads neither
+    if not path.endswith((".heic", ".avif")):
+        with Image.open(path) as im:
+            o = im.getexif().get(0x0112, 1)
     return ((sh, sw) if o in (5, 6, 7, 8) else (sw, sh)), (w, h)
 
 

@@ -76,7 +76,7 @@ import conftest  # noqa: E402
 from conftest import Mount, SANITIZER_MARKS  # noqa: E402
 from images import FOLDER_ENTRIES  # noqa: E402
 
-FORMATS = ("png", "jpeg", "webp")
+FORMATS = ("png", "jpeg", "webp", "heic", "avif")
 # the folders whose files the readers open, and copies per format; the
 # others are listed, not read here (a whole encode per open, or what a
 # typed name asks): their own tests cover them
