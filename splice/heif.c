@@ -51,7 +51,8 @@ static const uint8_t sei_uuid[16] = {
 
 struct heif_base {
 	struct mint_base pub;		/* first: cached and refcounted */
-	struct mint_heif_coded coded;	/* the last tile's length: the slot */
+	struct mint_heif_coded coded;	/* tile lengths (the last: its slot);
+					 * no data: that is in the file */
 	size_t last_off;		/* where its data starts in the file */
 	uint32_t last_len;		/* its coded length, unpadded */
 };
@@ -527,9 +528,10 @@ static int counter_tile(const struct mint_heif_grid *g, size_t i,
 
 /* The segments of a copy: own head, then each tile, the base's where it
  * did not change, runs of the base's joined. */
-static int counter_segments(const struct heif_base *b, const uint8_t *changed,
-			    const uint32_t *len, uint8_t *own, size_t head,
-			    struct mint_segment *seg, size_t *nseg)
+static void counter_segments(const struct heif_base *b,
+			     const uint8_t *changed, const uint32_t *len,
+			     uint8_t *own, size_t head, struct mint_segment *seg,
+			     size_t *nseg)
 {
 	const struct mint_heif_coded *c = &b->coded;
 	const uint8_t *file = b->pub.file->seg[0].data;
@@ -549,7 +551,6 @@ static int counter_segments(const struct heif_base *b, const uint8_t *changed,
 		at += c->tile_len[i];
 	}
 	*nseg = n;
-	return 0;
 }
 
 int mint_heif_counter(struct mint_base *base, const struct mint_image *img,
