@@ -211,15 +211,17 @@ static void square(const struct mint_heif_grid *g, uint32_t *x, uint32_t *y,
 	*y = g->height - *h - (g->rows - 1) * g->tile_h;
 }
 
+static int same_span(struct mint_heif_span a, struct mint_heif_span b)
+{
+	return a.len == b.len && (!a.len || !memcmp(a.p, b.p, a.len));
+}
+
 /* Nonzero if `one` shares the base's decoder configuration and colour. */
 static int same_props(const struct mint_heif_grid *g,
 		      const struct mint_heif_one *one)
 {
-	return one->config.len == g->config.len &&
-	       one->colr.len == g->colr.len && one->pixi.len == g->pixi.len &&
-	       !memcmp(one->config.p, g->config.p, g->config.len) &&
-	       !memcmp(one->colr.p, g->colr.p, g->colr.len) &&
-	       !memcmp(one->pixi.p, g->pixi.p, g->pixi.len);
+	return same_span(one->config, g->config) &&
+	       same_span(one->colr, g->colr) && same_span(one->pixi, g->pixi);
 }
 
 /*

@@ -535,8 +535,10 @@ int mint_heif_grid_head(const struct mint_heif_grid *g,
 	full_box(&w, HDLR_LEN, "hdlr", 0, 0);
 	put(&w, 0, 4);
 	put_bytes(&w, "pict", 4);
-	put(&w, 0, 12);
-	put(&w, 0, 1);
+	put(&w, 0, 4);		/* reserved[3] */
+	put(&w, 0, 4);
+	put(&w, 0, 4);
+	put(&w, 0, 1);		/* name: "" */
 	full_box(&w, PITM_LEN, "pitm", 0, 0);
 	put(&w, 1, 2);
 	put_iloc(&w, g, tile_len, head);
