@@ -1,5 +1,5 @@
 /*
- * pad.c - padding inside PNG, JPEG and WebP files (pad.h).
+ * pad.c - padding inside PNG, JPEG, WebP, HEIC and AVIF files (pad.h).
  *
  * The padding is a run of pieces (chunks or segments). Every piece but
  * the first one or two is "full": the largest piece of its format, the
@@ -30,6 +30,8 @@ static const struct style styles[MINT_FMT_COUNT] = {
 	[MINT_FMT_PNG] = { 8, 4, ZEROS, 0 },
 	[MINT_FMT_JPEG] = { 4, 0, 65533, 0 },	/* COM's 16-bit length */
 	[MINT_FMT_WEBP] = { 8, 0, ZEROS, 1 },
+	[MINT_FMT_HEIC] = { 8, 0, ZEROS, 0 },	/* "free" boxes */
+	[MINT_FMT_AVIF] = { 8, 0, ZEROS, 0 },
 };
 
 static const uint8_t zeros[ZEROS];
@@ -38,12 +40,15 @@ static const uint8_t zeros[ZEROS];
 static uint8_t full_png[8 + ZEROS + 4];
 static uint8_t full_jpeg[4 + 65533];
 static uint8_t full_webp[8 + ZEROS];
+static uint8_t full_heif[8 + ZEROS];
 static pthread_once_t full_once = PTHREAD_ONCE_INIT;
 
 static const uint8_t *const full_piece[MINT_FMT_COUNT] = {
 	[MINT_FMT_PNG] = full_png,
 	[MINT_FMT_JPEG] = full_jpeg,
 	[MINT_FMT_WEBP] = full_webp,
+	[MINT_FMT_HEIC] = full_heif,
+	[MINT_FMT_AVIF] = full_heif,
 };
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -93,6 +98,11 @@ static void put_head(enum mint_format fmt, uint8_t *p, uint64_t payload)
 		p[2] = (uint8_t)((payload + 2) >> 8);
 		p[3] = (uint8_t)(payload + 2);
 		break;
+	case MINT_FMT_HEIC:
+	case MINT_FMT_AVIF:
+		put_be32(p, (uint32_t)payload + 8);
+		memcpy(p + 4, "free", 4);
+		break;
 	default:
 		memcpy(p, "MINT", 4);
 		put_le32(p + 4, (uint32_t)payload);
@@ -107,6 +117,7 @@ static void make_full(void)
 						      4 + ZEROS));
 	put_head(MINT_FMT_JPEG, full_jpeg, 65533);
 	put_head(MINT_FMT_WEBP, full_webp, ZEROS);
+	put_head(MINT_FMT_HEIC, full_heif, ZEROS);
 }
 
 static uint64_t full_len(const struct style *s)
@@ -314,6 +325,13 @@ static int find_layout(const struct mint_content *c, enum mint_format fmt,
 		} else if (memcmp(b + 12, "VP8X", 4)) {
 			return -EINVAL;
 		}
+		return 0;
+	case MINT_FMT_HEIC:
+	case MINT_FMT_AVIF:
+		/* Top-level boxes after the last: no offset moves. */
+		if (n < 12 || memcmp(b + 4, "ftyp", 4))
+			return -EINVAL;
+		lay->at = c->size;
 		return 0;
 	default:
 		return -EINVAL;

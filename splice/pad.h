@@ -9,6 +9,7 @@
  *         (8 bytes at least, even); a simple (VP8) file first gets the
  *         VP8X header the extended format needs. An odd length puts one
  *         zero byte after the RIFF, which WebP readers stop before.
+ *   HEIC, AVIF  "free" boxes at the end of the file (8 bytes at least)
  *
  * The padding is zeros shared by every file, so a padded content costs a
  * few small heads and its segment list, not its length; with `nonce` set

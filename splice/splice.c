@@ -41,6 +41,10 @@ static const struct splicer {
 			    mint_noise_jpeg_make, mint_jpeg_counter },
 	[MINT_FMT_WEBP] = { mint_webp_base, mint_noise_webp_prepare,
 			    mint_noise_webp_make, mint_webp_counter },
+	[MINT_FMT_HEIC] = { mint_heic_base, mint_noise_heif_prepare,
+			    mint_noise_heif_make, mint_heif_counter },
+	[MINT_FMT_AVIF] = { mint_avif_base, mint_noise_heif_prepare,
+			    mint_noise_heif_make, mint_heif_counter },
 };
 
 static const struct splicer *splicer(enum mint_format fmt)

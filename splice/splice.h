@@ -20,7 +20,8 @@
  *                   that holds the digit's box and splice it between the
  *                   base's bytes.
  *
- * Each format's splicer is one file in splice/ (png.c, jpeg.c, webp.c) and
+ * Each format's splicer is one file in splice/ (png.c, jpeg.c, webp.c,
+ * heif.c for HEIC and AVIF, whose tiles are the pieces) and
  * a row of splicers[] in splice.c. Any slot may be NULL: a format without
  * a base layout gets a whole encode as its base, and a format without a
  * counter splice gets a whole encode of each drawn copy.
@@ -193,6 +194,17 @@ int mint_noise_webp_prepare(struct mint_base *base,
 int mint_noise_webp_make(struct mint_noise_prep *prep,
 			 struct mint_content **out);
 int mint_webp_counter(struct mint_base *base, const struct mint_image *img,
+		      const struct mint_image *box,
+		      struct mint_content **out);
+/* HEIC and AVIF, both in heif.c: grids of tiles (heifwrite.h). */
+int mint_heic_base(const struct mint_image *img, struct mint_base **out);
+int mint_avif_base(const struct mint_image *img, struct mint_base **out);
+int mint_noise_heif_prepare(struct mint_base *base,
+			    const struct mint_image *img,
+			    struct mint_noise_prep **out);
+int mint_noise_heif_make(struct mint_noise_prep *prep,
+			 struct mint_content **out);
+int mint_heif_counter(struct mint_base *base, const struct mint_image *img,
 		      const struct mint_image *box,
 		      struct mint_content **out);
 

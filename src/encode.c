@@ -1,7 +1,8 @@
 /*
  * encode.c - the output formats and their whole-image encoders (see
  * encode.h): PNG with our own writer (pngwrite.h) over deflate.h (zlib
- * level 1 in parallel bands), JPEG with libjpeg-turbo, WebP with libwebp.
+ * level 1 in parallel bands), JPEG with libjpeg-turbo, WebP with libwebp,
+ * HEIC and AVIF as grids of tiles coded by libheif (heifwrite.h).
  *
  * Each encoder writes straight into the caller's mint_buf, so the buffer's
  * cap bounds the output as it grows; on failure the buffer is cut back to
@@ -25,6 +26,7 @@
 #include "deflate.h"
 #include "encode.h"
 #include "generator.h"
+#include "heifwrite.h"
 #include "pngwrite.h"
 
 const uint8_t mint_png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
@@ -38,6 +40,8 @@ static const struct format {
 	[MINT_FMT_PNG] = { "png", mint_encode_png },
 	[MINT_FMT_JPEG] = { "jpeg", mint_encode_jpeg },
 	[MINT_FMT_WEBP] = { "webp", mint_encode_webp },
+	[MINT_FMT_HEIC] = { "heic", mint_encode_heic },
+	[MINT_FMT_AVIF] = { "avif", mint_encode_avif },
 };
 
 const char *mint_format_ext(enum mint_format fmt)
@@ -67,13 +71,14 @@ int mint_encode(enum mint_format fmt, const struct mint_image *img,
 	return formats[fmt].encode(img, out);
 }
 
-static char versions[200];
+static char versions[320];
 static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
 
 static void versions_make(void)
 {
 	snprintf(versions, sizeof(versions),
-		 "r%d z%s %s png%u jpeg%d webp%d cairo%d %s", MINT_OUTPUT_REV,
+		 "r%d z%s %s png%u jpeg%d webp%d %s cairo%d %s",
+		 MINT_OUTPUT_REV,
 		 zlibVersion(), mint_deflate_version(),
 		 (unsigned)png_access_version_number(),
 #ifdef LIBJPEG_TURBO_VERSION_NUMBER
@@ -81,7 +86,7 @@ static void versions_make(void)
 #else
 		 JPEG_LIB_VERSION,
 #endif
-		 WebPGetEncoderVersion(), cairo_version(),
+		 WebPGetEncoderVersion(), mint_heif_versions(), cairo_version(),
 		 mint_text_versions());
 }
 
@@ -97,6 +102,33 @@ const char *mint_encode_versions(void)
 int mint_encode_png(const struct mint_image *img, struct mint_buf *out)
 {
 	return mint_png_write(img, out);
+}
+
+/* ---- HEIC and AVIF ---- */
+
+/* A grid of tiles coded on every core (heifwrite.h). */
+static int encode_heif(int avif, int quality, const struct mint_image *img,
+		       struct mint_buf *out)
+{
+	struct mint_heif_coded c;
+	int rc;
+
+	rc = mint_heif_encode_tiles(avif, quality, img, &c);
+	if (rc)
+		return rc;
+	rc = mint_heif_coded_write(&c, out);
+	mint_heif_coded_release(&c);
+	return rc;
+}
+
+int mint_encode_heic(const struct mint_image *img, struct mint_buf *out)
+{
+	return encode_heif(0, MINT_HEIF_QUALITY, img, out);
+}
+
+int mint_encode_avif(const struct mint_image *img, struct mint_buf *out)
+{
+	return encode_heif(1, MINT_HEIF_QUALITY, img, out);
 }
 
 /* ---- JPEG ---- */
@@ -383,6 +415,9 @@ int mint_encode_quality(enum mint_format fmt, const struct mint_image *img,
 		return mint_encode_jpeg_tuned(img, jpeg_quality, &quality, out);
 	case MINT_FMT_WEBP:
 		return webp_encode(img, quality, -1, out);
+	case MINT_FMT_HEIC:
+	case MINT_FMT_AVIF:
+		return encode_heif(fmt == MINT_FMT_AVIF, quality, img, out);
 	default:
 		return -EINVAL;
 	}

@@ -14,6 +14,8 @@ enum mint_format {
 	MINT_FMT_PNG,
 	MINT_FMT_JPEG,
 	MINT_FMT_WEBP,
+	MINT_FMT_HEIC,
+	MINT_FMT_AVIF,
 	MINT_FMT_COUNT
 };
 
@@ -33,14 +35,16 @@ extern const uint8_t mint_png_signature[8];
  * counter copies at libwebp's fastest method; 5: the noise square and
  * the counter's box in the bottom-right corner, always_random and counter
  * WebPs re-coding only their last macroblocks, WebP in two token
- * partitions when the last MB row shows under 8 pixel rows).
+ * partitions when the last MB row shows under 8 pixel rows;
+ * HEIC and AVIF).
  */
 #define MINT_OUTPUT_REV 5
 
 /*
  * What the bytes of the Images files depend on: MINT_OUTPUT_REV, the
  * versions of the encoding libraries, PNG's deflate level
- * (mint_deflate_version()) and what text pixels depend on
+ * (mint_deflate_version()), libheif's and its encoders'
+ * (mint_heif_versions()) and what text pixels depend on
  * (mint_text_versions(): "r4 z1.2.13 zlib1.2.13-l1 png10639
  * jpeg2001005 webp66052 cairo11600 pango1.50.12 hb6.0.0 fonts1a2b3c4d").
  * Sizes remembered across remounts are keyed by it, so neither a library or font upgrade nor a
@@ -49,7 +53,8 @@ extern const uint8_t mint_png_signature[8];
  */
 const char *mint_encode_versions(void);
 
-/* File extension without the dot: "png", "jpeg", "webp". */
+/* File extension without the dot: "png", "jpeg", "webp", "heic",
+ * "avif". */
 const char *mint_format_ext(enum mint_format fmt);
 
 /* The format whose extension is `ext` (exact), or -1. */
@@ -59,14 +64,16 @@ int mint_format_from_ext(const char *ext);
  * Append the encoding of `img` in `fmt` to `out`. PNG: 8-bit RGB or RGBA
  * as the image has, rows filtered as libpng would, deflated by zlib at
  * level 1 in bands on every core (pngwrite.h). JPEG: quality 90, 4:2:0. WebP: lossy
- * quality 80 (with alpha if the image has it). 0, -ENOMEM, -EFBIG (the
- * buffer's cap) or -EIO.
+ * quality 80 (with alpha if the image has it). HEIC and AVIF: a grid of
+ * tiles coded by libheif (heifwrite.h), without alpha. 0, -ENOMEM,
+ * -EFBIG (the buffer's cap) or -EIO.
  */
 int mint_encode(enum mint_format fmt, const struct mint_image *img,
 		struct mint_buf *out);
 
 /*
- * mint_encode at `quality` (1-100) for a lossy format (JPEG, WebP), the
+ * mint_encode at `quality` (1-100) for a lossy format (JPEG, WebP, HEIC,
+ * AVIF), the
  * rest of the settings as mint_encode's: sized/ lowers it until a file
  * fits the length asked. -EINVAL for PNG or a quality out of range, else
  * as mint_encode.
@@ -77,6 +84,8 @@ int mint_encode_quality(enum mint_format fmt, const struct mint_image *img,
 int mint_encode_png(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_heic(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_avif(const struct mint_image *img, struct mint_buf *out);
 
 /* mint_encode_webp with libwebp's `method` (0 fastest .. 6; -1: the
  * preset's, as mint_encode_webp) instead of the default effort. */

@@ -11,7 +11,8 @@
 int mint_name_has_folder(const char *name, uint64_t size)
 {
 	static const char *const image_ext[] = {
-		".png", ".jpg", ".jpeg", ".jpe", ".webp", NULL
+		".png", ".jpg", ".jpeg", ".jpe", ".webp", ".heic", ".heif",
+		".avif", NULL
 	};
 	const char *const *ext;
 	size_t len = strlen(name), n;

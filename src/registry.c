@@ -15,6 +15,7 @@ const struct mint_generator *const mint_generators[] = {
 	&mint_generator_png,
 	&mint_generator_jpeg,
 	&mint_generator_webp,
+	&mint_generator_heif,
 	&mint_generator_text,	/* last: takes any UTF-8 no image claimed */
 	NULL,
 };

@@ -40,6 +40,8 @@ static const struct rule rules[] = {
 	{ MINT_FMT_PNG, 8192, png_bound, 0, 0 },
 	{ MINT_FMT_JPEG, 16384, NULL, 4, 1 },
 	{ MINT_FMT_WEBP, 16384, NULL, 4, 1 },
+	{ MINT_FMT_HEIC, 16384, NULL, 4, 1 },
+	{ MINT_FMT_AVIF, 16384, NULL, 4, 1 },
 };
 
 static const struct rule *find(enum mint_format fmt)

@@ -57,7 +57,7 @@ def compare_reads(m, name):
     print("\n%s: open-to-EOF through the mount (median of %d)" % (name, RUNS))
     print("  %-6s %14s %14s %8s %8s" % ("fmt", "always_random",
                                          "original/", "ratio", "size"))
-    for fmt in ("png", "jpeg", "webp"):
+    for fmt in ("png", "jpeg", "webp", "heic", "avif"):
         ar = m.path("Images", s, "always_random", "%s.%s" % (s, fmt))
         og = m.path("Images", s, "original", "%s.%s" % (s, fmt))
         read_all(ar)
@@ -75,7 +75,9 @@ def compare_reads(m, name):
 def deterministic_files(s):
     return (("original", s + ".png"), ("original", s + ".jpeg"),
             ("original", s + ".webp"), ("counter", s + "_0.png"),
-            ("counter", s + "_0.jpeg"), ("counter", s + "_0.webp"))
+            ("counter", s + "_0.jpeg"), ("counter", s + "_0.webp"),
+            ("original", s + ".heic"), ("original", s + ".avif"),
+            ("counter", s + "_0.heic"), ("counter", s + "_0.avif"))
 
 
 def first_and_cached(m, name):
@@ -389,7 +391,7 @@ def sized_and_distinct(m, name):
         print("  %-6s first %9.1f ms   then %9.0f us" % (fmt, first * 1e3,
                                                          t * 1e6))
     print("  distinct/ per open (a whole variation and encode)")
-    for fmt in ("png", "jpeg", "webp"):
+    for fmt in ("png", "jpeg", "webp", "heic", "avif"):
         p = m.path("Images", s, "distinct", "%s.%s" % (s, fmt))
         open_close(p)
         t = statistics.median(timed(lambda: open_close(p))

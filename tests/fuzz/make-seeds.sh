@@ -13,7 +13,7 @@ out=tests/fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for t in commit png jpeg webp text; do
+for t in commit png jpeg webp text heif; do
 	rm -rf "${out:?}/$t"
 	mkdir -p "$out/$t"
 done
@@ -89,6 +89,26 @@ img2webp -q 50 -d 100 "$tmp/base.png" "$tmp/rot.png" -o "$w/animated.webp" \
 	>/dev/null 2>&1 || { echo "img2webp failed" >&2; exit 1; }
 head -c 60 "$w/lossy.webp" >"$w/truncated-lossy.webp"
 head -c 40 "$w/lossless.webp" >"$w/truncated-lossless.webp"
+
+# ---- HEIF: libheif's HEIC and AVIF, alpha, and our own grid files -------
+# (heif-enc: libheif-examples; mintctl: a grid as original/ serves it)
+# (8-bit RGB input: aom 3.6 asserts on what heif-enc makes of 16-bit)
+f=$out/heif
+im "$tmp/base.ppm" -depth 8 "PNG24:$tmp/h.png"
+im "$tmp/alpha.png" -depth 8 "PNG32:$tmp/ha.png"
+heif-enc -q 40 "$tmp/h.png" -o "$f/one.heic" >/dev/null
+heif-enc -q 40 "$tmp/h.png" -o "$f/one.avif" >/dev/null
+heif-enc -q 40 "$tmp/ha.png" -o "$f/alpha.heic" >/dev/null
+heif-enc -q 40 "$tmp/ha.png" -o "$f/alpha.avif" >/dev/null
+st=$tmp/store
+im -seed 7 -size 530x70 plasma:red-blue "$tmp/wide.png"
+build/mintctl --store "$st" add "$tmp/wide.png" >/dev/null
+for e in heic avif; do
+	build/mintctl --store "$st" cat "Images/wide/original/wide.$e" \
+		>"$f/grid.$e"
+done
+head -c 300 "$f/grid.heic" >"$f/truncated-grid.heic"
+head -c 200 "$f/one.avif" >"$f/truncated-one.avif"
 
 # ---- text: layout, with a name (and page size) in the trailing bytes -----
 x=$out/text

@@ -5,10 +5,12 @@ import subprocess
 
 PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
 
+# Every output format, in listing order (encode.h's enum).
+OUTPUT_FORMATS = ("png", "jpeg", "webp", "heic", "avif")
 # An original's variant folders, in listing order (mint_variants[]), and
 # how many files each lists.
-VARIANT_FILES = {"original": 3, "always_random": 3, "counter": 30,
-                 "exif": 27, "broken": 10, "animated": 2, "distinct": 3}
+VARIANT_FILES = {"original": 5, "always_random": 5, "counter": 50,
+                 "exif": 27, "broken": 10, "animated": 2, "distinct": 5}
 VARIANTS = list(VARIANT_FILES)
 # What an original's Images folder lists besides the variants: sized/,
 # whose names are typed (sizedir.c); a walk of all of Images skips it,
@@ -91,8 +93,10 @@ def shown_dims(variant, path, wh):
         else:
             w, h = (w * CASES_MAX_SIDE + h // 2) // h, CASES_MAX_SIDE
     sw, sh = dims(path + "[0]")
-    with Image.open(path) as im:
-        o = im.getexif().get(0x0112, 1)
+    o = 1   # our HEIC and AVIF files carry no EXIF, and PIL reads neither
+    if not path.endswith((".heic", ".avif")):
+        with Image.open(path) as im:
+            o = im.getexif().get(0x0112, 1)
     return ((sh, sw) if o in (5, 6, 7, 8) else (sw, sh)), (w, h)
 
 

@@ -12,8 +12,8 @@ what the browser itself decoded when it showed the uploads, and a
 screenshot of the page. One file of each test-case folder goes too: an
 exif/ file stored turned, which the browser shows upright; a broken/ file,
 which arrives byte for byte and which the browser refuses or shows at the
-size it declares; an animated/ GIF; and a distinct/ file, new on every
-open like always_random's.
+size it declares; an animated/ GIF; a distinct/ file, new on every
+open like always_random's; and always_random AVIFs, one a grid of tiles.
 
 Needs node, chromium and `npm ci --prefix tests/browser` (all done by
 `make deps`). Without them the test is skipped, or fails when
@@ -39,9 +39,10 @@ BROWSER_DIR = os.path.join(
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT_COPY = "/tmp/mintfs-browser.png"
 FORMATS = ("png", "jpeg", "webp")
-MAGICK_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF"}
+MAGICK_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF",
+                 "avif": "HEIC"}   # ImageMagick's HEIC coder reads AVIF
 CONTENT_TYPE = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp",
-                "gif": "image/gif"}
+                "gif": "image/gif", "avif": "image/avif"}
 
 
 def need_browser():
@@ -218,6 +219,11 @@ def test_browser_uploads_from_the_mount(mount_factory, tmp_path):
         for f in FORMATS:
             files.append((m.path("Images", st, "always_random",
                                  "%s.%s" % (st, f)), wh, True))
+    # AVIF, which chromium decodes: one tile, and a grid of 4 x 2
+    for st, wh in (("plasma", originals["plasma.jpg"]),
+                   ("big", originals["big.jpg"])):
+        files.append((m.path("Images", st, "always_random", st + ".avif"),
+                      wh, True))
     plasma = originals["plasma.jpg"]
     # distinct/: a new variation on every open, at the original's size
     files.append((m.path("Images", "plasma", "distinct", "plasma.jpeg"),

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from images import VARIANT_FILES, dims, make_all
+from images import OUTPUT_FORMATS, VARIANT_FILES, dims, make_all
 from rawpix import differing, rgb
 
 FORMATS = ("png", "jpeg", "webp")
@@ -27,8 +27,8 @@ def test_thirty_files_decode(mount, originals):
     shutil.copy(os.path.join(originals[0], "plasma.jpg"), mount.im)
     d = mount.path("Images", "plasma", "counter")
     assert sorted(os.listdir(d)) == sorted(
-        "plasma_%d.%s" % (i, f) for i in range(10) for f in FORMATS)
-    for fmt in FORMATS:
+        "plasma_%d.%s" % (i, f) for i in range(10) for f in OUTPUT_FORMATS)
+    for fmt in OUTPUT_FORMATS:
         sums = set()
         for i in range(10):
             p = cfile(mount, "plasma", i, fmt)

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
-from images import (FOLDER_ENTRIES, UNDECODABLE, dims, make_all, shown_dims,
-                    stem, wait_until)
+from images import (FOLDER_ENTRIES, OUTPUT_FORMATS, UNDECODABLE, dims,
+                    make_all, shown_dims, stem, wait_until)
 
-FORMATS = ("png", "jpeg", "webp")
+FORMATS = OUTPUT_FORMATS
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_paths_never_move_for_another_original(mount1, originals, first):
     assert dims(held) == dims_of[first]
     assert sorted(os.listdir(os.path.join(mount1.images, second,
                                           "original"))) \
-        == ["%s.%s" % (second, f) for f in ("jpeg", "png", "webp")]
+        == sorted("%s.%s" % (second, f) for f in FORMATS)
     assert dims(os.path.join(mount1.images, second, "original",
                              second + ".png")) == dims_of[second]
     mount1.restart()

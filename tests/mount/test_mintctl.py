@@ -111,8 +111,8 @@ def test_add_and_views(store, pics):
     assert lines(ok(store, "ls", "Images")) == ["cat", "dog"]
     assert lines(ok(store, "ls", "Images/cat")) == FOLDER_ENTRIES
     assert lines(ok(store, "ls", "/Images/cat/original/")) == [
-        "cat.png", "cat.jpeg", "cat.webp"]
-    assert len(lines(ok(store, "ls", "Images/dog/counter"))) == 30
+        "cat.png", "cat.jpeg", "cat.webp", "cat.heic", "cat.avif"]
+    assert len(lines(ok(store, "ls", "Images/dog/counter"))) == 50
     # the stored bytes are the file's bytes
     assert ok(store, "cat", "Image Manager/cat.png") == \
         (pics / "cat.png").read_bytes()

@@ -76,7 +76,7 @@ import conftest  # noqa: E402
 from conftest import Mount, SANITIZER_MARKS  # noqa: E402
 from images import FOLDER_ENTRIES  # noqa: E402
 
-FORMATS = ("png", "jpeg", "webp")
+FORMATS = ("png", "jpeg", "webp", "heic", "avif")
 # the folders whose files the readers open, and copies per format; the
 # others are listed, not read here (a whole encode per open, or what a
 # typed name asks): their own tests cover them
@@ -93,7 +93,7 @@ MiB = 1 << 20
 #        and one encoded file (< 1 MiB) in flight per libfuse thread (16)
 # + 36   slack: glibc keeps freed memory in its per-thread arenas
 # + 64   the background pool (warm.c): two workers, each with one new
-#        original's pictures and encodings in flight (78 files: animated/'s
+#        original's pictures and encodings in flight (104 files: animated/'s
 #        frames and palettes, distinct/'s variations), and their threads'
 #        arenas; measured 102 MiB peak with --no-eager, 161-165 without
 # = 224; measured peaks 93-97 MiB in 60 s runs before the pool. A leak of the contents read

@@ -37,6 +37,7 @@ static const struct mint_limits lim = {
 
 static const struct mint_generator *const gens[] = {
 	&mint_generator_png, &mint_generator_jpeg, &mint_generator_webp,
+	&mint_generator_heif, &mint_generator_heif,	/* HEIC, AVIF */
 };
 
 /* Generators log every refusal; keep the expected ones off the terminal. */
@@ -852,8 +853,9 @@ static void test_garbage(void)
 {
 	static const char *const magic[] = {
 		"\x89PNG\r\n\x1a\n", "\xff\xd8\xff", "RIFF\x10\0\0\0WEBP",
+		"\0\0\0\x10" "ftypheic\0\0\0\0", "\0\0\0\x10" "ftypavif\0\0\0\0",
 	};
-	static const size_t magic_len[] = { 8, 3, 12 };
+	static const size_t magic_len[] = { 8, 3, 12, 16, 16 };
 	uint8_t data[2048];
 	uint32_t seed = 12345;
 	size_t i, n;
@@ -982,10 +984,11 @@ static void test_accepts(void)
 	for (f = 0; f < MINT_FMT_COUNT; f++)
 		encode_rgb(f, &b[f]);
 	for (f = 0; f < MINT_FMT_COUNT; f++) {
-		EXPECT(!strcmp(gens[f]->name, mint_format_ext(f)));
+		EXPECT(!strcmp(gens[f]->name, gens[f] == &mint_generator_heif ?
+				"heif" : mint_format_ext(f)));
 		for (g = 0; g < MINT_FMT_COUNT; g++)
 			EXPECT_EQ(!!gens[g]->accepts("t", b[f].data, b[f].len),
-				  f == g);
+				  gens[f] == gens[g]);
 		for (g = 0; g < MINT_FMT_COUNT; g++)
 			EXPECT(!gens[g]->accepts("t", b[f].data, 2));
 	}

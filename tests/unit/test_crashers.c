@@ -126,7 +126,7 @@ static void replay(const char *path)
 {
 	static const struct mint_generator *const decoders[] = {
 		&mint_generator_png, &mint_generator_jpeg,
-		&mint_generator_webp,
+		&mint_generator_webp, &mint_generator_heif,
 	};
 	const char *base = strrchr(path, '/');
 	char name[FUZZ_NAME_MAX + 1];
@@ -177,7 +177,7 @@ static int replay_dir(const char *dir)
 static int replay_corpus(void)
 {
 	static const char *const targets[] = {
-		"commit", "png", "jpeg", "webp", "text",
+		"commit", "png", "jpeg", "webp", "text", "heif",
 	};
 	char dir[256];
 	int n = 0, k;

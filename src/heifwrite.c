@@ -1,0 +1,506 @@
+/*
+ * heifwrite.c - HEIC and AVIF grids of tiles coded by libheif (see
+ * heifwrite.h). libheif writes each tile as a file of its own; we read
+ * back its decoder configuration and coded data (heif_box.h) and keep
+ * only those. The tiles' encoders run on a few threads of our own, each
+ * taking the next tile until none is left, as deflate.c's bands do.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libheif/heif.h>
+
+#include "heifwrite.h"
+#include "splice.h"
+
+#define MAX_THREADS 64
+
+void mint_heif_layout(uint32_t w, uint32_t h, uint32_t *tile_w,
+		      uint32_t *tile_h, uint32_t *cols, uint32_t *rows)
+{
+	uint32_t side[2] = { w, h }, t[2], i;
+
+	for (i = 0; i < 2; i++) {
+		t[i] = side[i] + (side[i] & 1);
+		if (t[i] < MINT_HEIF_TILE_MIN)
+			t[i] = MINT_HEIF_TILE_MIN;
+		if (t[i] > MINT_HEIF_TILE) {
+			t[i] = MINT_HEIF_TILE;
+			/* The last tile holds the whole noise square. */
+			while (side[i] % t[i] &&
+			       side[i] % t[i] < MINT_NOISE_SIDE &&
+			       t[i] > MINT_HEIF_TILE_MIN)
+				t[i] -= 16;
+		}
+	}
+	*tile_w = t[0];
+	*tile_h = t[1];
+	*cols = (w + t[0] - 1) / t[0];
+	*rows = (h + t[1] - 1) / t[1];
+}
+
+int mint_heif_tile_cut(const struct mint_image *img, uint32_t x0,
+		       uint32_t y0, uint32_t tile_w, uint32_t tile_h,
+		       struct mint_image *tile)
+{
+	uint32_t x, y, sx, sy;
+	unsigned ch = img->channels;
+	int rc;
+
+	rc = mint_image_init(tile, tile_w, tile_h, 3);
+	if (rc)
+		return rc;
+	for (y = 0; y < tile_h; y++) {
+		uint8_t *d = tile->pixels + (size_t)y * tile->stride;
+		const uint8_t *row;
+
+		sy = y0 + y < img->height ? y0 + y : img->height - 1;
+		row = img->pixels + (size_t)sy * img->stride;
+		for (x = 0; x < tile_w; x++, d += 3) {
+			const uint8_t *s;
+
+			sx = x0 + x < img->width ? x0 + x : img->width - 1;
+			s = row + (size_t)sx * ch;
+			if (ch == 4) {
+				/* On white: c * a + 255 * (255 - a), / 255. */
+				unsigned a = s[3], k;
+
+				for (k = 0; k < 3; k++)
+					d[k] = (uint8_t)((s[k] * a +
+							  255 * (255 - a) +
+							  127) / 255);
+			} else {
+				memcpy(d, s, 3);
+			}
+		}
+	}
+	return 0;
+}
+
+/* CPUs this process may run on, counted once. */
+static unsigned cpus(void)
+{
+	static atomic_uint n;
+	unsigned v = atomic_load(&n);
+	cpu_set_t set;
+
+	if (v)
+		return v;
+	v = 1;
+	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
+		v = (unsigned)CPU_COUNT(&set);
+	if (v > MAX_THREADS)
+		v = MAX_THREADS;
+	atomic_store(&n, v);
+	return v;
+}
+
+/*
+ * At most cpus() tile encoders at once in the process: each holds about
+ * 10 MiB (x265's or aom's buffers), and more of them than cores is only
+ * memory. always_random's opens on many libfuse threads, the pool's
+ * bases and every base's own threads all take a slot per tile.
+ */
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slot_free = PTHREAD_COND_INITIALIZER;
+static unsigned slots_busy;
+
+static void slot_take(void)
+{
+	pthread_mutex_lock(&slot_lock);
+	while (slots_busy >= cpus())
+		pthread_cond_wait(&slot_free, &slot_lock);
+	slots_busy++;
+	pthread_mutex_unlock(&slot_lock);
+}
+
+static void slot_give(void)
+{
+	pthread_mutex_lock(&slot_lock);
+	slots_busy--;
+	pthread_cond_signal(&slot_free);
+	pthread_mutex_unlock(&slot_lock);
+	/* x265 and aom allocate and free megabytes per tile, in whichever
+	 * thread's arena: hand the freed pages back, or each arena keeps
+	 * the most it ever held. */
+	malloc_trim(0);
+}
+
+static struct heif_error buf_write(struct heif_context *ctx,
+				   const void *data, size_t size, void *arg)
+{
+	struct heif_error e = { heif_error_Ok, heif_suberror_Unspecified,
+				"" };
+
+	(void)ctx;
+	if (mint_buf_append(arg, data, size)) {
+		e.code = heif_error_Memory_allocation_error;
+		e.message = "out of memory";
+	}
+	return e;
+}
+
+static int heif_err(struct heif_error e)
+{
+	if (e.code == heif_error_Ok)
+		return 0;
+	return e.code == heif_error_Memory_allocation_error ? -ENOMEM : -EIO;
+}
+
+/*
+ * x265 3.5 (Debian 12's) loses about 10 to 30 KiB on every encoder it
+ * opens and closes (FrameFilter::init's row buffers, strdup'd params),
+ * however it is set up: a leak of the library, not ours, which
+ * LeakSanitizer builds would otherwise report at every exit. Only
+ * sanitizer runtimes call this.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libx265.so\n";
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+/* libheif loads its codec plugins here; kept for the process's life. */
+static void heif_init_once(void)
+{
+	heif_init(NULL);
+}
+
+void mint_heif_init(void)
+{
+	pthread_once(&init_once, heif_init_once);
+}
+
+/* Our settings: fast, one thread, no alpha (heifwrite.h). */
+static int encoder_get(struct heif_context *ctx, int avif, int quality,
+		       struct heif_encoder **enc)
+{
+	int rc;
+
+	mint_heif_init();
+	rc = heif_err(heif_context_get_encoder_for_format(
+		ctx, avif ? heif_compression_AV1 : heif_compression_HEVC,
+		enc));
+	if (rc)
+		return rc;
+	rc = heif_err(heif_encoder_set_lossy_quality(*enc, quality));
+	if (avif) {
+		if (!rc)
+			rc = heif_err(heif_encoder_set_parameter(*enc, "speed",
+								 "9"));
+		if (!rc)
+			rc = heif_err(heif_encoder_set_parameter(*enc,
+								 "threads",
+								 "1"));
+	} else {
+		if (!rc)
+			rc = heif_err(heif_encoder_set_parameter(
+				*enc, "preset", "ultrafast"));
+		/* No pool of x265's own: our threads are the parallelism. */
+		if (!rc)
+			rc = heif_err(heif_encoder_set_parameter(
+				*enc, "x265:pools", "none"));
+		if (!rc)
+			rc = heif_err(heif_encoder_set_parameter(
+				*enc, "x265:frame-threads", "1"));
+	}
+	if (rc) {
+		heif_encoder_release(*enc);
+		*enc = NULL;
+	}
+	return rc;
+}
+
+int mint_heif_tile_encode(int avif, int quality,
+			  const struct mint_image *tile,
+			  struct mint_buf *file, struct mint_heif_one *one)
+{
+	struct heif_writer writer = { 1, buf_write };
+	struct heif_encoding_options *opt = NULL;
+	struct heif_encoder *enc = NULL;
+	struct heif_context *ctx;
+	struct heif_image *im = NULL;
+	uint8_t *plane;
+	uint32_t y;
+	int stride, rc;
+
+	file->len = 0;
+	ctx = heif_context_alloc();
+	if (!ctx)
+		return -ENOMEM;
+	slot_take();
+	rc = heif_err(heif_image_create((int)tile->width, (int)tile->height,
+					heif_colorspace_RGB,
+					heif_chroma_interleaved_RGB, &im));
+	if (!rc)
+		rc = heif_err(heif_image_add_plane(im,
+						   heif_channel_interleaved,
+						   (int)tile->width,
+						   (int)tile->height, 8));
+	if (rc)
+		goto out;
+	plane = heif_image_get_plane(im, heif_channel_interleaved, &stride);
+	if (!plane || stride < (int)tile->width * 3) {
+		rc = -EIO;
+		goto out;
+	}
+	for (y = 0; y < tile->height; y++)
+		memcpy(plane + (size_t)y * (size_t)stride,
+		       tile->pixels + (size_t)y * tile->stride,
+		       (size_t)tile->width * 3);
+	rc = encoder_get(ctx, avif, quality, &enc);
+	if (rc)
+		goto out;
+	opt = heif_encoding_options_alloc();
+	if (!opt) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	opt->save_alpha_channel = 0;
+	rc = heif_err(heif_context_encode_image(ctx, im, enc, opt, NULL));
+	if (!rc)
+		rc = heif_err(heif_context_write(ctx, &writer, file));
+	if (!rc && mint_heif_parse_one(file->data, file->len, one))
+		rc = -EIO;
+	if (!rc && (one->avif != avif || one->width != tile->width ||
+		    one->height != tile->height))
+		rc = -EIO;
+out:
+	heif_encoding_options_free(opt);
+	if (enc)
+		heif_encoder_release(enc);
+	heif_image_release(im);
+	slot_give();
+	heif_context_free(ctx);
+	return rc;
+}
+
+/* ---- every tile, on every core ------------------------------------------ */
+
+struct tile_job {
+	const struct mint_image *img;
+	int avif, quality;
+	uint32_t tile_w, tile_h, cols;
+	size_t ntiles;
+	atomic_size_t next;
+	struct tile_out {
+		uint8_t *data;		/* coded data */
+		uint32_t len;
+		uint8_t *props;		/* config, colr, pixi copied */
+		size_t config_len, colr_len, pixi_len;
+		int rc;
+	} *out;
+};
+
+static int tile_one(struct tile_job *j, size_t i, struct mint_buf *file)
+{
+	struct tile_out *o = &j->out[i];
+	struct mint_image tile;
+	struct mint_heif_one one;
+	int rc;
+
+	rc = mint_heif_tile_cut(j->img, (uint32_t)(i % j->cols) * j->tile_w,
+				(uint32_t)(i / j->cols) * j->tile_h, j->tile_w,
+				j->tile_h, &tile);
+	if (rc)
+		return rc;
+	rc = mint_heif_tile_encode(j->avif, j->quality, &tile, file, &one);
+	mint_image_release(&tile);
+	if (rc)
+		return rc;
+	if (one.data.len > UINT32_MAX)
+		return -EFBIG;
+	o->data = malloc(one.data.len ? one.data.len : 1);
+	o->props = malloc(one.config.len + one.colr.len + one.pixi.len);
+	if (!o->data || !o->props)
+		return -ENOMEM;
+	memcpy(o->data, one.data.p, one.data.len);
+	o->len = (uint32_t)one.data.len;
+	memcpy(o->props, one.config.p, one.config.len);
+	if (one.colr.len)
+		memcpy(o->props + one.config.len, one.colr.p, one.colr.len);
+	if (one.pixi.len)
+		memcpy(o->props + one.config.len + one.colr.len, one.pixi.p,
+		       one.pixi.len);
+	o->config_len = one.config.len;
+	o->colr_len = one.colr.len;
+	o->pixi_len = one.pixi.len;
+	return 0;
+}
+
+static void *tile_worker(void *arg)
+{
+	struct tile_job *j = arg;
+	struct mint_buf file = MINT_BUF_INIT;
+	size_t i;
+
+	for (;;) {
+		i = atomic_fetch_add(&j->next, 1);
+		if (i >= j->ntiles)
+			break;
+		j->out[i].rc = tile_one(j, i, &file);
+	}
+	mint_buf_release(&file);
+	return NULL;
+}
+
+void mint_heif_coded_release(struct mint_heif_coded *c)
+{
+	size_t i;
+
+	if (c->tile)
+		for (i = 0; i < c->ntiles; i++)
+			free(c->tile[i]);
+	free(c->tile);
+	free(c->tile_len);
+	free(c->props);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The tiles' results into c, once every tile is coded alike. */
+static int tiles_gather(struct tile_job *j, struct mint_heif_coded *c)
+{
+	const struct tile_out *o0 = &j->out[0];
+	size_t i, plen = o0->config_len + o0->colr_len + o0->pixi_len;
+
+	for (i = 0; i < j->ntiles; i++)
+		if (j->out[i].rc)
+			return j->out[i].rc;
+	/* One ipco for all: every tile's boxes must be the first's. */
+	for (i = 1; i < j->ntiles; i++)
+		if (j->out[i].config_len != o0->config_len ||
+		    j->out[i].colr_len != o0->colr_len ||
+		    j->out[i].pixi_len != o0->pixi_len ||
+		    memcmp(j->out[i].props, o0->props, plen))
+			return -EIO;
+	c->tile = calloc(j->ntiles, sizeof(*c->tile));
+	c->tile_len = calloc(j->ntiles, sizeof(*c->tile_len));
+	if (!c->tile || !c->tile_len)
+		return -ENOMEM;
+	c->ntiles = j->ntiles;
+	for (i = 0; i < j->ntiles; i++) {
+		c->tile[i] = j->out[i].data;
+		c->tile_len[i] = j->out[i].len;
+		j->out[i].data = NULL;
+	}
+	c->props = o0->props;
+	j->out[0].props = NULL;
+	c->grid.config = (struct mint_heif_span){ c->props, o0->config_len };
+	c->grid.colr = (struct mint_heif_span){ c->props + o0->config_len,
+						o0->colr_len };
+	c->grid.pixi = (struct mint_heif_span){
+		c->props + o0->config_len + o0->colr_len, o0->pixi_len };
+	return 0;
+}
+
+int mint_heif_encode_tiles(int avif, int quality,
+			   const struct mint_image *img,
+			   struct mint_heif_coded *out)
+{
+	struct mint_heif_grid *g = &out->grid;
+	struct tile_job j = { .img = img, .avif = avif, .quality = quality };
+	pthread_t tid[MAX_THREADS];
+	size_t i, nthreads, started = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!mint_image_valid(img))
+		return -EINVAL;
+	g->avif = avif;
+	g->width = img->width;
+	g->height = img->height;
+	mint_heif_layout(img->width, img->height, &g->tile_w, &g->tile_h,
+			 &g->cols, &g->rows);
+	if (g->cols > MINT_HEIF_MAX_SIDE_TILES ||
+	    g->rows > MINT_HEIF_MAX_SIDE_TILES)
+		return -EFBIG;
+	j.tile_w = g->tile_w;
+	j.tile_h = g->tile_h;
+	j.cols = g->cols;
+	j.ntiles = (size_t)g->cols * g->rows;
+	atomic_init(&j.next, 0);
+	j.out = calloc(j.ntiles, sizeof(*j.out));
+	if (!j.out)
+		return -ENOMEM;
+	for (i = 0; i < j.ntiles; i++)
+		j.out[i].rc = -ENOMEM;
+	nthreads = cpus() < j.ntiles ? cpus() : j.ntiles;
+	for (i = 1; i < nthreads; i++)
+		if (!pthread_create(&tid[started], NULL, tile_worker, &j))
+			started++;
+	tile_worker(&j);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	rc = tiles_gather(&j, out);
+	for (i = 0; i < j.ntiles; i++) {
+		free(j.out[i].data);
+		free(j.out[i].props);
+	}
+	free(j.out);
+	if (rc)
+		mint_heif_coded_release(out);
+	return rc;
+}
+
+int mint_heif_coded_write(const struct mint_heif_coded *c,
+			  struct mint_buf *out)
+{
+	size_t start = out->len, i;
+	int rc;
+
+	rc = mint_heif_grid_head(&c->grid, c->tile_len, out);
+	for (i = 0; i < c->ntiles && !rc; i++)
+		rc = mint_buf_append(out, c->tile[i], c->tile_len[i]);
+	if (rc)
+		out->len = start;
+	return rc;
+}
+
+static char versions[160];
+static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
+
+/* The encoders' own names carry their versions ("x265 HEVC encoder
+ * (3.5+1-f0c1022b6)"): keep what is in the brackets or after "v". */
+static void encoder_version(enum heif_compression_format f, char *buf,
+			    size_t len)
+{
+	const struct heif_encoder_descriptor *d = NULL;
+	const char *name, *v;
+
+	snprintf(buf, len, "?");
+	if (heif_context_get_encoder_descriptors(NULL, f, NULL, &d, 1) < 1)
+		return;
+	name = heif_encoder_descriptor_get_name(d);
+	if (!name)
+		return;
+	v = strchr(name, '(');
+	if (!v)
+		v = strrchr(name, 'v');
+	snprintf(buf, len, "%.40s", v ? v + 1 : name);
+	buf[strcspn(buf, ") ")] = '\0';
+}
+
+static void versions_make(void)
+{
+	char hevc[48], av1[48];
+
+	mint_heif_init();
+	encoder_version(heif_compression_HEVC, hevc, sizeof(hevc));
+	encoder_version(heif_compression_AV1, av1, sizeof(av1));
+	snprintf(versions, sizeof(versions), "heif%s x265-%s aom-%s",
+		 heif_get_version(), hevc, av1);
+}
+
+const char *mint_heif_versions(void)
+{
+	pthread_once(&versions_once, versions_make);
+	return versions;
+}
