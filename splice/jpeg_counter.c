@@ -97,47 +97,63 @@ static int in_box(const struct jpeg_band *band, uint32_t m)
 	       m % band->row_mcus >= band->box_c0;
 }
 
+/* Bands one encode keeps MCUs for: counter's and always_random's. */
+#define CAPTURE_BANDS 2
+
 /* One encode whose coefficients we keep (libjpeg's client_data). */
 struct capture {
 	struct jpeg_progress_mgr progress;
 	boolean (*encode_mcu)(j_compress_ptr cinfo, JBLOCKROW *blocks);
-	const struct jpeg_band *band;	/* keep its MCUs, or NULL: all */
+	struct jpeg_band *const *band;	/* keep their MCUs, or NULL: all */
+	size_t nband;
 	unsigned restart;		/* the interval to encode with */
 	uint32_t m;			/* index of the next MCU */
-	size_t run;			/* the first run not behind it */
-	struct packed out;
+	size_t run[CAPTURE_BANDS];	/* each band's first run not behind */
+	struct packed out[CAPTURE_BANDS];	/* all MCUs: out[0] */
 	JHUFF_TBL dc[3], ac[3];		/* each component's, if band */
 };
 
+static int pack_mcu(j_compress_ptr cinfo, struct packed *out,
+		    JBLOCKROW *blocks)
+{
+	int blk;
+
+	if (packed_reserve(out, MCU_PACKED))
+		ERREXIT(cinfo, JERR_OUT_OF_MEMORY);
+	for (blk = 0; blk < BLOCKS; blk++)
+		out->n += mint_jhuff_pack(blocks[blk][0], out->v + out->n);
+	return 0;
+}
+
 /*
  * In front of libjpeg's entropy coder: pack the MCU's six blocks (the
- * quantized coefficients, edge blocks included) if we keep it, then let
- * libjpeg code it, or skip that where its bytes are not wanted.
+ * quantized coefficients, edge blocks included) for each band that keeps
+ * it, then let libjpeg code it, or skip that where its bytes are not
+ * wanted.
  */
 static boolean capture_mcu(j_compress_ptr cinfo, JBLOCKROW *blocks)
 {
 	struct capture *cap = cinfo->client_data;
-	const struct jpeg_band *band = cap->band;
+	const struct jpeg_band *band;
 	uint32_t m = cap->m++;
-	int blk, keep = !band;
+	size_t i;
 
+	if (!cap->band) {
+		pack_mcu(cinfo, &cap->out[0], blocks);
+		return TRUE;
+	}
 	/* MCUs come in order: the runs are passed one after the other. */
-	if (band) {
-		while (cap->run < band->nruns &&
-		       band->runs[cap->run].last < m / band->k)
-			cap->run++;
-		keep = cap->run < band->nruns &&
-		       band->runs[cap->run].first <= m / band->k &&
-		       !in_box(band, m);
+	for (i = 0; i < cap->nband; i++) {
+		band = cap->band[i];
+		while (cap->run[i] < band->nruns &&
+		       band->runs[cap->run[i]].last < m / band->k)
+			cap->run[i]++;
+		if (cap->run[i] < band->nruns &&
+		    band->runs[cap->run[i]].first <= m / band->k &&
+		    !in_box(band, m))
+			pack_mcu(cinfo, &cap->out[i], blocks);
 	}
-	if (keep) {
-		if (packed_reserve(&cap->out, MCU_PACKED))
-			ERREXIT(cinfo, JERR_OUT_OF_MEMORY);
-		for (blk = 0; blk < BLOCKS; blk++)
-			cap->out.n += mint_jhuff_pack(blocks[blk][0],
-						      cap->out.v + cap->out.n);
-	}
-	return band ? cap->encode_mcu(cinfo, blocks) : TRUE;
+	return cap->encode_mcu(cinfo, blocks);
 }
 
 /*
@@ -202,6 +218,14 @@ static int capture_encode(const struct mint_image *img, struct capture *cap,
 	if (!rc && (!cap->encode_mcu || cap->m != mcus))
 		rc = -EIO;
 	return rc;
+}
+
+static void capture_free(struct capture *cap)
+{
+	size_t i;
+
+	for (i = 0; i < CAPTURE_BANDS; i++)
+		free(cap->out[i].v);
 }
 
 /* ---- the band, once per base ------------------------------------------- */
@@ -281,52 +305,90 @@ static int band_offsets(struct jpeg_band *band, const uint8_t *file,
 	return 0;
 }
 
-int mint_jpeg_band_encode(const struct mint_image *img, unsigned k,
-			  struct mint_buf *out, struct jpeg_band **bandp)
+/* A band for a box of bw x bh pixels at the bottom-right of `img`. */
+static int band_new(const struct mint_image *img, uint32_t bw, uint32_t bh,
+		    unsigned k, struct jpeg_band **out)
 {
-	struct capture cap = { 0 };
 	struct jpeg_band *band;
-	int16_t *coefs;
-	uint32_t bw, bh;
-	int ci, rc;
+	int rc;
 
-	*bandp = NULL;
+	*out = NULL;
 	band = calloc(1, sizeof(*band));
 	if (!band)
 		return -ENOMEM;
-	mint_counter_box(img->width, img->height, &bw, &bh);
 	band->row_mcus = (img->width + MCU - 1) / MCU;
 	band->mcus = band->row_mcus * ((img->height + MCU - 1) / MCU);
 	band->box_c0 = (img->width - bw) / MCU;
 	band->box_r0 = (img->height - bh) / MCU;
 	band->k = k;
 	rc = band_runs(band);
-	cap.band = band;
-	cap.restart = k;
-	if (!rc)
-		rc = capture_encode(img, &cap, out);
-	band->coefs = cap.out.v;
-	band->ncoefs = cap.out.n;
-	/* Kept as long as the base: no room beyond what it holds. */
-	if (!rc && cap.out.n < cap.out.cap) {
-		coefs = realloc(cap.out.v, (cap.out.n ? cap.out.n : 1) *
-						   sizeof(*coefs));
-		if (coefs)
-			band->coefs = coefs;
-	}
-	for (ci = 0; ci < 3 && !rc; ci++) {
-		rc = mint_jhuff_table_init(&band->dc[ci], cap.dc[ci].bits,
-					   cap.dc[ci].huffval, 1);
-		if (!rc)
-			rc = mint_jhuff_table_init(&band->ac[ci],
-						   cap.ac[ci].bits,
-						   cap.ac[ci].huffval, 0);
-	}
 	if (rc) {
 		mint_jpeg_band_free(band);
 		return rc;
 	}
-	*bandp = band;
+	*out = band;
+	return 0;
+}
+
+/* Take the blocks `cap` kept for `band` and the tables it coded with. */
+static int band_take(struct jpeg_band *band, struct capture *cap,
+		     struct packed *kept)
+{
+	int16_t *coefs;
+	int ci, rc = 0;
+
+	band->coefs = kept->v;
+	band->ncoefs = kept->n;
+	kept->v = NULL;
+	/* Kept as long as the base: no room beyond what it holds. */
+	if (kept->n < kept->cap) {
+		coefs = realloc(band->coefs, (kept->n ? kept->n : 1) *
+						     sizeof(*coefs));
+		if (coefs)
+			band->coefs = coefs;
+	}
+	for (ci = 0; ci < 3 && !rc; ci++) {
+		rc = mint_jhuff_table_init(&band->dc[ci], cap->dc[ci].bits,
+					   cap->dc[ci].huffval, 1);
+		if (!rc)
+			rc = mint_jhuff_table_init(&band->ac[ci],
+						   cap->ac[ci].bits,
+						   cap->ac[ci].huffval, 0);
+	}
+	return rc;
+}
+
+int mint_jpeg_band_encode(const struct mint_image *img, unsigned k,
+			  struct mint_buf *out, struct jpeg_band **bandp,
+			  struct jpeg_band **noisep)
+{
+	struct jpeg_band *bands[CAPTURE_BANDS] = { NULL, NULL };
+	struct capture cap = { 0 };
+	uint32_t bw, bh;
+	int i, rc;
+
+	*bandp = *noisep = NULL;
+	mint_counter_box(img->width, img->height, &bw, &bh);
+	rc = band_new(img, bw, bh, k, &bands[0]);
+	if (!rc)
+		rc = band_new(img, img->width < MCU ? img->width : MCU,
+			      img->height < MCU ? img->height : MCU, k,
+			      &bands[1]);
+	cap.band = bands;
+	cap.nband = CAPTURE_BANDS;
+	cap.restart = k;
+	if (!rc)
+		rc = capture_encode(img, &cap, out);
+	for (i = 0; i < CAPTURE_BANDS && !rc; i++)
+		rc = band_take(bands[i], &cap, &cap.out[i]);
+	capture_free(&cap);
+	if (rc) {
+		mint_jpeg_band_free(bands[0]);
+		mint_jpeg_band_free(bands[1]);
+		return rc;
+	}
+	*bandp = bands[0];
+	*noisep = bands[1];
 	return 0;
 }
 
@@ -343,42 +405,36 @@ int mint_jpeg_band_locate(struct jpeg_band *band, const uint8_t *file,
 
 /* ---- a copy ------------------------------------------------------------ */
 
-/*
- * The coefficients of the box's MCUs in the drawn copy: its bottom-right
- * pixels from the box's first MCU column and row to the image's edges
- * with `box` over their corner, encoded as the base is, every MCU in row
- * order.
- */
-static int box_coefs(const struct jpeg_band *band,
-		     const struct mint_image *img,
-		     const struct mint_image *box, struct packed *out)
+int mint_jpeg_band_crop(const struct jpeg_band *band,
+			const struct mint_image *img, struct mint_image *crop)
 {
-	struct mint_buf buf = MINT_BUF_INIT;
-	struct capture cap = { 0 };
-	struct mint_image crop;
 	uint32_t x0 = band->box_c0 * MCU, y0 = band->box_r0 * MCU;
 	uint32_t cw = img->width - x0, ch = img->height - y0, y;
 	unsigned n = img->channels;
 	int rc;
 
-	rc = mint_image_init(&crop, cw, ch, n);
-	if (rc)
-		return rc;
-	for (y = 0; y < ch; y++) {
-		memcpy(crop.pixels + y * crop.stride,
+	rc = mint_image_init(crop, cw, ch, n);
+	for (y = 0; !rc && y < ch; y++)
+		memcpy(crop->pixels + y * crop->stride,
 		       img->pixels + (size_t)(y0 + y) * img->stride +
 		       (size_t)x0 * n, (size_t)cw * n);
-		if (y >= ch - box->height)
-			memcpy(crop.pixels + y * crop.stride +
-			       (size_t)(cw - box->width) * n,
-			       box->pixels +
-			       (size_t)(y - (ch - box->height)) * box->stride,
-			       (size_t)box->width * box->channels);
-	}
-	rc = capture_encode(&crop, &cap, &buf);
-	mint_image_release(&crop);
+	return rc;
+}
+
+/*
+ * The coefficients of the box's MCUs: `crop` (the pixels from the box's
+ * first MCU column and row to the image's edges, so libjpeg replicates
+ * the same edges) encoded as the base is, every MCU in row order.
+ */
+static int box_coefs(const struct mint_image *crop, struct packed *out)
+{
+	struct mint_buf buf = MINT_BUF_INIT;
+	struct capture cap = { 0 };
+	int rc;
+
+	rc = capture_encode(crop, &cap, &buf);
 	mint_buf_release(&buf);
-	*out = cap.out;
+	*out = cap.out[0];
 	return rc;
 }
 
@@ -457,6 +513,32 @@ static int code_runs(const struct jpeg_band *band, const struct packed *box,
 	return rc;
 }
 
+size_t mint_jpeg_band_runs(const struct jpeg_band *band)
+{
+	return band->nruns;
+}
+
+void mint_jpeg_band_range(const struct jpeg_band *band, size_t r,
+			  size_t *start, size_t *end)
+{
+	*start = band->runs[r].start;
+	*end = band->runs[r].end;
+}
+
+int mint_jpeg_band_code(const struct jpeg_band *band,
+			const struct mint_image *crop, struct mint_buf *own,
+			size_t *ends)
+{
+	struct packed coefs = { 0 };
+	int rc;
+
+	rc = box_coefs(crop, &coefs);
+	if (!rc)
+		rc = code_runs(band, &coefs, own, ends);
+	free(coefs.v);
+	return rc;
+}
+
 int mint_jpeg_counter(struct mint_base *base, const struct mint_image *img,
 		      const struct mint_image *box, struct mint_content **out)
 {
@@ -465,8 +547,9 @@ int mint_jpeg_counter(struct mint_base *base, const struct mint_image *img,
 	const uint8_t *file = base->file->seg[0].data;
 	struct mint_buf own = MINT_BUF_INIT;
 	struct mint_segment *seg = NULL;
-	struct packed coefs = { 0 };
+	struct mint_image crop = { 0 };
 	size_t *ends = NULL, r, prev = 0, nseg = 0, from = 0;
+	uint32_t y;
 	uint8_t *bytes;
 	int rc;
 
@@ -480,9 +563,16 @@ int mint_jpeg_counter(struct mint_base *base, const struct mint_image *img,
 		return -EOPNOTSUPP;
 	ends = malloc(band->nruns * sizeof(*ends));
 	seg = malloc((2 * band->nruns + 1) * sizeof(*seg));
-	rc = ends && seg ? box_coefs(band, img, box, &coefs) : -ENOMEM;
+	rc = ends && seg ? mint_jpeg_band_crop(band, img, &crop) : -ENOMEM;
+	/* The box over the crop's bottom-right corner. */
+	for (y = 0; !rc && y < box->height; y++)
+		memcpy(crop.pixels +
+		       (size_t)(crop.height - box->height + y) * crop.stride +
+		       (size_t)(crop.width - box->width) * crop.channels,
+		       box->pixels + (size_t)y * box->stride,
+		       (size_t)box->width * box->channels);
 	if (!rc)
-		rc = code_runs(band, &coefs, &own, ends);
+		rc = mint_jpeg_band_code(band, &crop, &own, ends);
 	if (rc)
 		goto out;
 	bytes = mint_buf_detach(&own, NULL);
@@ -500,8 +590,8 @@ int mint_jpeg_counter(struct mint_base *base, const struct mint_image *img,
 	if (!*out)
 		rc = -ENOMEM;
 out:
+	mint_image_release(&crop);
 	mint_buf_release(&own);
-	free(coefs.v);
 	free(seg);
 	free(ends);
 	return rc;

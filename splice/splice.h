@@ -29,13 +29,13 @@
  * always_random: every content made from one prepared object has exactly
  * the length mint_noise_size() reports (padding with a chunk decoders
  * ignore where the format needs it), so stat() is true before any open.
- * The square sits in the bottom-right corner: 16x16 in PNG, clipped for
- * images smaller than that; in JPEG the last MCU, as much of it as the
- * image shows (16x16 where both sides are multiples of 16). Pixels
- * outside the square decode as the original variant's do (JPEG: but for
- * the chroma upsampling fringe next to the square). WebP re-codes its
- * last macroblocks: at least 16x8 pixels of noise, and the loop filter's
- * fringe next to them.
+ * The square sits in the bottom-right corner, min(16, W) x min(16, H) in
+ * PNG and JPEG alike. Pixels outside the square decode as the original
+ * variant's do (JPEG: outside the up to four MCUs that hold it, whose
+ * blocks lossy coding mixes, and the chroma upsampling fringe next to
+ * them). WebP re-codes its last macroblocks: at least 16x8 pixels of
+ * noise, and the loop filter's fringe next to them. HEIC and AVIF code
+ * their last tile again.
  *
  * Threads: every call may run on many threads at once. Bases and prepared
  * objects are immutable once made and read without locks; the WebP base

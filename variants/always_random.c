@@ -1,7 +1,7 @@
 /*
  * always_random.c - the always_random variant: every open yields the
  * original with a fresh random noise square in the bottom-right corner
- * (16x16 but for small pictures, and JPEG's last MCU: splice.h).
+ * (min(16, W) x min(16, H): splice.h).
  *
  * The work that does not depend on the noise is prepared once per
  * (original, format) from the format's base (splice.h) and kept in the

@@ -140,36 +140,47 @@ def test_threads_in_one_process(mount1, originals):
 
 def outside_square(m, stem, fmt, tmp_path, allowed):
     """Pixels differing from original/ inside and outside the noise
-    square: min(16, side) pixels at the bottom-right corner in PNG, the
-    last (bottom-right) MCU, as much of it as shows, in JPEG. Also the
-    square's top-left pixel (sx, sy)."""
+    square, min(16, side) pixels at the bottom-right corner in every
+    format. Also the square's top-left pixel (sx, sy)."""
     a = tmp_path / ("a." + fmt)
     a.write_bytes(open(ar(m, stem, fmt), "rb").read())
     o = tmp_path / ("o." + fmt)
     o.write_bytes(open(og(m, stem, fmt), "rb").read())
     w, h, pa = rgb(str(a))
     _, _, po = rgb(str(o))
-    if fmt == "jpeg":
-        sx, sy = (w - 1) // 16 * 16, (h - 1) // 16 * 16
-    else:
-        sx, sy = max(w - 16, 0), max(h - 16, 0)
+    sx, sy = max(w - 16, 0), max(h - 16, 0)
     diff = differing(pa, po, w, h, tolerance=allowed)
     inside = [d for d in diff if d[0] >= sx and d[1] >= sy]
     outside = [d for d in diff if not (d[0] >= sx and d[1] >= sy)]
     return inside, outside, (sx, sy)
 
 
+def whole_square(inside, sx, sy, w, h):
+    """The noise shows over the whole square: it reaches each of its
+    sides, and nearly every pixel differs (a random pixel rarely matches
+    in all three channels)."""
+    assert min(x for x, _ in inside) == sx
+    assert min(y for _, y in inside) == sy
+    assert max(x for x, _ in inside) == w - 1
+    assert max(y for _, y in inside) == h - 1
+    assert len(inside) >= (w - sx) * (h - sy) * 9 // 10
+
+
 def test_only_the_square_changes(mount1, originals, tmp_path):
+    # 320x200: the square spans two MCU rows in JPEG
     shutil.copy(os.path.join(originals[0], "plasma.jpg"), mount1.im)
-    inside, outside, _ = outside_square(mount1, "plasma", "png", tmp_path,
-                                        0)
+    inside, outside, (sx, sy) = outside_square(mount1, "plasma", "png",
+                                               tmp_path, 0)
     assert inside and not outside
+    whole_square(inside, sx, sy, 320, 200)
     inside, outside, (sx, sy) = outside_square(mount1, "plasma", "jpeg",
                                                tmp_path, 0)
-    assert inside
-    # the decoder's chroma upsampling smears at most two rows and columns
-    # up and left of the square
-    assert all(x >= sx - 2 and y >= sy - 2 for x, y in outside), \
+    whole_square(inside, sx, sy, 320, 200)
+    # the re-coded MCUs: lossy coding moves the pixels of 8x8 blocks the
+    # square's edge cuts and their chroma; the decoder's chroma
+    # upsampling smears at most two rows and columns up and left of them
+    mx, my = sx // 16 * 16, sy // 16 * 16
+    assert all(x >= mx - 2 and y >= my - 2 for x, y in outside), \
         outside[:10]
     # WebP: tests/mount/test_webp_noise.py
 
