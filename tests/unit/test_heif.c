@@ -305,16 +305,18 @@ static void test_counter(void)
 		REQUIRE(!mint_counter_splice(base, &img, &box, &c));
 		REQUIRE(!decode_content(c, &out));
 		EXPECT_EQ(out.width, 1100);
-		/* The box's tile changed (its corner is dark); others not. */
-		EXPECT(out.pixels[3 * 10 + 10 * out.stride] < 80);
+		/* The box's tiles changed (the bottom-right corner is dark,
+		 * where mint_counter_compose puts the box); others not. */
+		EXPECT(out.pixels[3 * (out.width - 10) +
+				  (out.height - 10) * out.stride] < 80);
 		EXPECT(!same_pixels(&orig, &out));
 		{
 			struct mint_image a = orig, b = out;
 			uint32_t y, x, ok = 1;
 
-			/* tiles past the first row and column: untouched */
-			for (y = th; y < a.height && ok; y++)
-				for (x = tw; x < a.width; x++)
+			/* tiles above the last row of tiles: untouched */
+			for (y = 0; y < (rows - 1) * th && ok; y++)
+				for (x = 0; x < a.width; x++)
 					if (memcmp(a.pixels + y * a.stride +
 						   x * 3, b.pixels +
 						   y * b.stride + x * 3, 3)) {
