@@ -1,7 +1,8 @@
 /*
  * encode.c - the output formats and their whole-image encoders (see
  * encode.h): PNG with our own writer (pngwrite.h) over deflate.h (zlib
- * level 1 in parallel bands), JPEG with libjpeg-turbo, WebP with libwebp.
+ * level 1 in parallel bands), JPEG with libjpeg-turbo, WebP with libwebp;
+ * GIF, BMP and TIFF are written by their splicers (splice/).
  *
  * Each encoder writes straight into the caller's mint_buf, so the buffer's
  * cap bounds the output as it grows; on failure the buffer is cut back to
@@ -19,6 +20,7 @@
 #include <png.h>
 #include <webp/encode.h>
 #include <cairo.h>
+#include <libimagequant.h>
 #include <pthread.h>
 #include <zlib.h>
 
@@ -38,6 +40,9 @@ static const struct format {
 	[MINT_FMT_PNG] = { "png", mint_encode_png },
 	[MINT_FMT_JPEG] = { "jpeg", mint_encode_jpeg },
 	[MINT_FMT_WEBP] = { "webp", mint_encode_webp },
+	[MINT_FMT_GIF] = { "gif", mint_encode_gif },
+	[MINT_FMT_BMP] = { "bmp", mint_encode_bmp },
+	[MINT_FMT_TIFF] = { "tiff", mint_encode_tiff },
 };
 
 const char *mint_format_ext(enum mint_format fmt)
@@ -45,6 +50,11 @@ const char *mint_format_ext(enum mint_format fmt)
 	if ((unsigned)fmt >= MINT_FMT_COUNT)
 		return NULL;
 	return formats[fmt].ext;
+}
+
+int mint_format_lossy(enum mint_format fmt)
+{
+	return fmt == MINT_FMT_JPEG || fmt == MINT_FMT_WEBP;
 }
 
 int mint_format_from_ext(const char *ext)
@@ -73,7 +83,8 @@ static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
 static void versions_make(void)
 {
 	snprintf(versions, sizeof(versions),
-		 "r%d z%s %s png%u jpeg%d webp%d cairo%d %s", MINT_OUTPUT_REV,
+		 "r%d z%s %s png%u jpeg%d webp%d liq%d cairo%d %s",
+		 MINT_OUTPUT_REV,
 		 zlibVersion(), mint_deflate_version(),
 		 (unsigned)png_access_version_number(),
 #ifdef LIBJPEG_TURBO_VERSION_NUMBER
@@ -81,7 +92,7 @@ static void versions_make(void)
 #else
 		 JPEG_LIB_VERSION,
 #endif
-		 WebPGetEncoderVersion(), cairo_version(),
+		 WebPGetEncoderVersion(), liq_version(), cairo_version(),
 		 mint_text_versions());
 }
 

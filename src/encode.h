@@ -14,6 +14,9 @@ enum mint_format {
 	MINT_FMT_PNG,
 	MINT_FMT_JPEG,
 	MINT_FMT_WEBP,
+	MINT_FMT_GIF,
+	MINT_FMT_BMP,
+	MINT_FMT_TIFF,
 	MINT_FMT_COUNT
 };
 
@@ -30,9 +33,9 @@ extern const uint8_t mint_png_signature[8];
  * the bytes or the length of an Images file (2: always_random JPEGs
  * restart every 16 MCUs; 3: text originals laid out by Pango; 4: one base
  * per format, PNG by our own writer, JPEG restarting every 32 MCUs, WebP
- * counter copies at libwebp's fastest method).
+ * counter copies at libwebp's fastest method; 5: GIF, BMP and TIFF).
  */
-#define MINT_OUTPUT_REV 4
+#define MINT_OUTPUT_REV 5
 
 /*
  * What the bytes of the Images files depend on: MINT_OUTPUT_REV, the
@@ -46,8 +49,13 @@ extern const uint8_t mint_png_signature[8];
  */
 const char *mint_encode_versions(void);
 
-/* File extension without the dot: "png", "jpeg", "webp". */
+/* File extension without the dot: "png", "jpeg", "webp", "gif", "bmp",
+ * "tiff". */
 const char *mint_format_ext(enum mint_format fmt);
+
+/* Nonzero for a lossy format (JPEG, WebP): one whose files can be made
+ * shorter by a lower quality (mint_encode_quality). */
+int mint_format_lossy(enum mint_format fmt);
 
 /* The format whose extension is `ext` (exact), or -1. */
 int mint_format_from_ext(const char *ext);
@@ -56,8 +64,13 @@ int mint_format_from_ext(const char *ext);
  * Append the encoding of `img` in `fmt` to `out`. PNG: 8-bit RGB or RGBA
  * as the image has, rows filtered as libpng would, deflated by zlib at
  * level 1 in bands on every core (pngwrite.h). JPEG: quality 90, 4:2:0. WebP: lossy
- * quality 80 (with alpha if the image has it). 0, -ENOMEM, -EFBIG (the
- * buffer's cap) or -EIO.
+ * quality 80 (with alpha if the image has it). GIF: one frame of 256
+ * colours (quant.h), alpha flattened on white. BMP: uncompressed rows,
+ * 24-bit, or 32-bit with an alpha mask. TIFF: 8-bit RGB(A) in strips of
+ * 16 rows, deflated with the horizontal predictor. GIF, BMP and TIFF are
+ * written as their bases lay them out (splice/gif.c, bmp.c, tiff.c).
+ * 0, -ENOMEM, -EFBIG (the buffer's cap, or sides the format cannot
+ * hold) or -EIO.
  */
 int mint_encode(enum mint_format fmt, const struct mint_image *img,
 		struct mint_buf *out);
@@ -74,6 +87,9 @@ int mint_encode_quality(enum mint_format fmt, const struct mint_image *img,
 int mint_encode_png(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_gif(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_bmp(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_tiff(const struct mint_image *img, struct mint_buf *out);
 
 /* mint_encode_webp with libwebp's `method` (0 fastest .. 6; -1: the
  * preset's, as mint_encode_webp) instead of the default effort. */

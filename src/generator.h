@@ -125,6 +125,9 @@ int mint_text_prepare(const uint8_t *data, size_t len, uint32_t w, uint32_t h,
 extern const struct mint_generator mint_generator_png;
 extern const struct mint_generator mint_generator_jpeg;
 extern const struct mint_generator mint_generator_webp;
+extern const struct mint_generator mint_generator_gif;
+extern const struct mint_generator mint_generator_bmp;
+extern const struct mint_generator mint_generator_tiff;
 extern const struct mint_generator mint_generator_text;
 
 #endif

@@ -317,7 +317,7 @@ int mint_sized_make(struct mint_source *src, const struct mint_sizespec *asked,
 	if (spec.length && (spec.length < prep->size ||
 			    !mint_pad_fits(spec.fmt, spec.length - prep->size,
 					   0))) {
-		if (spec.fmt == MINT_FMT_PNG)
+		if (!mint_format_lossy(spec.fmt))
 			rc = too_short(src, name, &spec, prep->size);
 		else
 			rc = make_fit(src, &spec, px, name, out);

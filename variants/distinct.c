@@ -27,8 +27,9 @@
  * the full picture (more when a draw comes too close), padded (pad.h) to
  * one length per (original, format), fixed from the length of its base:
  * 3/2 of it for lossy formats (a variation that comes out longer is
- * encoded again at a lower quality), for PNG twice that plus half of
- * the raw pixels (a longer one is drawn again).
+ * encoded again at a lower quality), for the lossless ones (PNG, GIF,
+ * BMP, TIFF) twice that plus half of the raw pixels (a longer one is
+ * drawn again).
  */
 #include <errno.h>
 #include <math.h>
@@ -502,8 +503,8 @@ static int state_compute(void *arg, struct mint_obj **out)
 		return -ENOMEM;
 	}
 	raw = (uint64_t)px->img.width * px->img.height * px->img.channels;
-	s->length = a->fmt == MINT_FMT_PNG ? 2 * len + raw / 2 + 16384 :
-					     len + len / 2 + 8192;
+	s->length = !mint_format_lossy(a->fmt) ?
+		    2 * len + raw / 2 + 16384 : len + len / 2 + 8192;
 	rc = hash(&px->img, a->fmt == MINT_FMT_JPEG, &s->orig);
 	mint_pixels_unref(px);
 	if (rc) {
@@ -640,7 +641,8 @@ static int distinct_make(const struct mint_variant *self,
 		return rc;
 	s = mint_container_of(obj, struct state, obj);
 	rc = mint_source_pixels(src, &px);
-	nq = fmt == MINT_FMT_PNG ? 1 : sizeof(qualities) / sizeof(qualities[0]);
+	nq = !mint_format_lossy(fmt) ? 1 :
+	     sizeof(qualities) / sizeof(qualities[0]);
 	for (tries = 0; !rc && !*out && tries < PNG_TRIES; tries++) {
 		rc = variation(s, &px->img, src->name, &img);
 		for (qi = 0; !rc && !*out && qi < nq; qi++) {

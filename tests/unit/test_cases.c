@@ -57,12 +57,14 @@ static void test_copies_names_unchanged(void)
 	struct mint_vfile f;
 	unsigned i;
 
-	EXPECT_EQ(mint_variant_nfiles(&mint_variant_original), 3);
+	EXPECT_EQ(mint_variant_nfiles(&mint_variant_original),
+		  MINT_FMT_COUNT);
 	mint_variant_file(&mint_variant_original, 1, &f);
 	EXPECT(!strcmp(f.tail, ".jpeg"));
 	EXPECT_EQ(f.fmt, MINT_FMT_JPEG);
 	EXPECT_EQ(f.index, 0);
-	EXPECT_EQ(mint_variant_nfiles(&mint_variant_counter), 30);
+	EXPECT_EQ(mint_variant_nfiles(&mint_variant_counter),
+		  10 * MINT_FMT_COUNT);
 	for (i = 0; i < 4; i++) {
 		mint_variant_file(&mint_variant_counter, at[i], &f);
 		EXPECT(!strcmp(f.tail, counter[i]));
@@ -161,7 +163,8 @@ static void test_exif_files(void)
 	unsigned f;
 
 	REQUIRE(!testimg_make(&u, 90, 60, 4, 1));
-	for (f = 0; f < MINT_FMT_COUNT; f++) {
+	/* exif/ is PNG, JPEG and WebP only */
+	for (f = 0; f <= MINT_FMT_WEBP; f++) {
 		mint_buf_init(&b, 0);
 		REQUIRE(!mint_exif_file(&u, f, 6, &b));
 		if (f == MINT_FMT_JPEG) {
