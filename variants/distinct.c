@@ -27,9 +27,9 @@
  * the full picture (more when a draw comes too close), padded (pad.h) to
  * one length per (original, format), fixed from the length of its base:
  * 3/2 of it for lossy formats (a variation that comes out longer is
- * encoded again at a lower quality), for the lossless ones (PNG, GIF,
- * BMP, TIFF) twice that plus half of the raw pixels (a longer one is
- * drawn again).
+ * encoded again at a lower quality), for PNG twice that plus half of
+ * the raw pixels (a longer one is drawn again), for GIF, BMP and TIFF
+ * twice that plus all of the raw pixels, more than any of them can take.
  */
 #include <errno.h>
 #include <math.h>
@@ -503,8 +503,11 @@ static int state_compute(void *arg, struct mint_obj **out)
 		return -ENOMEM;
 	}
 	raw = (uint64_t)px->img.width * px->img.height * px->img.channels;
-	s->length = !mint_format_lossy(a->fmt) ?
-		    2 * len + raw / 2 + 16384 : len + len / 2 + 8192;
+	/* GIF, BMP and TIFF: room for any picture of the size (GIF's LZW
+	 * and TIFF's deflate at their worst stay under the raw pixels) */
+	s->length = mint_format_lossy(a->fmt) ? len + len / 2 + 8192 :
+		    a->fmt == MINT_FMT_PNG ? 2 * len + raw / 2 + 16384 :
+		    2 * len + raw + 16384;
 	rc = hash(&px->img, a->fmt == MINT_FMT_JPEG, &s->orig);
 	mint_pixels_unref(px);
 	if (rc) {
