@@ -84,6 +84,10 @@ static toff_t tiff_size(thandle_t h)
 /* libtiff's first error, kept as the reason; warnings dropped. */
 static int tiff_error(TIFF *tif, void *user, const char *module,
 		      const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static int tiff_error(TIFF *tif, void *user, const char *module,
+		      const char *fmt, va_list ap)
 {
 	struct tiff_src *s = user;
 
