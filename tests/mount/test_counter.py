@@ -7,10 +7,9 @@ import shutil
 
 import pytest
 
-from images import VARIANT_FILES, dims, make_all
+from images import FORMATS, VARIANT_FILES, dims, make_all
 from rawpix import differing, rgb
 
-FORMATS = ("png", "jpeg", "webp")
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,9 @@ import subprocess
 
 import pytest
 
-from images import (FOLDER_ENTRIES, UNDECODABLE, dims, make_all, shown_dims,
-                    stem, wait_until)
+from images import (FORMATS, FOLDER_ENTRIES, UNDECODABLE, dims, make_all,
+                    shown_dims, stem, wait_until)
 
-FORMATS = ("png", "jpeg", "webp")
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +107,7 @@ def test_paths_never_move_for_another_original(mount1, originals, first):
     assert dims(held) == dims_of[first]
     assert sorted(os.listdir(os.path.join(mount1.images, second,
                                           "original"))) \
-        == ["%s.%s" % (second, f) for f in ("jpeg", "png", "webp")]
+        == sorted("%s.%s" % (second, f) for f in FORMATS)
     assert dims(os.path.join(mount1.images, second, "original",
                              second + ".png")) == dims_of[second]
     mount1.restart()
@@ -152,7 +151,7 @@ def test_unknown_names(mount1, originals):
     src, _ = originals
     copy_in(mount1, src, ["rgba.png"])
     for p in ("nope", "Images/nope", "Images/rgba/nope",
-              "Images/rgba/original/rgba.gif",
+              "Images/rgba/original/rgba.svg",
               "Image Manager/nope.png"):
         with pytest.raises(FileNotFoundError):
             os.stat(mount1.path(p))

@@ -74,9 +74,8 @@ except ImportError:
     sys.modules["pytest"] = types.SimpleNamespace(fixture=_fixture)
 import conftest  # noqa: E402
 from conftest import Mount, SANITIZER_MARKS  # noqa: E402
-from images import FOLDER_ENTRIES  # noqa: E402
+from images import FOLDER_ENTRIES, FORMATS  # noqa: E402
 
-FORMATS = ("png", "jpeg", "webp")
 # the folders whose files the readers open, and copies per format; the
 # others are listed, not read here (a whole encode per open, or what a
 # typed name asks): their own tests cover them
