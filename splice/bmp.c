@@ -239,8 +239,9 @@ static int bmp_splice(struct mint_content *file, const struct bmp_layout *l,
 	}
 	seg[nseg++] = (struct mint_segment){ file->seg[0].data + at,
 					     l->size - at };
-	*out = mint_content_new_spliced(bytes, rows * n + (nonce ? NONCE_LEN : 0),
-					file, seg, nseg);
+	*out = mint_content_new_spliced(bytes, rows * n +
+					(nonce ? NONCE_LEN : 0), file, seg,
+					nseg);
 	free(seg);
 	return *out ? 0 : -ENOMEM;
 }

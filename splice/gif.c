@@ -36,15 +36,16 @@
 #include "raster_i.h"
 #include "splice.h"
 
-#define MIN_CODE 8			/* LZW minimum code size: 256 colours */
+#define MIN_CODE 8		/* LZW minimum code size: 256 colours */
 #define CLEAR 256
 #define EOI 257
 #define FIRST_FREE 258
 #define MAX_CODE 4095
-#define LIT_RUN 128			/* literal codes between clear codes */
+#define LIT_RUN 128		/* literal codes between clear codes */
 #define LIT_BITS 9
 #define HASH_SIZE 8192
-#define NONCE_AT (13 + 768 + 3)		/* in the comment after the palette */
+/* the nonce: in the comment after the palette */
+#define NONCE_AT (13 + 768 + 3)
 #define HEAD_LEN (NONCE_AT + MINT_NOISE_NONCE + 1 + 10 + 1)
 #define SUB_MAX 255
 
@@ -243,7 +244,7 @@ static int gif_write(uint32_t w, uint32_t h, const struct mint_palette *pal,
 	memcpy(p, "GIF89a", 6);
 	put_le16(p + 6, w);
 	put_le16(p + 8, h);
-	p[10] = 0xf7;		/* global palette of 2^8, 8 bits a colour */
+	p[10] = 0xf7;		/* global palette of 2^8, 8-bit colours */
 	p[11] = 0;		/* background */
 	p[12] = 0;		/* no aspect ratio */
 	memcpy(p + 13, pal->rgb, 768);
@@ -480,8 +481,8 @@ int mint_noise_gif_make(struct mint_noise_prep *prep,
 	seg[nseg++] = (struct mint_segment){ own + r.len, MINT_NOISE_NONCE };
 	at = NONCE_AT + MINT_NOISE_NONCE;
 	for (i = 0; i < r.n; i++) {
-		seg[nseg++] = (struct mint_segment){ file + at,
-						     (size_t)(r.first[i] - at) };
+		seg[nseg++] = (struct mint_segment){
+			file + at, (size_t)(r.first[i] - at) };
 		memcpy(own + r.own[i], file + r.first[i],
 		       (size_t)(r.last[i] - r.first[i]));
 		seg[nseg++] = (struct mint_segment){

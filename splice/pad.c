@@ -286,8 +286,8 @@ static int pieces(struct segs *l, enum mint_format fmt, uint64_t d,
  *   TIFF  bytes after the last IFD, which no tag points to.
  */
 
-#define GIF_BLOCK 256			/* a full sub-block, length byte too */
-static uint8_t full_gif[ZEROS];		/* ZEROS / GIF_BLOCK full blocks */
+#define GIF_BLOCK 256		/* a full sub-block, length byte too */
+static uint8_t full_gif[ZEROS];	/* ZEROS / GIF_BLOCK full blocks */
 
 static int is_raster(enum mint_format fmt)
 {

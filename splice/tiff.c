@@ -58,8 +58,8 @@ struct tiff_prep {
 	unsigned spp;
 	uint32_t width, height;
 	struct mint_rect sq;
-	uint32_t y0;			/* the first noise strip's first row */
-	size_t at, stored_len;		/* those strips' place in the file */
+	uint32_t y0;			/* first row of the noise strips */
+	size_t at, stored_len;		/* where they are in the file */
 	uint8_t *raw;			/* their predicted rows */
 };
 
@@ -260,13 +260,13 @@ static void ifd_write(uint8_t *p, size_t at, uint32_t w, uint32_t h,
 	/* in ascending tag order, as TIFF wants */
 	ifd_entry(&f, 256, T_LONG, 1, w);		/* ImageWidth */
 	ifd_entry(&f, 257, T_LONG, 1, h);		/* ImageLength */
-	ifd_entry(&f, 258, T_SHORT, spp, bps);		/* BitsPerSample */
+	ifd_entry(&f, 258, T_SHORT, spp, bps);	/* BitsPerSample */
 	ifd_entry(&f, 259, T_SHORT, 1, 8);		/* Adobe deflate */
 	ifd_entry(&f, 262, T_SHORT, 1, 2);		/* RGB */
 	ifd_entry(&f, 273, T_LONG, n, offs);		/* StripOffsets */
-	ifd_entry(&f, 277, T_SHORT, 1, spp);		/* SamplesPerPixel */
+	ifd_entry(&f, 277, T_SHORT, 1, spp);	/* SamplesPerPixel */
 	ifd_entry(&f, 278, T_LONG, 1, MINT_TIFF_ROWS);	/* RowsPerStrip */
-	ifd_entry(&f, 279, T_LONG, n, lens);		/* StripByteCounts */
+	ifd_entry(&f, 279, T_LONG, n, lens);	/* StripByteCounts */
 	ifd_entry(&f, 282, T_RATIONAL, 1, xres);	/* XResolution */
 	ifd_entry(&f, 283, T_RATIONAL, 1, yres);	/* YResolution */
 	ifd_entry(&f, 284, T_SHORT, 1, 1);		/* chunky */
