@@ -15,7 +15,8 @@ BUILD_TAG := $(if $(FAULT),-fault)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZ
 BUILD ?= build$(BUILD_TAG)
 
 PKGS := fuse3 libpng libjpeg libwebp libwebpmux cairo pangocairo fontconfig \
-	sqlite3 libcrypto zlib libexif libgif imagequant libcurl libheif
+	sqlite3 libcrypto zlib libexif libgif imagequant libcurl libheif \
+	libtiff-4
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -81,7 +82,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmint.a
 DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	libjpeg62-turbo-dev libwebp-dev libcairo2-dev libsqlite3-dev \
 	libssl-dev zlib1g-dev libisal-dev libdeflate-dev libfontconfig-dev \
-	libpango1.0-dev libexif-dev libgif-dev libimagequant-dev \
+	libpango1.0-dev libexif-dev libgif-dev libimagequant-dev libtiff-dev \
+	giflib-tools libtiff-tools \
 	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
 	python3 python3-pytest python3-pil python3-numpy \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \

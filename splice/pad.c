@@ -1,5 +1,6 @@
 /*
- * pad.c - padding inside PNG, JPEG, WebP, HEIC and AVIF files (pad.h).
+ * pad.c - padding inside PNG, JPEG, WebP, HEIC, AVIF, GIF, BMP and TIFF
+ * files (pad.h).
  *
  * The padding is a run of pieces (chunks or segments). Every piece but
  * the first one or two is "full": the largest piece of its format, the
@@ -110,6 +111,8 @@ static void put_head(enum mint_format fmt, uint8_t *p, uint64_t payload)
 	}
 }
 
+static void make_full_gif(void);
+
 static void make_full(void)
 {
 	put_head(MINT_FMT_PNG, full_png, ZEROS);
@@ -118,6 +121,7 @@ static void make_full(void)
 	put_head(MINT_FMT_JPEG, full_jpeg, 65533);
 	put_head(MINT_FMT_WEBP, full_webp, ZEROS);
 	put_head(MINT_FMT_HEIC, full_heif, ZEROS);
+	make_full_gif();
 }
 
 static uint64_t full_len(const struct style *s)
@@ -170,12 +174,17 @@ static int plan(const struct style *s, uint64_t d, int nonce,
 	return 0;
 }
 
+static int is_raster(enum mint_format fmt);
+static int raster_fits(enum mint_format fmt, uint64_t d, int nonce);
+
 int mint_pad_fits(enum mint_format fmt, uint64_t extra, int nonce)
 {
 	uint64_t a, b, c;
 
 	if ((unsigned)fmt >= MINT_FMT_COUNT)
 		return 0;
+	if (is_raster(fmt))
+		return raster_fits(fmt, extra, nonce);
 	if (fmt == MINT_FMT_WEBP && (extra & 1))
 		extra--;		/* the byte after the RIFF */
 	return !plan(&styles[fmt], extra, nonce, &a, &b, &c);
@@ -276,6 +285,233 @@ static int pieces(struct segs *l, enum mint_format fmt, uint64_t d,
 	return rc;
 }
 
+/* ---- GIF, BMP, TIFF ------------------------------------------------------
+ *
+ * Padding of no fixed piece shape, in one function per format's place:
+ *
+ *   GIF   one comment extension before the trailer: 0x21 0xfe, sub-blocks
+ *         of up to 255 bytes each after its length byte, a zero byte
+ *         (3 bytes at least, never 4: a sub-block has 2 bytes at least);
+ *   BMP   a gap between the headers and the rows, which the file header's
+ *         offset of the rows allows (bfOffBits and bfSize set again);
+ *   TIFF  bytes after the last IFD, which no tag points to.
+ */
+
+#define GIF_BLOCK 256		/* a full sub-block, length byte too */
+static uint8_t full_gif[ZEROS];	/* ZEROS / GIF_BLOCK full blocks */
+
+static int is_raster(enum mint_format fmt)
+{
+	return fmt == MINT_FMT_GIF || fmt == MINT_FMT_BMP ||
+	       fmt == MINT_FMT_TIFF;
+}
+
+static void make_full_gif(void)
+{
+	unsigned i;
+
+	for (i = 0; i < ZEROS; i += GIF_BLOCK)
+		full_gif[i] = GIF_BLOCK - 1;
+}
+
+/*
+ * A GIF comment of d bytes: own sub-blocks of *a (and *b, 0 if none)
+ * bytes, length bytes included, the first starting with the nonce,
+ * then *nfull full ones. -ERANGE if it cannot be.
+ */
+static int gif_plan(uint64_t d, int nonce, uint64_t *a, uint64_t *b,
+		    uint64_t *nfull)
+{
+	uint64_t m, r;
+
+	*a = *b = *nfull = 0;
+	if (!d || d == 3)
+		return nonce ? -ERANGE : 0;	/* nothing, or no block */
+	if (d < 3)
+		return -ERANGE;
+	m = d - 3;
+	*nfull = m / GIF_BLOCK;
+	r = m % GIF_BLOCK;
+	if (!r) {			/* the first full block made here */
+		(*nfull)--;
+		r = GIF_BLOCK;
+	}
+	if (r >= 2 + (uint64_t)(nonce ? MINT_NOISE_NONCE : 0)) {
+		*a = r;
+		return 0;
+	}
+	if (!*nfull)
+		return -ERANGE;
+	/* too little for a block: two of about half a full one */
+	(*nfull)--;
+	r += GIF_BLOCK;
+	*a = r / 2;
+	*b = r - *a;
+	return 0;
+}
+
+static int raster_fits(enum mint_format fmt, uint64_t d, int nonce)
+{
+	uint64_t a, b, c;
+
+	if (fmt == MINT_FMT_GIF)
+		return !gif_plan(d, nonce, &a, &b, &c);
+	return !nonce || d >= MINT_NOISE_NONCE;
+}
+
+/* d bytes of zeros, the first MINT_NOISE_NONCE random with `nonce`. */
+static int zeros_add(struct segs *l, uint64_t d, int nonce)
+{
+	uint8_t *p;
+	uint64_t k;
+	int rc;
+
+	if (nonce) {
+		p = own_take(l, MINT_NOISE_NONCE);
+		if (!p)
+			return -ENOMEM;
+		rc = mint_noise_fill(p, MINT_NOISE_NONCE);
+		if (rc)
+			return rc;
+		seg_add(l, p, MINT_NOISE_NONCE);
+		d -= MINT_NOISE_NONCE;
+	}
+	for (; d; d -= k) {
+		k = d < ZEROS ? d : ZEROS;
+		seg_add(l, zeros, k);
+	}
+	return 0;
+}
+
+/* One own GIF sub-block of `len` bytes (its length byte too). */
+static int gif_block(struct segs *l, uint64_t len, int nonce)
+{
+	uint8_t *p = own_take(l, (size_t)len);
+	int rc = 0;
+
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, (size_t)len);
+	p[0] = (uint8_t)(len - 1);
+	if (nonce)
+		rc = mint_noise_fill(p + 1, MINT_NOISE_NONCE);
+	seg_add(l, p, len);
+	return rc;
+}
+
+static int gif_comment(struct segs *l, uint64_t d, int nonce)
+{
+	uint64_t a, b, nfull, k;
+	uint8_t *p;
+	int rc;
+
+	rc = gif_plan(d, nonce, &a, &b, &nfull);
+	if (rc || !d)
+		return rc;
+	p = own_take(l, 2);
+	if (!p)
+		return -ENOMEM;
+	p[0] = 0x21;
+	p[1] = 0xfe;
+	seg_add(l, p, 2);
+	if (a)
+		rc = gif_block(l, a, nonce);
+	if (!rc && b)
+		rc = gif_block(l, b, 0);
+	for (; !rc && nfull; nfull -= k) {
+		k = nfull < ZEROS / GIF_BLOCK ? nfull : ZEROS / GIF_BLOCK;
+		seg_add(l, full_gif, k * GIF_BLOCK);
+	}
+	seg_add(l, zeros, 1);		/* the comment's end */
+	return rc;
+}
+
+static uint32_t get_le32_at(const struct mint_content *c, uint64_t off)
+{
+	uint8_t b[4] = { 0 };
+
+	mint_content_read(c, b, 4, off);
+	return get_le32(b);
+}
+
+#define BMP_HEAD_MAX 1024		/* headers, masks and palette */
+
+static int pad_raster(struct mint_content *file, enum mint_format fmt,
+		      uint64_t length, int nonce, struct mint_content **out)
+{
+	uint64_t d = length - file->size, at;
+	struct segs l = { 0 };
+	uint8_t b[8], *p;
+	int rc = 0;
+
+	/* the places each format's padding goes, checked */
+	if (mint_content_read(file, b, sizeof(b), 0) != sizeof(b))
+		return -EINVAL;
+	switch (fmt) {
+	case MINT_FMT_GIF:
+		at = file->size - 1;
+		if (memcmp(b, "GIF8", 4) ||
+		    mint_content_read(file, b, 1, at) != 1 || b[0] != 0x3b)
+			return -EINVAL;
+		break;
+	case MINT_FMT_BMP:
+		at = get_le32_at(file, 10);
+		if (b[0] != 'B' || b[1] != 'M' || at > BMP_HEAD_MAX ||
+		    at > file->size || get_le32(b + 2) != file->size)
+			return -EINVAL;
+		if (length > UINT32_MAX)
+			return -ERANGE;
+		break;
+	default:
+		at = file->size;
+		if (memcmp(b, "II*\0", 4) && memcmp(b, "MM\0*", 4))
+			return -EINVAL;
+		break;
+	}
+	if (!raster_fits(fmt, d, nonce))
+		return -ERANGE;
+	if (!d && !nonce) {
+		*out = mint_content_ref(file);
+		return 0;
+	}
+	l.cap = file->nseg + 16 + d / ZEROS;
+	l.own_cap = 2 * GIF_BLOCK + MINT_NOISE_NONCE + BMP_HEAD_MAX + 16;
+	l.seg = malloc(l.cap * sizeof(*l.seg));
+	l.own = malloc(l.own_cap);
+	if (!l.seg || !l.own) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (fmt == MINT_FMT_BMP) {
+		p = own_take(&l, (size_t)at);
+		mint_content_read(file, p, (size_t)at, 0);
+		put_le32(p + 2, (uint32_t)length);
+		put_le32(p + 10, (uint32_t)(at + d));
+		seg_add(&l, p, at);
+	} else {
+		seg_range(&l, file, 0, at);
+	}
+	rc = fmt == MINT_FMT_GIF ? gif_comment(&l, d, nonce) :
+	     zeros_add(&l, d, nonce);
+	if (rc)
+		goto out;
+	seg_range(&l, file, at, file->size);
+	*out = mint_content_new_spliced(l.own, l.own_used, file, l.seg, l.n);
+	l.own = NULL;		/* taken over, also on failure */
+	if (!*out)
+		rc = -ENOMEM;
+	else if ((*out)->size != length)
+		rc = -EIO;	/* a slip in the plan above: never serve it */
+out:
+	if (rc && *out) {
+		mint_content_unref(*out);
+		*out = NULL;
+	}
+	free(l.seg);
+	free(l.own);
+	return rc;
+}
+
 /* Where the padding goes in `c`, and what must change around it. */
 struct layout {
 	uint64_t at;		/* insert before this offset */
@@ -351,6 +587,11 @@ int mint_pad(struct mint_content *file, enum mint_format fmt,
 	int rc, odd = 0;
 
 	*out = NULL;
+	if (is_raster(fmt)) {
+		pthread_once(&full_once, make_full);
+		return length < file->size ? -ERANGE :
+		       pad_raster(file, fmt, length, nonce, out);
+	}
 	rc = find_layout(file, fmt, &lay);
 	if (rc)
 		return rc;

@@ -10,6 +10,12 @@
  *         VP8X header the extended format needs. An odd length puts one
  *         zero byte after the RIFF, which WebP readers stop before.
  *   HEIC, AVIF  "free" boxes at the end of the file (8 bytes at least)
+ *   GIF   one comment extension before the trailer (3 bytes at least,
+ *         never 4; 21 with a nonce)
+ *   BMP   a gap between the headers and the rows, bfOffBits moved (any
+ *         length, 16 at least with a nonce; files under 4 GiB)
+ *   TIFF  bytes after the IFD that no tag points to (any length, 16 at
+ *         least with a nonce)
  *
  * The padding is zeros shared by every file, so a padded content costs a
  * few small heads and its segment list, not its length; with `nonce` set

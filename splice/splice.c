@@ -45,6 +45,12 @@ static const struct splicer {
 			    mint_noise_heif_make, mint_heif_counter },
 	[MINT_FMT_AVIF] = { mint_avif_base, mint_noise_heif_prepare,
 			    mint_noise_heif_make, mint_heif_counter },
+	[MINT_FMT_GIF] = { mint_gif_base, mint_noise_gif_prepare,
+			   mint_noise_gif_make, mint_gif_counter },
+	[MINT_FMT_BMP] = { mint_bmp_base, mint_noise_bmp_prepare,
+			   mint_noise_bmp_make, mint_bmp_counter },
+	[MINT_FMT_TIFF] = { mint_tiff_base, mint_noise_tiff_prepare,
+			    mint_noise_tiff_make, mint_tiff_counter },
 };
 
 static const struct splicer *splicer(enum mint_format fmt)

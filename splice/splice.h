@@ -207,5 +207,30 @@ int mint_noise_heif_make(struct mint_noise_prep *prep,
 int mint_heif_counter(struct mint_base *base, const struct mint_image *img,
 		      const struct mint_image *box,
 		      struct mint_content **out);
+/* gif.c, bmp.c, tiff.c: bottom-right noise square (raster_i.h) */
+int mint_gif_base(const struct mint_image *img, struct mint_base **out);
+int mint_gif_counter(struct mint_base *base, const struct mint_image *img,
+		     const struct mint_image *box, struct mint_content **out);
+int mint_noise_gif_prepare(struct mint_base *base,
+			   const struct mint_image *img,
+			   struct mint_noise_prep **out);
+int mint_noise_gif_make(struct mint_noise_prep *prep,
+			struct mint_content **out);
+int mint_bmp_base(const struct mint_image *img, struct mint_base **out);
+int mint_bmp_counter(struct mint_base *base, const struct mint_image *img,
+		     const struct mint_image *box, struct mint_content **out);
+int mint_noise_bmp_prepare(struct mint_base *base,
+			   const struct mint_image *img,
+			   struct mint_noise_prep **out);
+int mint_noise_bmp_make(struct mint_noise_prep *prep,
+			struct mint_content **out);
+int mint_tiff_base(const struct mint_image *img, struct mint_base **out);
+int mint_tiff_counter(struct mint_base *base, const struct mint_image *img,
+		      const struct mint_image *box, struct mint_content **out);
+int mint_noise_tiff_prepare(struct mint_base *base,
+			    const struct mint_image *img,
+			    struct mint_noise_prep **out);
+int mint_noise_tiff_make(struct mint_noise_prep *prep,
+			 struct mint_content **out);
 
 #endif

@@ -2,7 +2,8 @@
  * encode.c - the output formats and their whole-image encoders (see
  * encode.h): PNG with our own writer (pngwrite.h) over deflate.h (zlib
  * level 1 in parallel bands), JPEG with libjpeg-turbo, WebP with libwebp,
- * HEIC and AVIF as grids of tiles coded by libheif (heifwrite.h).
+ * HEIC and AVIF as grids of tiles coded by libheif (heifwrite.h); GIF,
+ * BMP and TIFF are written by their splicers (splice/).
  *
  * Each encoder writes straight into the caller's mint_buf, so the buffer's
  * cap bounds the output as it grows; on failure the buffer is cut back to
@@ -20,6 +21,7 @@
 #include <png.h>
 #include <webp/encode.h>
 #include <cairo.h>
+#include <libimagequant.h>
 #include <pthread.h>
 #include <zlib.h>
 
@@ -42,6 +44,9 @@ static const struct format {
 	[MINT_FMT_WEBP] = { "webp", mint_encode_webp },
 	[MINT_FMT_HEIC] = { "heic", mint_encode_heic },
 	[MINT_FMT_AVIF] = { "avif", mint_encode_avif },
+	[MINT_FMT_GIF] = { "gif", mint_encode_gif },
+	[MINT_FMT_BMP] = { "bmp", mint_encode_bmp },
+	[MINT_FMT_TIFF] = { "tiff", mint_encode_tiff },
 };
 
 const char *mint_format_ext(enum mint_format fmt)
@@ -49,6 +54,12 @@ const char *mint_format_ext(enum mint_format fmt)
 	if ((unsigned)fmt >= MINT_FMT_COUNT)
 		return NULL;
 	return formats[fmt].ext;
+}
+
+int mint_format_lossy(enum mint_format fmt)
+{
+	return fmt == MINT_FMT_JPEG || fmt == MINT_FMT_WEBP ||
+	       fmt == MINT_FMT_HEIC || fmt == MINT_FMT_AVIF;
 }
 
 int mint_format_from_ext(const char *ext)
@@ -77,7 +88,7 @@ static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
 static void versions_make(void)
 {
 	snprintf(versions, sizeof(versions),
-		 "r%d z%s %s png%u jpeg%d webp%d %s cairo%d %s",
+		 "r%d z%s %s png%u jpeg%d webp%d %s liq%d cairo%d %s",
 		 MINT_OUTPUT_REV,
 		 zlibVersion(), mint_deflate_version(),
 		 (unsigned)png_access_version_number(),
@@ -86,7 +97,8 @@ static void versions_make(void)
 #else
 		 JPEG_LIB_VERSION,
 #endif
-		 WebPGetEncoderVersion(), mint_heif_versions(), cairo_version(),
+		 WebPGetEncoderVersion(), mint_heif_versions(), liq_version(),
+		 cairo_version(),
 		 mint_text_versions());
 }
 

@@ -16,6 +16,9 @@ enum mint_format {
 	MINT_FMT_WEBP,
 	MINT_FMT_HEIC,
 	MINT_FMT_AVIF,
+	MINT_FMT_GIF,
+	MINT_FMT_BMP,
+	MINT_FMT_TIFF,
 	MINT_FMT_COUNT
 };
 
@@ -36,7 +39,7 @@ extern const uint8_t mint_png_signature[8];
  * the counter's box in the bottom-right corner, always_random and counter
  * WebPs re-coding only their last macroblocks, WebP in two token
  * partitions when the last MB row shows under 8 pixel rows;
- * HEIC and AVIF).
+ * HEIC and AVIF; GIF, BMP and TIFF).
  */
 #define MINT_OUTPUT_REV 5
 
@@ -54,8 +57,12 @@ extern const uint8_t mint_png_signature[8];
 const char *mint_encode_versions(void);
 
 /* File extension without the dot: "png", "jpeg", "webp", "heic",
- * "avif". */
+ * "avif", "gif", "bmp", "tiff". */
 const char *mint_format_ext(enum mint_format fmt);
+
+/* Nonzero for a lossy format (JPEG, WebP, HEIC, AVIF): one whose files
+ * can be made shorter by a lower quality (mint_encode_quality). */
+int mint_format_lossy(enum mint_format fmt);
 
 /* The format whose extension is `ext` (exact), or -1. */
 int mint_format_from_ext(const char *ext);
@@ -65,8 +72,13 @@ int mint_format_from_ext(const char *ext);
  * as the image has, rows filtered as libpng would, deflated by zlib at
  * level 1 in bands on every core (pngwrite.h). JPEG: quality 90, 4:2:0. WebP: lossy
  * quality 80 (with alpha if the image has it). HEIC and AVIF: a grid of
- * tiles coded by libheif (heifwrite.h), without alpha. 0, -ENOMEM,
- * -EFBIG (the buffer's cap) or -EIO.
+ * tiles coded by libheif (heifwrite.h), without alpha. GIF: one frame
+ * of 256 colours (quant.h), alpha flattened on white. BMP: uncompressed
+ * rows, 24-bit, or 32-bit with an alpha mask. TIFF: 8-bit RGB(A) in
+ * strips of 16 rows, deflated with the horizontal predictor. GIF, BMP
+ * and TIFF are written as their bases lay them out (splice/gif.c, bmp.c,
+ * tiff.c). 0, -ENOMEM, -EFBIG (the buffer's cap, or sides the format
+ * cannot hold) or -EIO.
  */
 int mint_encode(enum mint_format fmt, const struct mint_image *img,
 		struct mint_buf *out);
@@ -86,6 +98,9 @@ int mint_encode_jpeg(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_webp(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_heic(const struct mint_image *img, struct mint_buf *out);
 int mint_encode_avif(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_gif(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_bmp(const struct mint_image *img, struct mint_buf *out);
+int mint_encode_tiff(const struct mint_image *img, struct mint_buf *out);
 
 /* mint_encode_webp with libwebp's `method` (0 fastest .. 6; -1: the
  * preset's, as mint_encode_webp) instead of the default effort. */

@@ -126,6 +126,9 @@ extern const struct mint_generator mint_generator_png;
 extern const struct mint_generator mint_generator_jpeg;
 extern const struct mint_generator mint_generator_webp;
 extern const struct mint_generator mint_generator_heif;
+extern const struct mint_generator mint_generator_gif;
+extern const struct mint_generator mint_generator_bmp;
+extern const struct mint_generator mint_generator_tiff;
 extern const struct mint_generator mint_generator_text;
 
 #endif

@@ -430,11 +430,13 @@ static int validate(struct mint_tree *t, struct pending *p, const char *name,
 	gen = mint_generator_find(name, data, len);
 	if (!gen) {
 		if (memchr(data, 0, len))
-			mint_log("%s: refused: not a PNG, JPEG or WebP image, "
-				 "and not text: it holds NUL bytes", name);
+			mint_log("%s: refused: not a PNG, JPEG, WebP, GIF, "
+				 "BMP or TIFF image, and not text: it holds "
+				 "NUL bytes", name);
 		else
-			mint_log("%s: refused: not a PNG, JPEG or WebP image, "
-				 "and not text: it is not valid UTF-8", name);
+			mint_log("%s: refused: not a PNG, JPEG, WebP, GIF, "
+				 "BMP or TIFF image, and not text: it is not "
+				 "valid UTF-8", name);
 		rc = -EINVAL;
 		goto out;
 	}

@@ -16,6 +16,9 @@ const struct mint_generator *const mint_generators[] = {
 	&mint_generator_jpeg,
 	&mint_generator_webp,
 	&mint_generator_heif,
+	&mint_generator_gif,
+	&mint_generator_bmp,
+	&mint_generator_tiff,
 	&mint_generator_text,	/* last: takes any UTF-8 no image claimed */
 	NULL,
 };

@@ -10,8 +10,7 @@
  *
  * GIF: giflib writes it; frame 0 is the whole picture, frames 1-9 only
  * the digit's box over it (disposal: keep), each with its own palette of
- * at most 256 colours chosen and dithered by libimagequant. GIF has one
- * bit of transparency, so alpha is flattened on white, as JPEG does.
+ * at most 256 colours (quant.h: libimagequant, alpha flattened on white).
  * WebP: libwebpmux's WebPAnimEncoder, lossy at MINT_WEBP_QUALITY, alpha
  * kept. Deterministic, so flagged cached.
  */
@@ -20,12 +19,12 @@
 #include <string.h>
 
 #include <gif_lib.h>
-#include <libimagequant.h>
 #include <webp/encode.h>
 #include <webp/mux.h>
 
 #include "animated.h"
 #include "counter.h"
+#include "quant.h"
 #include "scaled.h"
 #include "variant.h"
 
@@ -40,48 +39,8 @@ static const struct mint_variant_file animated_files[] = {
 	{ "", "webp", MINT_FMT_WEBP, ANIM_WEBP },
 };
 
-/*
- * libimagequant sums colours on OpenMP threads, in an order that depends
- * on how many there are; float sums depend on their order. One thread on
- * this call's thread keeps the GIF's bytes (and the size remembered for
- * it) the same on every machine.
- */
-void omp_set_num_threads(int n);
-
-static int liq_errno(liq_error e)
-{
-	return e == LIQ_OK ? 0 : e == LIQ_OUT_OF_MEMORY ? -ENOMEM : -EIO;
-}
-
-/* x, y, w, h of `img` as RGBA, flattened on white and opaque, in *out
- * (caller frees). */
-static int rgba_of(const struct mint_image *img, uint32_t w, uint32_t h,
-		   uint8_t **out)
-{
-	uint8_t *p = malloc((size_t)w * h * 4);
-	uint32_t x, y;
-
-	if (!p)
-		return -ENOMEM;
-	for (y = 0; y < h; y++) {
-		const uint8_t *s = img->pixels + (size_t)y * img->stride;
-		uint8_t *d = p + (size_t)y * w * 4;
-
-		for (x = 0; x < w; x++, s += img->channels, d += 4) {
-			unsigned a = img->channels == 4 ? s[3] : 255, c;
-
-			for (c = 0; c < 3; c++)
-				d[c] = (uint8_t)((s[c] * a + 255 * (255 - a) +
-						  127) / 255);
-			d[3] = 255;
-		}
-	}
-	*out = p;
-	return 0;
-}
-
-/* One frame: `img` (w x h of it) at left, top of the screen, its own palette,
- * shown GIF_DELAY and kept under the next. */
+/* One frame: `img` (w x h of it) at left, top of the screen, its own
+ * palette, shown GIF_DELAY and kept under the next. */
 static int gif_frame(GifFileType *gif, const struct mint_image *img,
 		     uint32_t left, uint32_t top, uint32_t w, uint32_t h)
 {
@@ -91,46 +50,28 @@ static int gif_frame(GifFileType *gif, const struct mint_image *img,
 		.DelayTime = GIF_DELAY,
 		.TransparentColor = NO_TRANSPARENT_COLOR,
 	};
+	struct mint_palette pal;
 	GifByteType ext[4];
 	ColorMapObject *cm = NULL;
-	const liq_palette *pal;
-	liq_attr *attr = liq_attr_create();
-	liq_image *li = NULL;
-	liq_result *res = NULL;
-	uint8_t *rgba = NULL, *idx = NULL;
+	uint8_t *idx = malloc((size_t)w * h);
 	uint32_t y;
 	unsigned i;
 	int rc;
 
-	if (!attr)
+	if (!idx)
 		return -ENOMEM;
-	rc = rgba_of(img, w, h, &rgba);
-	idx = rc ? NULL : malloc((size_t)w * h);
-	if (!rc && !idx)
-		rc = -ENOMEM;
-	if (!rc) {
-		li = liq_image_create_rgba(attr, rgba, (int)w, (int)h, 0);
-		if (!li)
-			rc = -ENOMEM;
-	}
-	if (!rc)
-		rc = liq_errno(liq_image_quantize(li, attr, &res));
-	if (!rc)
-		rc = liq_errno(liq_write_remapped_image(res, li, idx,
-							(size_t)w * h));
+	rc = mint_quantize(img, w, h, &pal, idx);
 	if (rc)
 		goto out;
-	/* read after remapping, which may refine it */
-	pal = liq_get_palette(res);
 	cm = GifMakeMapObject(256, NULL);
 	if (!cm) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < pal->count && i < 256; i++) {
-		cm->Colors[i].Red = pal->entries[i].r;
-		cm->Colors[i].Green = pal->entries[i].g;
-		cm->Colors[i].Blue = pal->entries[i].b;
+	for (i = 0; i < pal.count; i++) {
+		cm->Colors[i].Red = pal.rgb[i][0];
+		cm->Colors[i].Green = pal.rgb[i][1];
+		cm->Colors[i].Blue = pal.rgb[i][2];
 	}
 	rc = -EIO;
 	if (EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE,
@@ -146,13 +87,7 @@ static int gif_frame(GifFileType *gif, const struct mint_image *img,
 	rc = 0;
 out:
 	GifFreeMapObject(cm);
-	if (res)
-		liq_result_destroy(res);
-	if (li)
-		liq_image_destroy(li);
-	liq_attr_destroy(attr);
 	free(idx);
-	free(rgba);
 	return rc;
 }
 
@@ -169,7 +104,6 @@ int mint_animated_gif(const struct mint_image *img, struct mint_buf *out)
 	unsigned i;
 	int err, rc;
 
-	omp_set_num_threads(1);
 	gif = EGifOpen(out, gif_out, &err);
 	if (!gif)
 		return -ENOMEM;

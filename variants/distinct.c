@@ -28,7 +28,8 @@
  * one length per (original, format), fixed from the length of its base:
  * 3/2 of it for lossy formats (a variation that comes out longer is
  * encoded again at a lower quality), for PNG twice that plus half of
- * the raw pixels (a longer one is drawn again).
+ * the raw pixels (a longer one is drawn again), for GIF, BMP and TIFF
+ * twice that plus all of the raw pixels, more than any of them can take.
  */
 #include <errno.h>
 #include <math.h>
@@ -502,8 +503,11 @@ static int state_compute(void *arg, struct mint_obj **out)
 		return -ENOMEM;
 	}
 	raw = (uint64_t)px->img.width * px->img.height * px->img.channels;
-	s->length = a->fmt == MINT_FMT_PNG ? 2 * len + raw / 2 + 16384 :
-					     len + len / 2 + 8192;
+	/* GIF, BMP and TIFF: room for any picture of the size (GIF's LZW
+	 * and TIFF's deflate at their worst stay under the raw pixels) */
+	s->length = mint_format_lossy(a->fmt) ? len + len / 2 + 8192 :
+		    a->fmt == MINT_FMT_PNG ? 2 * len + raw / 2 + 16384 :
+		    2 * len + raw + 16384;
 	rc = hash(&px->img, a->fmt == MINT_FMT_JPEG, &s->orig);
 	mint_pixels_unref(px);
 	if (rc) {
@@ -640,7 +644,8 @@ static int distinct_make(const struct mint_variant *self,
 		return rc;
 	s = mint_container_of(obj, struct state, obj);
 	rc = mint_source_pixels(src, &px);
-	nq = fmt == MINT_FMT_PNG ? 1 : sizeof(qualities) / sizeof(qualities[0]);
+	nq = !mint_format_lossy(fmt) ? 1 :
+	     sizeof(qualities) / sizeof(qualities[0]);
 	for (tries = 0; !rc && !*out && tries < PNG_TRIES; tries++) {
 		rc = variation(s, &px->img, src->name, &img);
 		for (qi = 0; !rc && !*out && qi < nq; qi++) {

@@ -52,12 +52,16 @@ def stem(name):
     return name[:i] if i > 0 else name
 
 
+# The output formats (encode.h's order), for the per-format figures.
+FORMATS = ("png", "jpeg", "webp", "gif", "bmp", "tiff")
+
+
 def compare_reads(m, name):
     s = stem(name)
     print("\n%s: open-to-EOF through the mount (median of %d)" % (name, RUNS))
     print("  %-6s %14s %14s %8s %8s" % ("fmt", "always_random",
                                          "original/", "ratio", "size"))
-    for fmt in ("png", "jpeg", "webp", "heic", "avif"):
+    for fmt in FORMATS:
         ar = m.path("Images", s, "always_random", "%s.%s" % (s, fmt))
         og = m.path("Images", s, "original", "%s.%s" % (s, fmt))
         read_all(ar)
@@ -218,7 +222,7 @@ def handles_memory(src, count=1000):
         shutil.copy(src, m.im)
         print("\n%s: resident memory of mintfs, %d handles open at once"
               % (name, count))
-        for fmt in ("png", "jpeg", "webp"):
+        for fmt in FORMATS:
             p = m.path("Images", s, "always_random", "%s.%s" % (s, fmt))
             read_all(p)                  # prepared parts are shared
             time.sleep(0.5)
@@ -368,7 +372,7 @@ def sized_and_distinct(m, name):
     print("  %-6s %14s %14s %14s %8s" % ("fmt", "always_random",
                                          "%dx%d" % (w, h), "+ 40MB",
                                          "ratio"))
-    for fmt in ("png", "jpeg", "webp"):
+    for fmt in FORMATS:
         a, b = ar(fmt), sz("%dx%d.%s" % (w, h, fmt))
         big = os.stat(a).st_size + 40 * 10**6
         c = sz("%dB.%s" % (big, fmt))

@@ -21,7 +21,8 @@
 FUZZ_CC ?= clang-14
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= commit png jpeg webp text sizespec s3log vp8 heif
+FUZZ_TARGETS ?= commit png jpeg webp text sizespec s3log vp8 heif gif \
+	bmp tiff
 FUZZ_RSS_MB ?= 2048
 # seconds one input may take before it counts as a hang
 FUZZ_TIMEOUT ?= 10

@@ -13,7 +13,7 @@ out=tests/fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for t in commit png jpeg webp text heif; do
+for t in commit png jpeg webp text heif gif bmp tiff; do
 	rm -rf "${out:?}/$t"
 	mkdir -p "$out/$t"
 done
@@ -109,6 +109,34 @@ for e in heic avif; do
 done
 head -c 300 "$f/grid.heic" >"$f/truncated-grid.heic"
 head -c 200 "$f/one.avif" >"$f/truncated-one.avif"
+# ---- GIF, BMP, TIFF: what the three generators read -----------------------
+g=$out/gif
+im "$tmp/base.ppm" -colors 64 "$g/still.gif"
+im "$tmp/base.ppm" -colors 16 -interlace GIF "$g/interlaced.gif"
+im "$tmp/alpha.png" -colors 16 "$g/transparent.gif"
+im -delay 10 "$tmp/base.ppm" "$tmp/rot.png" -colors 32 -loop 0 \
+	"$g/animated.gif"
+im "$tmp/base.ppm" -colors 16 -page 40x30+5+4 "$g/offset-frame.gif"
+head -c 80 "$g/still.gif" >"$g/truncated.gif"
+b=$out/bmp
+im "$tmp/base.ppm" "BMP3:$b/rgb24.bmp"
+im "$tmp/alpha.png" "BMP:$b/rgba32-v5.bmp"
+im "$tmp/base.ppm" -colors 16 -type Palette "BMP3:$b/palette4.bmp"
+im "$tmp/base.ppm" -colors 200 -type Palette "BMP3:$b/palette8.bmp"
+im "$tmp/base.ppm" -monochrome "BMP3:$b/mono1.bmp"
+im "$tmp/base.ppm" -define bmp:subtype=RGB565 "BMP:$b/rgb565.bmp"
+im "$tmp/base.ppm" -flip -define bmp3:top-down=true "BMP3:$b/plain.bmp"
+head -c 100 "$b/rgb24.bmp" >"$b/truncated.bmp"
+f=$out/tiff
+im "$tmp/base.ppm" -compress none "$f/rgb.tiff"
+im "$tmp/alpha.png" -compress zip "$f/rgba-zip.tiff"
+im "$tmp/base.ppm" -compress lzw -define tiff:predictor=2 "$f/lzw.tiff"
+im "$tmp/base.ppm" -colorspace gray -compress none "$f/gray.tiff"
+im "$tmp/base.ppm" -compress jpeg "$f/jpeg.tiff"
+im "$tmp/base.ppm" -orient RightTop -compress none "$f/orient6.tiff"
+im "$tmp/base.ppm" -endian MSB -compress none "$f/big-endian.tiff"
+im "$tmp/base.ppm" -define tiff:tile-geometry=16x16 "$f/tiled.tiff"
+head -c 200 "$f/rgb.tiff" >"$f/truncated.tiff"
 
 # ---- text: layout, with a name (and page size) in the trailing bytes -----
 x=$out/text

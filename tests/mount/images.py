@@ -5,12 +5,14 @@ import subprocess
 
 PHOTO = "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"
 
-# Every output format, in listing order (encode.h's enum).
-OUTPUT_FORMATS = ("png", "jpeg", "webp", "heic", "avif")
+# The output formats, in the order of encode.h's enum: every Images file
+# of original/, always_random/, counter/ and distinct/ is one of these.
+FORMATS = ("png", "jpeg", "webp", "heic", "avif", "gif", "bmp", "tiff")
 # An original's variant folders, in listing order (mint_variants[]), and
 # how many files each lists.
-VARIANT_FILES = {"original": 5, "always_random": 5, "counter": 50,
-                 "exif": 27, "broken": 10, "animated": 2, "distinct": 5}
+VARIANT_FILES = {"original": len(FORMATS), "always_random": len(FORMATS),
+                 "counter": 10 * len(FORMATS), "exif": 27, "broken": 10,
+                 "animated": 2, "distinct": len(FORMATS)}
 VARIANTS = list(VARIANT_FILES)
 # What an original's Images folder lists besides the variants: sized/,
 # whose names are typed (sizedir.c); a walk of all of Images skips it,
@@ -65,6 +67,13 @@ def make_all(d):
         "-o", os.path.join(d, "lossless-alpha.webp"))
     made["lossless-alpha.webp"] = (120, 90)
     os.unlink(os.path.join(d, "src-webp.png"))
+    # GIF (its first frame), BMP and TIFF originals
+    im("frames.gif", 60, 40, "-size", "60x40", "plasma:", "-size", "60x40",
+       "xc:blue", "-loop", "0")
+    im("scan.bmp", 71, 45, "-size", "71x45", "gradient:white-navy",
+       "-type", "TrueColor")
+    im("office.tiff", 66, 50, "-size", "66x50", "plasma:orange-purple",
+       "-compress", "LZW")
     if os.path.exists(PHOTO):
         run("convert", PHOTO, "-resize", "800x", os.path.join(d, "photo.jpg"))
         made["photo.jpg"] = tuple(int(x) for x in subprocess.run(

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from images import OUTPUT_FORMATS, dims, make_all
+from images import FORMATS as ALL_FORMATS, dims, make_all
 from rawpix import differing, rgb
 
 FORMATS = ("png", "jpeg", "webp")
@@ -37,7 +37,7 @@ def test_listing_and_sizes(mount, originals):
     shutil.copy(os.path.join(originals[0], "plasma.jpg"), mount.im)
     d = mount.path("Images", "plasma", "always_random")
     assert sorted(os.listdir(d)) == sorted("plasma." + f
-                                           for f in OUTPUT_FORMATS)
+                                           for f in ALL_FORMATS)
     for fmt in FORMATS:
         p = ar(mount, "plasma", fmt)
         before = os.stat(p).st_size

@@ -9,7 +9,7 @@ keeps every body; the test then checks each one (length = stat size,
 decodes to the original's dimensions, the two uploads of an always_random
 file differ, original/ and counter/ uploads are the bytes on the mount),
 what the browser itself decoded when it showed the uploads, and a
-screenshot of the page. One file of each test-case folder goes too: an
+screenshot of the page. always_random's GIF and BMP go too. One file of each test-case folder goes too: an
 exif/ file stored turned, which the browser shows upright; a broken/ file,
 which arrives byte for byte and which the browser refuses or shows at the
 size it declares; an animated/ GIF; a distinct/ file, new on every
@@ -39,10 +39,12 @@ BROWSER_DIR = os.path.join(
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT_COPY = "/tmp/mintfs-browser.png"
 FORMATS = ("png", "jpeg", "webp")
+# ImageMagick names a BMP with a BITMAPINFOHEADER, as an RGB picture's is,
+# by that version: BMP3; its HEIC coder reads AVIF
 MAGICK_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF",
-                 "avif": "HEIC"}   # ImageMagick's HEIC coder reads AVIF
+                 "bmp": "BMP3", "avif": "HEIC"}
 CONTENT_TYPE = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp",
-                "gif": "image/gif", "avif": "image/avif"}
+                "gif": "image/gif", "bmp": "image/bmp", "avif": "image/avif"}
 
 
 def need_browser():
@@ -225,6 +227,10 @@ def test_browser_uploads_from_the_mount(mount_factory, tmp_path):
         files.append((m.path("Images", st, "always_random", st + ".avif"),
                       wh, True))
     plasma = originals["plasma.jpg"]
+    # GIF and BMP as well, which chromium shows (TIFF it does not)
+    for f in ("gif", "bmp"):
+        files.append((m.path("Images", "plasma", "always_random",
+                             "plasma." + f), plasma, True))
     # distinct/: a new variation on every open, at the original's size
     files.append((m.path("Images", "plasma", "distinct", "plasma.jpeg"),
                   plasma, True))

@@ -7,10 +7,9 @@ import subprocess
 
 import pytest
 
-from images import (FOLDER_ENTRIES, OUTPUT_FORMATS, UNDECODABLE, dims,
-                    make_all, shown_dims, stem, wait_until)
+from images import (FORMATS, FOLDER_ENTRIES, UNDECODABLE, dims, make_all,
+                    shown_dims, stem, wait_until)
 
-FORMATS = OUTPUT_FORMATS
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +151,7 @@ def test_unknown_names(mount1, originals):
     src, _ = originals
     copy_in(mount1, src, ["rgba.png"])
     for p in ("nope", "Images/nope", "Images/rgba/nope",
-              "Images/rgba/original/rgba.gif",
+              "Images/rgba/original/rgba.svg",
               "Image Manager/nope.png"):
         with pytest.raises(FileNotFoundError):
             os.stat(mount1.path(p))

@@ -83,7 +83,7 @@ static void bad_names(void)
 		"my cat 1x.png", "my cat x1.png", "my cat 01x1.png",
 		"my cat 1X1.png", "my cat 5mb.png", "my cat 5 MB.png",
 		"my cat 5MB+.png", "my cat 5MB-1B-1B.png", "my cat 40000x10.png",
-		"my cat 20000x20000.png", "my cat 1x1.gif", "my cat 1x1",
+		"my cat 20000x20000.png", "my cat 1x1.svg", "my cat 1x1",
 		"my cat 1x1.", "my cat 4GiB+1B.png", "my cat5MB.png",
 		"my dog 1x1.png", "my cat 5TB.png", "my cat 1x1.PNG",
 		"my cat 1x1 5MB.png.png", "my cat 100000x1.png",

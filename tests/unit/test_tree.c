@@ -236,7 +236,7 @@ static void test_commit_makes_images(void)
 	EXPECT_EQ(mint_handle_read(h, buf, 8, 0), 8);
 	EXPECT(!memcmp(buf, "\x89PNG\r\n\x1a\n", 8));
 	mint_handle_release(h);
-	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.gif",
+	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.svg",
 				    &st), -ENOENT);
 	EXPECT_EQ(mint_tree_getattr(f.t, "/Images/cat/original/cat.png/x",
 				    &st), -ENOTDIR);

@@ -1,0 +1,36 @@
+/*
+ * raster_i.h - what the uncompressed and palette formats' splicers share
+ * (bmp.c, tiff.c, gif.c): where the noise square lies, and which pixels
+ * a counter copy changes.
+ *
+ * The noise square is the bottom-right min(16, W) x min(16, H) pixels.
+ * A counter copy is what mint_counter_compose() draws; these splicers do
+ * not assume where it puts the box, they look at which pixels differ, so
+ * the box may move without them.
+ */
+#ifndef MINT_RASTER_I_H
+#define MINT_RASTER_I_H
+
+#include <stdint.h>
+
+#include "image.h"
+
+/* A rectangle of pixels: columns x0..x1-1, rows y0..y1-1 (empty if
+ * x1 == x0 or y1 == y0). */
+struct mint_rect {
+	uint32_t x0, y0, x1, y1;
+};
+
+/* The noise square of a w x h picture. */
+void mint_noise_rect(uint32_t w, uint32_t h, struct mint_rect *r);
+
+/*
+ * The counter copy of `img` with `box` (mint_counter_compose) into
+ * `copy` (caller releases), and in *r the smallest rectangle holding
+ * every pixel that differs from img's (empty if none). 0 or -ENOMEM.
+ */
+int mint_counter_changes(const struct mint_image *img,
+			 const struct mint_image *box, struct mint_image *copy,
+			 struct mint_rect *r);
+
+#endif

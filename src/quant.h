@@ -1,0 +1,30 @@
+/*
+ * quant.h - a palette of at most 256 colours for a picture, chosen and
+ * dithered by libimagequant: what every GIF we write is made of (the
+ * animated variant's frames, the .gif output format).
+ *
+ * GIF has one bit of transparency, so alpha is flattened on white, as
+ * JPEG does. libimagequant runs on this call's thread alone (its OpenMP
+ * sums depend on their order), so a picture always gets the same palette
+ * and indices, on any machine. Thread-safe: no state kept.
+ */
+#ifndef MINT_QUANT_H
+#define MINT_QUANT_H
+
+#include <stdint.h>
+
+#include "image.h"
+
+struct mint_palette {
+	unsigned count;			/* colours libimagequant chose */
+	uint8_t rgb[256][3];		/* entries past count are zeros */
+};
+
+/*
+ * Quantize the top-left w x h pixels of `img` into `pal` and one index a
+ * pixel into `idx` (w * h bytes, the caller's). 0, -ENOMEM or -EIO.
+ */
+int mint_quantize(const struct mint_image *img, uint32_t w, uint32_t h,
+		  struct mint_palette *pal, uint8_t *idx);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * fuzz_gif.c - libFuzzer target: the GIF generator's render
+ * (generators/gif.c) on any bytes its accepts() takes.
+ */
+#include "fuzz.h"
+
+static const struct mint_limits lim = {
+	.max_pixels = FUZZ_MAX_PIXELS,
+	.max_text = FUZZ_MAX_TEXT,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	if (!mint_generator_gif.accepts("fuzz.gif", data, len))
+		return 0;
+	fuzz_render(&mint_generator_gif, "fuzz.gif", data, len, &lim);
+	return 0;
+}
