@@ -241,6 +241,36 @@ def handles_memory(src, count=1000):
         shutil.rmtree(base, ignore_errors=True)
 
 
+def heic_opens_memory(src, steps=(100, 300, 500, 700)):
+    """Resident memory of mintfs after each step of always_random HEIC
+    opens (each codes the last tile afresh, opening a tile encoder), on
+    a fresh mount: it should not grow with the count. The rise per open
+    between the first and the last step is printed."""
+    name = os.path.basename(src)
+    s = stem(name)
+    base = tempfile.mkdtemp(prefix="mintfs-bench-heic-")
+    m = Mount(base, ["--no-eager"])
+    m.start()
+    try:
+        shutil.copy(src, m.im)
+        p = m.path("Images", s, "always_random", s + ".heic")
+        print("\n%s: resident memory of mintfs after N always_random "
+              "HEIC opens" % name)
+        done, rss = 0, {}
+        for n in steps:
+            while done < n:
+                open_close(p)
+                done += 1
+            rss[n] = rss_kib(m.proc.pid)
+            print("  %5d opens %8d KiB" % (n, rss[n]))
+        lo, hi = steps[0], steps[-1]
+        print("  %.2f KiB per open from %d to %d opens"
+              % ((rss[hi] - rss[lo]) / (hi - lo), lo, hi))
+    finally:
+        m.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def unique_per_second(m, name, seconds=3.0):
     for fmt in ("png", "webp"):
         unique_per_second_of(m, name, fmt, seconds)
@@ -593,6 +623,7 @@ def main():
     for src in images:
         case_folders(src)
     handles_memory(images[-1])
+    heic_opens_memory(images[-1])
     listing()
     many_originals()
     folder_moves()
