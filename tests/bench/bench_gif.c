@@ -4,7 +4,7 @@
  *   bench_gif IMAGE...
  *
  * For each image: decode it, then time mint_quantize (the palette and
- * the dithered indices every GIF base is made of) and print how far the
+ * the indices every GIF base is made of) and print how far the
  * indexed picture is from the source, flattened on white as GIF sees it:
  * the mean absolute error a channel (0-255) and the number of colours.
  * Prints one line per image; asserts nothing (docs/BENCHMARKS.md).
