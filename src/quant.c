@@ -115,8 +115,9 @@ static int choose(liq_attr *attr, const struct mint_image *img, uint32_t w,
  * mapping searches its palette for every pixel (about 2 s of the 2.7
  * of an 18-megapixel photo); cells make it one table look-up, and a
  * centre is never more than 1 level a channel from its pixels. Not
- * dithered, as libimagequant's mapping was not at its default level;
- * integers only, so the indices are the same on every machine.
+ * dithered: libimagequant's mapping as we called it did not dither
+ * either (its indices were those of dithering level 0). Integers only,
+ * so the indices are the same on every machine.
  */
 #define CELL_SHIFT 1			/* 8 - 7 bits a channel */
 #define CELL_COUNT (1u << 21)		/* 128 x 128 x 128 */

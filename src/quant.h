@@ -8,8 +8,9 @@
  * JPEG does. libimagequant runs on this call's thread alone (its OpenMP
  * sums depend on their order) and the mapping is integers only, so a
  * picture always gets the same palette and indices, on any machine.
- * Thread-safe: no state kept. The cost is the sample's (about 0.1 s at
- * libimagequant's speed 8) plus a table look-up a pixel.
+ * Thread-safe: no state kept. The cost is the sample's (about 0.05 s at
+ * libimagequant's speed 8) plus a table look-up a pixel: about 0.2 s of
+ * CPU for an 18-megapixel photo.
  */
 #ifndef MINT_QUANT_H
 #define MINT_QUANT_H
