@@ -128,9 +128,10 @@ bench: deps
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		mate-backgrounds >/dev/null
 	$(MAKE) --no-print-directory all $(BUILD)/bench_noise $(BUILD)/bench_text \
-		$(BUILD)/bench_deflate
+		$(BUILD)/bench_deflate $(BUILD)/bench_gif
 	$(BUILD)/bench_deflate $(BENCH_IMAGES)
 	$(BUILD)/bench_noise $(BENCH_IMAGES)
+	$(BUILD)/bench_gif $(BENCH_IMAGES)
 	$(BUILD)/bench_text
 	MINTFS=$(BUILD)/mintfs /usr/bin/python3 tests/bench/bench_mount.py \
 		$(BENCH_IMAGES)

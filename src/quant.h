@@ -1,12 +1,16 @@
 /*
- * quant.h - a palette of at most 256 colours for a picture, chosen and
- * dithered by libimagequant: what every GIF we write is made of (the
- * animated variant's frames, the .gif output format).
+ * quant.h - a palette of at most 256 colours for a picture, chosen by
+ * libimagequant from a sample of at most a megapixel, and every pixel
+ * mapped to its nearest entry (not dithered): what every GIF we write is
+ * made of (the animated variant's frames, the .gif output format).
  *
  * GIF has one bit of transparency, so alpha is flattened on white, as
  * JPEG does. libimagequant runs on this call's thread alone (its OpenMP
- * sums depend on their order), so a picture always gets the same palette
- * and indices, on any machine. Thread-safe: no state kept.
+ * sums depend on their order) and the mapping is integers only, so a
+ * picture always gets the same palette and indices, on any machine.
+ * Thread-safe: no state kept. The cost is the sample's (about 0.05 s at
+ * libimagequant's speed 8) plus a table look-up a pixel: about 0.2 s of
+ * CPU for an 18-megapixel photo.
  */
 #ifndef MINT_QUANT_H
 #define MINT_QUANT_H

@@ -4,7 +4,9 @@
  *
  * A job is one original (name, content hash) and a cursor over its
  * files, numbered in listing order: variant by variant, each variant's
- * files as its folder lists them (mint_variant_file). Jobs wait in a
+ * files as its folder lists them (mint_variant_file), except the first
+ * folder's (original/), which go slowest format first (slow_first). Jobs
+ * wait in a
  * FIFO; a worker takes the next file of the first job that has one, so
  * both cores share one original's files
  * instead of one core per original. A job stays on the list, where the
@@ -54,8 +56,50 @@ struct mint_warm {
 	pthread_t threads[MINT_WARM_MAX_THREADS];
 };
 
-/* File `i` of a job as (variant, copy, format), in listing order: the
- * variants' own lists of files (mint_variant_file), one after another. */
+/*
+ * original/'s formats by the CPU their base costs, most first (an 18 MP
+ * photo: HEIC 6.5 s, TIFF 2-3, AVIF and WebP about 2, PNG 1.6; GIF, BMP
+ * and JPEG under 1: BENCHMARKS.md). `ls -l original/` waits for all of
+ * them, and every other folder's files start from these bases: begun
+ * in listing order, HEIC started only once PNG was done and finished
+ * last, on its own, while the reader's thread and the other worker had
+ * nothing left. Slowest first, the short ones fill in beside it. Formats
+ * not listed go after, in listing order.
+ */
+static const enum mint_format slow_first[] = {
+	MINT_FMT_HEIC, MINT_FMT_TIFF, MINT_FMT_AVIF, MINT_FMT_WEBP,
+	MINT_FMT_PNG, MINT_FMT_GIF, MINT_FMT_BMP, MINT_FMT_JPEG,
+};
+
+static unsigned cost_rank(enum mint_format fmt)
+{
+	unsigned r;
+
+	for (r = 0; r < sizeof(slow_first) / sizeof(slow_first[0]); r++)
+		if (slow_first[r] == fmt)
+			break;
+	return r;
+}
+
+/* File `i` of the first variant when its files go slowest first: the
+ * listing index of the i-th by cost_rank, ties in listing order. */
+static unsigned first_folder_file(const struct mint_variant *v, unsigned i)
+{
+	struct mint_vfile f;
+	unsigned n = mint_variant_nfiles(v), r, k;
+
+	for (r = 0; r <= sizeof(slow_first) / sizeof(slow_first[0]); r++)
+		for (k = 0; k < n; k++) {
+			mint_variant_file(v, k, &f);
+			if (cost_rank(f.fmt) == r && !i--)
+				return k;
+		}
+	return 0;	/* not reached: every file has a rank */
+}
+
+/* File `i` of a job as (variant, copy, format): the variants' own lists
+ * of files (mint_variant_file), one after another, the first variant's
+ * slowest first. */
 static int file_at(unsigned i, unsigned *vidx, unsigned *copy,
 		   enum mint_format *fmt)
 {
@@ -65,6 +109,8 @@ static int file_at(unsigned i, unsigned *vidx, unsigned *copy,
 	for (v = 0; mint_variants[v]; v++) {
 		per = mint_variant_nfiles(mint_variants[v]);
 		if (i < per) {
+			if (!v)
+				i = first_folder_file(mint_variants[v], i);
 			mint_variant_file(mint_variants[v], i, &f);
 			*vidx = v;
 			*copy = f.index;

@@ -5,7 +5,8 @@
  *
  * Each committed original becomes one job: its Images files in listing
  * order (original/ first, since the others derive from the same pixels
- * and encodings, then always_random/, then counter/). Workers take the
+ * and encodings, its slowest formats first; then always_random/, then
+ * counter/). Workers take the
  * job's files one at a time, so every core works on the newest original
  * first. A file's size is made exactly as a stat makes it (the size in
  * the catalog, else the variant made through the cache's single flight,

@@ -7,7 +7,8 @@
  * of many make() calls, and one whole-image encode for comparison; then
  * counter/'s copies: the first (it reads the base) and the median of the
  * next nine, against a whole encode of a copy. Prints tables; asserts
- * nothing (figures go to docs/BENCHMARKS.md).
+ * nothing (figures go to docs/BENCHMARKS.md). BENCH_FORMATS (say
+ * "gif,tiff") limits it to those formats' extensions.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -144,6 +145,22 @@ static void bench_counter(const char *name, const struct mint_image *img,
 	mint_buf_release(&whole);
 }
 
+/* Whether BENCH_FORMATS, when set, names fmt's extension. */
+static int wanted(enum mint_format fmt)
+{
+	const char *list = getenv("BENCH_FORMATS"), *ext, *p;
+	size_t n;
+
+	if (!list)
+		return 1;
+	ext = mint_format_ext(fmt);
+	n = strlen(ext);
+	for (p = strstr(list, ext); p; p = strstr(p + 1, ext))
+		if ((p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct mint_limits lim = {
@@ -175,11 +192,13 @@ int main(int argc, char *argv[])
 		}
 		free(data);
 		for (f = 0; f < MINT_FMT_COUNT; f++)
-			bench_format(base, &img, f);
+			if (wanted(f))
+				bench_format(base, &img, f);
 		printf("%-28s %-5s %13s %13s %13s\n", "counter/", "fmt",
 		       "first copy", "next (median)", "whole encode");
 		for (f = 0; f < MINT_FMT_COUNT; f++)
-			bench_counter(base, &img, f);
+			if (wanted(f))
+				bench_counter(base, &img, f);
 		mint_image_release(&img);
 	}
 	mint_generators_cleanup();

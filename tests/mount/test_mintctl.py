@@ -135,9 +135,13 @@ def test_ls_l_sizes_are_cat_sizes(store):
 def test_sized_names(store):
     """sized/ offers the mount's names: every preset, with its length."""
     out = lines(ok(store, "ls", "-l", "Images/cat/sized"))
-    assert len(out) == 5 * 3 + 5 * 2
+    # five sizes in pixels in each of the eight formats, five lengths in
+    # PNG and JPEG
+    assert len(out) == 5 * 8 + 5 * 2
     sizes = dict(reversed(ln.split("\t")) for ln in out)
     assert sizes["cat 200x200.png"] == "168548"
+    assert sizes["cat 200x200.gif"] == "62360"
+    assert sizes["cat 200x200.tiff"] == "162526"
     assert sizes["cat 5MB-1B.jpeg"] == "4999999"
     assert len(ok(store, "cat", "Images/cat/sized/cat 200x200.png")) == \
         168548

@@ -11,6 +11,9 @@ import pytest
 from images import dims, make_all
 
 FORMATS = ("png", "jpeg", "webp")
+# every format with a rule (src/sizerule.c): its pixel presets are listed
+RASTER = ("gif", "bmp", "tiff")
+LISTED = FORMATS + ("heic", "avif") + RASTER
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,7 @@ def clean_decode(path, fmt):
         cmds.append(["pngcheck", "-q", path])
     elif fmt == "jpeg":
         cmds.append(["djpeg", "-outfile", os.devnull, path])
-    else:
+    elif fmt == "webp":
         cmds.append(["dwebp", "-quiet", path, "-o", os.devnull])
     for cmd in cmds:
         r = subprocess.run(cmd, capture_output=True, text=True)
@@ -68,11 +71,20 @@ LEN_PRESETS = {"1MB": 10**6, "5MB": 5 * 10**6, "10MB": 10**7,
 
 def rule_length(fmt, w, h):
     """The length of a name in pixels only (src/sizerule.c's table): PNG
-    the stored-deflate bound of RGBA rows, lossy formats 4 bits a pixel,
-    each plus a fixed allowance."""
+    the stored-deflate bound of RGBA rows, GIF 12-bit LZW codes in
+    sub-blocks, BMP 4 bytes a pixel, TIFF RGBA strips through zlib,
+    lossy formats 4 bits a pixel, each plus a fixed allowance."""
     if fmt == "png":
         raw = h * (1 + 4 * w)
         return 8192 + raw + raw // 1024
+    if fmt == "gif":
+        n = w * h
+        return 2048 + n + n // 2 + n // 128
+    if fmt == "bmp":
+        return 1024 + 4 * w * h
+    if fmt == "tiff":
+        raw = 4 * w * h
+        return 2048 + raw + raw // 2048 + 2 * h
     return 16384 + (w * h * 4 + 7) // 8
 
 
@@ -95,7 +107,7 @@ def test_listing_presets(mount_factory, originals):
     assert not out.stderr
     names = os.listdir(os.path.join(d, "sized"))
     want = {}
-    for fmt in FORMATS:
+    for fmt in LISTED:
         for w, h in DIM_PRESETS:
             want["plasma %dx%d.%s" % (w, h, fmt)] = rule_length(fmt, w, h)
     for fmt in ("png", "jpeg"):
@@ -134,7 +146,7 @@ def test_listing_leaves_out_png_lengths_too_short(mount_factory, tmp_path):
     before = len(made_lines(m))
     names = os.listdir(d)
     # random pixels: the PNG is some 3 MB, which no padding shortens
-    want = ["noise %dx%d.%s" % (w, h, f) for f in FORMATS
+    want = ["noise %dx%d.%s" % (w, h, f) for f in LISTED
             for w, h in DIM_PRESETS]
     want += ["noise %s.%s" % (spec, f) for f in ("png", "jpeg")
              for spec in LEN_PRESETS]
@@ -155,6 +167,16 @@ def test_rule_lengths_typed(mount1, originals):
     shutil.copy(os.path.join(originals[0], "plasma.jpg"), mount1.im)
     for fmt in FORMATS:
         for w, h in ((64, 48), (320, 200), (1234, 777)):
+            p = sz(mount1, "plasma", "%dx%d.%s" % (w, h, fmt))
+            check(p, fmt, (w, h), rule_length(fmt, w, h), opens=3)
+
+
+def test_raster_rule_lengths(mount1, originals):
+    """GIF, BMP and TIFF in pixels only: the rule's length, padded inside
+    the format, a new file per open, and every decoder reads it."""
+    shutil.copy(os.path.join(originals[0], "plasma.jpg"), mount1.im)
+    for fmt in RASTER:
+        for w, h in ((1, 1), (64, 48), (1234, 777)):
             p = sz(mount1, "plasma", "%dx%d.%s" % (w, h, fmt))
             check(p, fmt, (w, h), rule_length(fmt, w, h), opens=3)
 

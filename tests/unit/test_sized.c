@@ -319,6 +319,16 @@ static void rule_lengths(void)
 	EXPECT_EQ(rule(MINT_FMT_JPEG, 1920, 1080), 1053184);
 	EXPECT_EQ(rule(MINT_FMT_WEBP, 4000, 3000), 6016384);
 	EXPECT_EQ(rule(MINT_FMT_WEBP, 8000, 8000), 32016384);
+	EXPECT_EQ(rule(MINT_FMT_GIF, 1, 1), 2049);
+	EXPECT_EQ(rule(MINT_FMT_GIF, 1920, 1080), 3128648);
+	EXPECT_EQ(rule(MINT_FMT_BMP, 1, 1), 1028);
+	EXPECT_EQ(rule(MINT_FMT_BMP, 8000, 8000), 256001024);
+	EXPECT_EQ(rule(MINT_FMT_TIFF, 1, 1), 2054);
+	EXPECT_EQ(rule(MINT_FMT_TIFF, 1920, 1080), 8302658);
+	/* 32-bit offsets: BMP's last side fits under 4 GiB, TIFF's not */
+	EXPECT_EQ(rule(MINT_FMT_BMP, 32767, 32767), 4294706180ULL);
+	EXPECT_EQ(mint_sized_rule_length(MINT_FMT_TIFF, 32767, 32767, &len),
+		  -ENOENT);
 	/* sides sized/ never makes, and a format without a row */
 	EXPECT_EQ(mint_sized_rule_length(MINT_FMT_PNG, 0, 5, &len), -ENOENT);
 	EXPECT_EQ(mint_sized_rule_length(MINT_FMT_PNG, 32768, 1, &len),
@@ -373,6 +383,43 @@ static void rule_bounds_png(void)
 			mint_image_release(&img);
 		}
 	}
+}
+
+/*
+ * GIF, BMP and TIFF files of noise, RGB and RGBA, are under their rule
+ * with room for the smallest padding with a nonce (pad.h: GIF's comment
+ * 21 bytes, never 4 short of a block; BMP's and TIFF's 16), for sides
+ * around the writers' steps: TIFF's strips of 16 rows, BMP's rows
+ * padded to 4 bytes, GIF's 128 literals between clear codes.
+ */
+static void rule_bounds_raster(void)
+{
+	static const enum mint_format fmts[] = { MINT_FMT_GIF, MINT_FMT_BMP,
+						 MINT_FMT_TIFF };
+	static const uint32_t sides[][2] = {
+		{ 1, 1 }, { 2, 17 }, { 3, 16 }, { 129, 33 }, { 200, 200 },
+		{ 1000, 700 }, { 3000, 5 },
+	};
+	struct mint_noise_prep *prep;
+	struct mint_image img;
+	uint64_t len;
+	unsigned ch;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(fmts) / sizeof(fmts[0]); k++)
+		for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++)
+			for (ch = 3; ch <= 4; ch++) {
+				REQUIRE(!noise_image(&img, sides[i][0],
+						     sides[i][1], ch));
+				REQUIRE(!mint_noise_prepare_image(fmts[k], &img,
+								  &prep));
+				len = rule(fmts[k], img.width, img.height);
+				EXPECT(prep->size + 21 <= len);
+				EXPECT(mint_pad_fits(fmts[k],
+						     len - prep->size, 1));
+				mint_obj_unref(&prep->obj);
+				mint_image_release(&img);
+			}
 }
 
 /* Lossy files of noise at quality 1 keep the budget, with padding room. */
@@ -484,11 +531,51 @@ static void big_pad_shared(void)
 	mint_image_release(&img);
 }
 
+/* The 8000x8000 presets of GIF, BMP and TIFF padded from a small file:
+ * shared zeros (and GIF's shared full sub-blocks), not their length. */
+static void big_pad_shared_raster(void)
+{
+	static const enum mint_format fmts[] = { MINT_FMT_GIF, MINT_FMT_BMP,
+						 MINT_FMT_TIFF };
+	struct mint_noise_prep *prep;
+	struct mint_content *c, *p;
+	struct mint_image img;
+	uint8_t a[512], b[512];
+	uint64_t len, off;
+	size_t k;
+	int i;
+
+	REQUIRE(!testimg_make(&img, 97, 61, 4, 1));
+	for (k = 0; k < sizeof(fmts) / sizeof(fmts[0]); k++) {
+		len = rule(fmts[k], 8000, 8000);
+		REQUIRE(!mint_noise_prepare_image(fmts[k], &img, &prep));
+		REQUIRE(!mint_noise_make(prep, &c));
+		REQUIRE(!mint_pad(c, fmts[k], 97, 61, len, 0, &p));
+		EXPECT_EQ(p->size, len);
+		EXPECT(p->obj.bytes < len / 1000);
+		for (i = 0; i < 40; i++) {
+			off = (len - sizeof(a)) / 40 * (uint64_t)i +
+			      (uint64_t)i * 977;
+			memset(a, 1, sizeof(a));
+			memset(b, 2, sizeof(b));
+			EXPECT_EQ(mint_content_read(p, a, sizeof(a), off),
+				  sizeof(a));
+			walk_read(p, b, sizeof(b), off);
+			EXPECT(!memcmp(a, b, sizeof(a)));
+		}
+		mint_content_unref(p);
+		mint_content_unref(c);
+		mint_obj_unref(&prep->obj);
+	}
+	mint_image_release(&img);
+}
+
 CHECK_MAIN(CHECK_CASE(good_names), CHECK_CASE(bad_names),
 	   CHECK_CASE(presets_parse), CHECK_CASE(pad_png),
 	   CHECK_CASE(pad_png_rgba), CHECK_CASE(pad_jpeg),
 	   CHECK_CASE(pad_webp), CHECK_CASE(pad_webp_rgba),
 	   CHECK_CASE(pad_webp_simple), CHECK_CASE(resample_cover),
 	   CHECK_CASE(rule_lengths), CHECK_CASE(rule_bounds_png),
-	   CHECK_CASE(rule_budget_lossy), CHECK_CASE(content_segments),
-	   CHECK_CASE(big_pad_shared))
+	   CHECK_CASE(rule_bounds_raster), CHECK_CASE(rule_budget_lossy),
+	   CHECK_CASE(content_segments), CHECK_CASE(big_pad_shared),
+	   CHECK_CASE(big_pad_shared_raster))
