@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "raster_i.h"
 #include "splice.h"
 
@@ -44,20 +45,6 @@ struct bmp_prep {
 	uint32_t width, height;
 	struct mint_rect sq;
 };
-
-static void put_le16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 /* The layout of img's file; -EFBIG past the 32-bit sizes BMP holds. */
 static int bmp_layout(uint32_t w, uint32_t h, unsigned ch,
@@ -81,23 +68,23 @@ static void bmp_header(uint8_t *p, uint32_t w, uint32_t h,
 	memset(p, 0, l->off);
 	p[0] = 'B';
 	p[1] = 'M';
-	put_le32(p + 2, (uint32_t)l->size);
-	put_le32(p + 10, (uint32_t)l->off);
+	mint_put_le32(p + 2, (uint32_t)l->size);
+	mint_put_le32(p + 10, (uint32_t)l->off);
 	p += FILE_HDR;
-	put_le32(p, l->bpp == 4 ? V4_HDR : INFO_HDR);
-	put_le32(p + 4, w);
-	put_le32(p + 8, h);		/* positive: bottom row first */
-	put_le16(p + 12, 1);		/* planes */
-	put_le16(p + 14, l->bpp * 8);
-	put_le32(p + 16, l->bpp == 4 ? 3 : 0);	/* BI_BITFIELDS, BI_RGB */
-	put_le32(p + 20, (uint32_t)(l->size - l->off));
-	put_le32(p + 24, 2835);		/* 72 dpi, in pixels a metre */
-	put_le32(p + 28, 2835);
+	mint_put_le32(p, l->bpp == 4 ? V4_HDR : INFO_HDR);
+	mint_put_le32(p + 4, w);
+	mint_put_le32(p + 8, h);		/* positive: bottom row first */
+	mint_put_le16(p + 12, 1);		/* planes */
+	mint_put_le16(p + 14, l->bpp * 8);
+	mint_put_le32(p + 16, l->bpp == 4 ? 3 : 0);	/* BI_BITFIELDS, BI_RGB */
+	mint_put_le32(p + 20, (uint32_t)(l->size - l->off));
+	mint_put_le32(p + 24, 2835);		/* 72 dpi, in pixels a metre */
+	mint_put_le32(p + 28, 2835);
 	if (l->bpp == 4) {
-		put_le32(p + 40, 0x00ff0000);	/* red */
-		put_le32(p + 44, 0x0000ff00);	/* green */
-		put_le32(p + 48, 0x000000ff);	/* blue */
-		put_le32(p + 52, 0xff000000);	/* alpha */
+		mint_put_le32(p + 40, 0x00ff0000);	/* red */
+		mint_put_le32(p + 44, 0x0000ff00);	/* green */
+		mint_put_le32(p + 48, 0x000000ff);	/* blue */
+		mint_put_le32(p + 52, 0xff000000);	/* alpha */
 		memcpy(p + 56, "BGRs", 4);	/* LCS_sRGB, little-endian */
 	}
 }

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "quant.h"
 #include "raster_i.h"
 #include "splice.h"
@@ -180,12 +181,6 @@ static uint64_t lit_bit(uint64_t k)
 
 /* ---- the file ----------------------------------------------------------- */
 
-static void put_le16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
 /* File offset of byte b of the LZW stream, inside its sub-blocks. */
 static uint64_t lzw_at(uint64_t b)
 {
@@ -242,8 +237,8 @@ static int gif_write(uint32_t w, uint32_t h, const struct mint_palette *pal,
 		goto out;
 	p = out->data + out->len;
 	memcpy(p, "GIF89a", 6);
-	put_le16(p + 6, w);
-	put_le16(p + 8, h);
+	mint_put_le16(p + 6, w);
+	mint_put_le16(p + 8, h);
 	p[10] = 0xf7;		/* global palette of 2^8, 8-bit colours */
 	p[11] = 0;		/* background */
 	p[12] = 0;		/* no aspect ratio */
@@ -258,8 +253,8 @@ static int gif_write(uint32_t w, uint32_t h, const struct mint_palette *pal,
 	p += 4 + MINT_NOISE_NONCE;
 	p[0] = 0x2c;		/* image descriptor: whole screen */
 	memset(p + 1, 0, 4);
-	put_le16(p + 5, w);
-	put_le16(p + 7, h);
+	mint_put_le16(p + 5, w);
+	mint_put_le16(p + 7, h);
 	p[9] = 0;		/* no local palette, not interlaced */
 	p[10] = MIN_CODE;
 	p += 11;

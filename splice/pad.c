@@ -15,6 +15,7 @@
 
 #include <zlib.h>
 
+#include "bytes.h"
 #include "pad.h"
 #include "splice.h"
 
@@ -52,35 +53,6 @@ static const uint8_t *const full_piece[MINT_FMT_COUNT] = {
 	[MINT_FMT_AVIF] = full_heif,
 };
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_le24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /*
  * The head of a piece of `payload` bytes. PNG's chunk type "miNt":
  * ancillary, private, safe to copy, so readers skip it and editors may
@@ -90,7 +62,7 @@ static void put_head(enum mint_format fmt, uint8_t *p, uint64_t payload)
 {
 	switch (fmt) {
 	case MINT_FMT_PNG:
-		put_be32(p, (uint32_t)payload);
+		mint_put_be32(p, (uint32_t)payload);
 		memcpy(p + 4, "miNt", 4);
 		break;
 	case MINT_FMT_JPEG:
@@ -101,12 +73,12 @@ static void put_head(enum mint_format fmt, uint8_t *p, uint64_t payload)
 		break;
 	case MINT_FMT_HEIC:
 	case MINT_FMT_AVIF:
-		put_be32(p, (uint32_t)payload + 8);
+		mint_put_be32(p, (uint32_t)payload + 8);
 		memcpy(p + 4, "free", 4);
 		break;
 	default:
 		memcpy(p, "MINT", 4);
-		put_le32(p + 4, (uint32_t)payload);
+		mint_put_le32(p + 4, (uint32_t)payload);
 		break;
 	}
 }
@@ -116,7 +88,7 @@ static void make_full_gif(void);
 static void make_full(void)
 {
 	put_head(MINT_FMT_PNG, full_png, ZEROS);
-	put_be32(full_png + 8 + ZEROS, (uint32_t)crc32(0, full_png + 4,
+	mint_put_be32(full_png + 8 + ZEROS, (uint32_t)crc32(0, full_png + 4,
 						      4 + ZEROS));
 	put_head(MINT_FMT_JPEG, full_jpeg, 65533);
 	put_head(MINT_FMT_WEBP, full_webp, ZEROS);
@@ -261,7 +233,7 @@ static int piece(struct segs *l, enum mint_format fmt, uint64_t len,
 	if (s->trail) {
 		crc = (uint32_t)crc32(0, head + 4, 4 + (uInt)n);
 		crc = (uint32_t)crc32(crc, zeros, (uInt)(payload - n));
-		put_be32(head + s->head + n, crc);
+		mint_put_be32(head + s->head + n, crc);
 		seg_add(l, head + s->head + n, 4);
 	}
 	return 0;
@@ -431,7 +403,7 @@ static uint32_t get_le32_at(const struct mint_content *c, uint64_t off)
 	uint8_t b[4] = { 0 };
 
 	mint_content_read(c, b, 4, off);
-	return get_le32(b);
+	return mint_get_le32(b);
 }
 
 #define BMP_HEAD_MAX 1024		/* headers, masks and palette */
@@ -457,7 +429,7 @@ static int pad_raster(struct mint_content *file, enum mint_format fmt,
 	case MINT_FMT_BMP:
 		at = get_le32_at(file, 10);
 		if (b[0] != 'B' || b[1] != 'M' || at > BMP_HEAD_MAX ||
-		    at > file->size || get_le32(b + 2) != file->size)
+		    at > file->size || mint_get_le32(b + 2) != file->size)
 			return -EINVAL;
 		if (length > UINT32_MAX)
 			return -ERANGE;
@@ -485,8 +457,8 @@ static int pad_raster(struct mint_content *file, enum mint_format fmt,
 	if (fmt == MINT_FMT_BMP) {
 		p = own_take(&l, (size_t)at);
 		mint_content_read(file, p, (size_t)at, 0);
-		put_le32(p + 2, (uint32_t)length);
-		put_le32(p + 10, (uint32_t)(at + d));
+		mint_put_le32(p + 2, (uint32_t)length);
+		mint_put_le32(p + 10, (uint32_t)(at + d));
 		seg_add(&l, p, at);
 	} else {
 		seg_range(&l, file, 0, at);
@@ -547,7 +519,7 @@ static int find_layout(const struct mint_content *c, enum mint_format fmt,
 		return lay->at < c->size ? 0 : -EINVAL;
 	case MINT_FMT_WEBP:
 		if (n < 30 || memcmp(b, "RIFF", 4) || memcmp(b + 8, "WEBP", 4) ||
-		    get_le32(b + 4) != c->size - 8 || (c->size & 1))
+		    mint_get_le32(b + 4) != c->size - 8 || (c->size & 1))
 			return -EINVAL;
 		lay->at = c->size;
 		lay->riff = 1;
@@ -557,7 +529,7 @@ static int find_layout(const struct mint_content *c, enum mint_format fmt,
 			lay->vp8x = 1;
 			/* after the signature byte: 14 + 14 bits of size,
 			 * then alpha_is_used */
-			lay->alpha = (get_le32(b + 21) >> 28) & 1;
+			lay->alpha = (mint_get_le32(b + 21) >> 28) & 1;
 		} else if (memcmp(b + 12, "VP8X", 4)) {
 			return -EINVAL;
 		}
@@ -629,7 +601,7 @@ int mint_pad(struct mint_content *file, enum mint_format fmt,
 			goto out;
 		}
 		memcpy(p, "RIFF", 4);
-		put_le32(p + 4, (uint32_t)(riff_end - 8));
+		mint_put_le32(p + 4, (uint32_t)(riff_end - 8));
 		memcpy(p + 8, "WEBP", 4);
 		seg_add(&l, p, 12);
 		if (lay.vp8x) {
@@ -640,10 +612,10 @@ int mint_pad(struct mint_content *file, enum mint_format fmt,
 			}
 			memset(p, 0, VP8X_LEN);
 			memcpy(p, "VP8X", 4);
-			put_le32(p + 4, 10);
+			mint_put_le32(p + 4, 10);
 			p[8] = lay.alpha ? 0x10 : 0;
-			put_le24(p + 12, width - 1);	/* canvas, 24 bits */
-			put_le24(p + 15, height - 1);
+			mint_put_le24(p + 12, width - 1);	/* canvas, 24 bits */
+			mint_put_le24(p + 15, height - 1);
 			seg_add(&l, p, VP8X_LEN);
 		}
 		seg_range(&l, file, 12, lay.at);

@@ -32,6 +32,7 @@
 
 #include <zlib.h>
 
+#include "bytes.h"
 #include "raster_i.h"
 #include "splice.h"
 
@@ -62,20 +63,6 @@ struct tiff_prep {
 	size_t at, stored_len;		/* where they are in the file */
 	uint8_t *raw;			/* their predicted rows */
 };
-
-static void put_le16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 static uint32_t nstrips_of(uint32_t h)
 {
@@ -132,8 +119,8 @@ static void stored_write(uint8_t *d, const uint8_t *raw, size_t n)
 	do {
 		k = n < STORED_MAX ? n : STORED_MAX;
 		d[0] = k == n;	/* BFINAL, BTYPE 00 */
-		put_le16(d + 1, (unsigned)k);
-		put_le16(d + 3, (unsigned)(~k & 0xffff));
+		mint_put_le16(d + 1, (unsigned)k);
+		mint_put_le16(d + 3, (unsigned)(~k & 0xffff));
 		memcpy(d + 5, raw, k);
 		d += 5 + k;
 		raw += k;
@@ -202,14 +189,14 @@ struct ifd {
 static void ifd_entry(struct ifd *f, unsigned tag, unsigned type,
 		      uint32_t count, uint32_t value)
 {
-	put_le16(f->e, tag);
-	put_le16(f->e + 2, type);
-	put_le32(f->e + 4, count);
-	put_le32(f->e + 8, 0);
+	mint_put_le16(f->e, tag);
+	mint_put_le16(f->e + 2, type);
+	mint_put_le32(f->e + 4, count);
+	mint_put_le32(f->e + 8, 0);
 	if (type == T_SHORT && count == 1)
-		put_le16(f->e + 8, value);
+		mint_put_le16(f->e + 8, value);
 	else
-		put_le32(f->e + 8, value);
+		mint_put_le32(f->e + 8, value);
 	f->e += 12;
 	f->n++;
 }
@@ -239,20 +226,20 @@ static void ifd_write(uint8_t *p, size_t at, uint32_t w, uint32_t h,
 	memset(p, 0, ifd_len(n));
 	bps = ifd_array(&f, 8, &a);
 	for (i = 0; i < spp; i++)
-		put_le16(a + 2 * i, 8);
+		mint_put_le16(a + 2 * i, 8);
 	xres = ifd_array(&f, 8, &a);
-	put_le32(a, 72);
-	put_le32(a + 4, 1);
+	mint_put_le32(a, 72);
+	mint_put_le32(a + 4, 1);
 	yres = ifd_array(&f, 8, &a);
-	put_le32(a, 72);
-	put_le32(a + 4, 1);
+	mint_put_le32(a, 72);
+	mint_put_le32(a + 4, 1);
 	if (n > 1) {
 		offs = ifd_array(&f, 4 * (size_t)n, &a);
 		for (i = 0; i < n; i++)
-			put_le32(a + 4 * i, (uint32_t)off[i]);
+			mint_put_le32(a + 4 * i, (uint32_t)off[i]);
 		lens = ifd_array(&f, 4 * (size_t)n, &a);
 		for (i = 0; i < n; i++)
-			put_le32(a + 4 * i, (uint32_t)len[i]);
+			mint_put_le32(a + 4 * i, (uint32_t)len[i]);
 	} else {
 		offs = (uint32_t)off[0];
 		lens = (uint32_t)len[0];
@@ -276,7 +263,7 @@ static void ifd_write(uint8_t *p, size_t at, uint32_t w, uint32_t h,
 		ifd_entry(&f, 338, T_SHORT, 1, 2);	/* unassociated */
 	/* RGB leaves one slot unused: zeros after the next-IFD offset
 	 * (also zero: no next IFD), which no reader looks at */
-	put_le16(p, f.n);
+	mint_put_le16(p, f.n);
 }
 
 /* The header and the IFD's place, once the strips end at `end`. */
@@ -289,8 +276,8 @@ static void tiff_header(uint8_t *p, size_t ifd)
 {
 	p[0] = 'I';
 	p[1] = 'I';
-	put_le16(p + 2, 42);
-	put_le32(p + 4, (uint32_t)ifd);
+	mint_put_le16(p + 2, 42);
+	mint_put_le32(p + 4, (uint32_t)ifd);
 }
 
 static void tiff_base_destroy(struct mint_obj *obj)

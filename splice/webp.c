@@ -36,6 +36,7 @@
 #include <webp/encode.h>
 
 #include "buf.h"
+#include "bytes.h"
 #include "log.h"
 #include "splice.h"
 #include "vp8.h"
@@ -57,11 +58,6 @@ struct webp_prep {
 	size_t tail_off[2];		/* of each tail's own bytes */
 	size_t budget[2];
 };
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static void put_le(uint8_t *p, uint32_t v, unsigned n)
 {
@@ -91,7 +87,7 @@ static int find_chunks(const uint8_t *d, size_t len, const uint8_t **alph,
 	if (len < RIFF_HDR || memcmp(d, "RIFF", 4) || memcmp(d + 8, "WEBP", 4))
 		return -EINVAL;
 	while (len - off >= CHUNK_HDR) {
-		n = get_le32(d + off + 4);
+		n = mint_get_le32(d + off + 4);
 		if (n > len - off - CHUNK_HDR)
 			return -EINVAL;
 		if (!memcmp(d + off, "ALPH", 4)) {
@@ -648,7 +644,7 @@ static int alpha_data(const struct webp_ctr *c, const struct mint_image *box,
 	d = wr.mem;
 	if (wr.size < off + CHUNK_HDR + 5 || memcmp(d + off, "VP8L", 4))
 		goto out;
-	n = get_le32(d + off + 4);
+	n = mint_get_le32(d + off + 4);
 	if (n < 5 || n > wr.size - off - CHUNK_HDR)
 		goto out;
 	*out = malloc(1 + n - 5);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "bytes.h"
 #include "diskcache.h"
 #include "log.h"
 #include "store.h"
@@ -281,15 +282,9 @@ static void put_le(uint8_t *p, uint64_t v, int bytes)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static uint64_t get_le64(const uint8_t *p)
 {
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+	return (uint64_t)mint_get_le32(p) | (uint64_t)mint_get_le32(p + 4) << 32;
 }
 
 /*
@@ -304,14 +299,14 @@ static const char *entry_check(const uint8_t *buf, size_t len,
 
 	if (len < HDR || memcmp(buf, MAGIC, sizeof(MAGIC)))
 		return "not an entry";
-	if (get_le32(buf + 8) != klen)
+	if (mint_get_le32(buf + 8) != klen)
 		return "another key";
 	blen = get_le64(buf + 16);
 	if (len - HDR < klen || blen != len - HDR - klen)
 		return "wrong length";
 	if (memcmp(buf + HDR, key, klen))
 		return "another key";
-	if (crc32_z(0, buf + HDR + klen, (size_t)blen) != get_le32(buf + 12))
+	if (crc32_z(0, buf + HDR + klen, (size_t)blen) != mint_get_le32(buf + 12))
 		return "checksum mismatch";
 	*body_off = HDR + klen;
 	return NULL;

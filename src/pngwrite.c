@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "bytes.h"
 #include "encode.h"
 #include "pngwrite.h"
 
@@ -22,14 +23,6 @@ static const uint8_t zlib_head[2] = { 0x78, 0x01 };
 
 static const uint8_t png_iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D',
 				      0xae, 0x42, 0x60, 0x82 };
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
 /* |v| of a filtered byte read as signed, as the heuristic counts it. */
 static inline unsigned sabs(uint8_t d)
@@ -143,17 +136,17 @@ int mint_png_head(uint8_t head[MINT_PNG_HEAD_LEN], uint32_t w, uint32_t h,
 	if (idat_len > PNG_CHUNK_MAX)
 		return -EFBIG;
 	memcpy(head, mint_png_signature, 8);
-	put_be32(ihdr, 13);
+	mint_put_be32(ihdr, 13);
 	memcpy(ihdr + 4, "IHDR", 4);
-	put_be32(ihdr + 8, w);
-	put_be32(ihdr + 12, h);
+	mint_put_be32(ihdr + 8, w);
+	mint_put_be32(ihdr + 12, h);
 	ihdr[16] = 8;				/* bit depth */
 	ihdr[17] = channels == 4 ? 6 : 2;	/* RGBA or RGB */
 	ihdr[18] = 0;				/* deflate */
 	ihdr[19] = 0;				/* adaptive filters */
 	ihdr[20] = 0;				/* not interlaced */
-	put_be32(ihdr + 21, (uint32_t)crc32_z(0, ihdr + 4, 17));
-	put_be32(idat, (uint32_t)idat_len);
+	mint_put_be32(ihdr + 21, (uint32_t)crc32_z(0, ihdr + 4, 17));
+	mint_put_be32(idat, (uint32_t)idat_len);
 	memcpy(idat + 4, "IDAT", 4);
 	memcpy(idat + 8, zlib_head, sizeof(zlib_head));
 	return 0;
@@ -167,9 +160,9 @@ void mint_png_end(uint8_t end[MINT_PNG_END_LEN], const struct mint_zpiece *z)
 
 	crc = crc32_z(0, idat_zhead, sizeof(idat_zhead));
 	crc = crc32_combine64(crc, z->crc, (z_off64_t)z->len);
-	put_be32(end, z->adler);
+	mint_put_be32(end, z->adler);
 	crc = crc32_z(crc, end, 4);
-	put_be32(end + 4, (uint32_t)crc);
+	mint_put_be32(end + 4, (uint32_t)crc);
 	memcpy(end + 8, png_iend, sizeof(png_iend));
 }
 
