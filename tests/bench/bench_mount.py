@@ -238,8 +238,8 @@ def handles_memory(src, count=1000):
 
 def heic_opens_memory(src, steps=(100, 300, 500, 700)):
     """Resident memory of mintfs after each step of always_random HEIC
-    opens (each codes the last tile afresh on x265's long-lived
-    encoders), on a fresh mount: it should not grow with the count. The rise per open
+    opens (each codes the last tile afresh, opening a tile encoder), on
+    a fresh mount: it should not grow with the count. The rise per open
     between the first and the last step is printed."""
     name = os.path.basename(src)
     s = stem(name)
