@@ -15,7 +15,7 @@ BUILD_TAG := $(if $(FAULT),-fault)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZ
 BUILD ?= build$(BUILD_TAG)
 
 PKGS := fuse3 libpng libjpeg libwebp libwebpmux cairo pangocairo fontconfig \
-	sqlite3 libcrypto zlib libexif libgif imagequant libheif x265
+	sqlite3 libcrypto zlib libexif libgif imagequant libheif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -87,7 +87,7 @@ DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
 	libimage-exiftool-perl python3-pil python3-numpy \
 	chromium libglib2.0-bin clang-14 libclang-rt-14-dev \
-	libheif-dev libheif-examples libavif-bin libx265-dev
+	libheif-dev libheif-examples libavif-bin
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
