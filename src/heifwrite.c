@@ -128,8 +128,13 @@ static void slot_give(void)
 	pthread_mutex_unlock(&slot_lock);
 	/* x265 and aom allocate and free megabytes per tile, in whichever
 	 * thread's arena: hand the freed pages back, or each arena keeps
-	 * the most it ever held. */
+	 * the most it ever held. A sanitizer's allocator replaces glibc's,
+	 * whose arenas are then not ours to trim (under ASan, trimming them
+	 * from these threads broke glibc's arena bookkeeping at thread
+	 * exit). */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	malloc_trim(0);
+#endif
 }
 
 static struct heif_error buf_write(struct heif_context *ctx,
