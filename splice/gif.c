@@ -325,7 +325,6 @@ int mint_gif_base(const struct mint_image *img, struct mint_base **out)
 	struct mint_buf buf = MINT_BUF_INIT;
 	struct mint_content *file;
 	struct gif_base *b;
-	uint8_t *data;
 	size_t len;
 	int rc;
 
@@ -343,8 +342,8 @@ int mint_gif_base(const struct mint_image *img, struct mint_base **out)
 			       &b->tail_bit);
 	if (rc)
 		goto fail;
-	data = mint_buf_detach(&buf, &len);
-	file = mint_content_new_owned(data, len);
+	len = buf.len;
+	file = mint_content_from_buf(&buf);
 	if (!file) {
 		rc = -ENOMEM;
 		goto fail;
@@ -529,10 +528,10 @@ int mint_gif_counter(struct mint_base *base, const struct mint_image *img,
 {
 	struct gif_base *b = (struct gif_base *)base;
 	struct mint_buf buf = MINT_BUF_INIT;
-	size_t w = img->width, len;
+	size_t w = img->width;
 	struct mint_image copy;
 	struct mint_rect r;
-	uint8_t *idx, *data;
+	uint8_t *idx;
 	uint64_t tail;
 	uint32_t x, y;
 	int rc;
@@ -562,7 +561,6 @@ int mint_gif_counter(struct mint_base *base, const struct mint_image *img,
 		mint_buf_release(&buf);
 		return rc;
 	}
-	data = mint_buf_detach(&buf, &len);
-	*out = mint_content_new_owned(data, len);
+	*out = mint_content_from_buf(&buf);
 	return *out ? 0 : -ENOMEM;
 }

@@ -301,9 +301,9 @@ static int heif_base(enum mint_format fmt, const struct mint_image *img,
 	struct mint_content *file;
 	struct heif_base *b;
 	struct mint_heif_coded *c;
-	uint8_t *padded, *data;
+	uint8_t *padded;
 	uint32_t slot;
-	size_t len, last, i;
+	size_t last, i;
 	int rc;
 
 	*out = NULL;
@@ -334,8 +334,7 @@ static int heif_base(enum mint_format fmt, const struct mint_image *img,
 	rc = mint_heif_coded_write(c, &buf);
 	if (rc)
 		goto fail;
-	data = mint_buf_detach(&buf, &len);
-	file = mint_content_new_owned(data, len);
+	file = mint_content_from_buf(&buf);
 	if (!file) {
 		rc = -ENOMEM;
 		goto fail;

@@ -255,8 +255,7 @@ int mint_jpeg_base(const struct mint_image *img, struct mint_base **out)
 	struct jpeg_layout l;
 	struct jpeg_base *b;
 	uint32_t row_mcus;
-	size_t band_bytes = 0, noise_bytes = 0, len;
-	uint8_t *bytes;
+	size_t band_bytes = 0, noise_bytes = 0;
 	unsigned k;
 	int rc;
 
@@ -300,8 +299,7 @@ int mint_jpeg_base(const struct mint_image *img, struct mint_base **out)
 		return rc;
 	}
 	b = calloc(1, sizeof(*b));
-	bytes = mint_buf_detach(&buf, &len);
-	file = mint_content_new_owned(bytes, len);
+	file = mint_content_from_buf(&buf);
 	if (!b || !file) {
 		mint_jpeg_band_free(band);
 		mint_jpeg_band_free(noise);

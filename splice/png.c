@@ -289,8 +289,7 @@ int mint_png_base(const struct mint_image *img, struct mint_base **out)
 	struct mint_content *file;
 	struct png_base *b;
 	struct mint_buf buf;
-	uint8_t *data;
-	size_t len, file_len = 0;
+	size_t file_len = 0;
 	uint32_t v;
 	int rc;
 
@@ -319,8 +318,7 @@ int mint_png_base(const struct mint_image *img, struct mint_base **out)
 		mint_buf_release(&buf);
 		goto fail;
 	}
-	data = mint_buf_detach(&buf, &len);
-	b->bytes = mint_content_new_owned(data, len);
+	b->bytes = mint_content_from_buf(&buf);
 	if (!b->bytes) {
 		rc = -ENOMEM;
 		goto fail;

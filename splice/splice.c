@@ -91,8 +91,6 @@ static int plain_base(enum mint_format fmt, const struct mint_image *img,
 	struct mint_buf buf = MINT_BUF_INIT;
 	struct mint_content *file;
 	struct mint_base *b;
-	uint8_t *data;
-	size_t len;
 	int rc;
 
 	rc = mint_encode(fmt, img, &buf);
@@ -100,8 +98,7 @@ static int plain_base(enum mint_format fmt, const struct mint_image *img,
 		mint_buf_release(&buf);
 		return rc;
 	}
-	data = mint_buf_detach(&buf, &len);
-	file = mint_content_new_owned(data, len);
+	file = mint_content_from_buf(&buf);
 	b = malloc(sizeof(*b));
 	if (!file || !b) {
 		mint_content_unref(file);
@@ -233,8 +230,6 @@ static int counter_whole(enum mint_format fmt, const struct mint_image *img,
 {
 	struct mint_buf buf = MINT_BUF_INIT;
 	struct mint_image copy;
-	uint8_t *data;
-	size_t len;
 	int rc;
 
 	rc = mint_counter_compose(img, box, &copy);
@@ -246,8 +241,7 @@ static int counter_whole(enum mint_format fmt, const struct mint_image *img,
 		mint_buf_release(&buf);
 		return rc;
 	}
-	data = mint_buf_detach(&buf, &len);
-	*out = mint_content_new_owned(data, len);
+	*out = mint_content_from_buf(&buf);
 	return *out ? 0 : -ENOMEM;
 }
 

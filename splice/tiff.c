@@ -382,7 +382,6 @@ int mint_tiff_base(const struct mint_image *img, struct mint_base **out)
 	struct mint_buf buf = MINT_BUF_INIT;
 	struct mint_content *file;
 	struct tiff_base *b;
-	uint8_t *data;
 	size_t len;
 	int rc;
 
@@ -395,8 +394,8 @@ int mint_tiff_base(const struct mint_image *img, struct mint_base **out)
 		mint_buf_release(&buf);
 		goto fail;
 	}
-	data = mint_buf_detach(&buf, &len);
-	file = mint_content_new_owned(data, len);
+	len = buf.len;
+	file = mint_content_from_buf(&buf);
 	if (!file) {
 		rc = -ENOMEM;
 		goto fail;

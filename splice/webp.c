@@ -416,8 +416,6 @@ int mint_webp_base(const struct mint_image *img, struct mint_base **out)
 	struct mint_buf buf = MINT_BUF_INIT;
 	struct mint_content *file;
 	struct webp_base *b;
-	uint8_t *data;
-	size_t len;
 	int rc;
 
 	*out = NULL;
@@ -426,8 +424,7 @@ int mint_webp_base(const struct mint_image *img, struct mint_base **out)
 		mint_buf_release(&buf);
 		return rc;
 	}
-	data = mint_buf_detach(&buf, &len);
-	file = mint_content_new_owned(data, len);
+	file = mint_content_from_buf(&buf);
 	b = calloc(1, sizeof(*b));
 	if (!file || !b) {
 		mint_content_unref(file);

@@ -53,6 +53,14 @@ struct mint_content *mint_content_new_owned(uint8_t *data, size_t len)
 	return mint_content_new_spliced(data, len, NULL, &seg, 1);
 }
 
+struct mint_content *mint_content_from_buf(struct mint_buf *buf)
+{
+	size_t len;
+	uint8_t *data = mint_buf_detach(buf, &len);
+
+	return mint_content_new_owned(data, len);
+}
+
 size_t mint_content_read(const struct mint_content *c, void *buf, size_t size,
 			 uint64_t off)
 {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "obj.h"
 
 struct mint_segment {
@@ -37,6 +38,10 @@ struct mint_content {
  * with the content even on failure). NULL on -ENOMEM.
  */
 struct mint_content *mint_content_new_owned(uint8_t *data, size_t len);
+
+/* The same with the bytes of `buf`, which is left empty (also on
+ * failure). NULL on -ENOMEM. */
+struct mint_content *mint_content_from_buf(struct mint_buf *buf);
 
 /*
  * A content made of `nseg` segments, each pointing into `own` (malloc'd,

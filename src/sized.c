@@ -248,8 +248,6 @@ static int encode_at(enum mint_format fmt, const struct mint_image *img,
 		     int q, struct mint_content **out)
 {
 	struct mint_buf buf = MINT_BUF_INIT;
-	uint8_t *data;
-	size_t len;
 	int rc;
 
 	rc = mint_encode_quality(fmt, img, q, &buf);
@@ -257,8 +255,7 @@ static int encode_at(enum mint_format fmt, const struct mint_image *img,
 		mint_buf_release(&buf);
 		return rc;
 	}
-	data = mint_buf_detach(&buf, &len);
-	*out = mint_content_new_owned(data, len);
+	*out = mint_content_from_buf(&buf);
 	return *out ? 0 : -ENOMEM;
 }
 

@@ -205,8 +205,6 @@ static int animated_make(const struct mint_variant *self,
 {
 	struct mint_buf b = MINT_BUF_INIT;
 	struct mint_pixels *px;
-	uint8_t *p;
-	size_t len;
 	int rc;
 
 	(void)fmt;
@@ -222,8 +220,7 @@ static int animated_make(const struct mint_variant *self,
 		mint_buf_release(&b);
 		return rc;
 	}
-	p = mint_buf_detach(&b, &len);
-	*out = mint_content_new_owned(p, len);
+	*out = mint_content_from_buf(&b);
 	return *out ? 0 : -ENOMEM;
 }
 

@@ -147,8 +147,7 @@ out:
 static int make_bomb(struct mint_content **out)
 {
 	struct mint_buf idat = MINT_BUF_INIT, png = MINT_BUF_INIT;
-	uint8_t ihdr[13] = { 0 }, *p;
-	size_t len;
+	uint8_t ihdr[13] = { 0 };
 	int rc;
 
 	put32(ihdr, BOMB_SIDE);
@@ -169,8 +168,7 @@ static int make_bomb(struct mint_content **out)
 		mint_buf_release(&png);
 		return rc;
 	}
-	p = mint_buf_detach(&png, &len);
-	*out = mint_content_new_owned(p, len);
+	*out = mint_content_from_buf(&png);
 	return *out ? 0 : -ENOMEM;
 }
 

@@ -601,8 +601,6 @@ static int encode(enum mint_format fmt, const struct mint_image *img, int q,
 		  struct mint_content **out)
 {
 	struct mint_buf buf = MINT_BUF_INIT;
-	uint8_t *data;
-	size_t len;
 	int rc;
 
 	rc = q ? mint_encode_quality(fmt, img, q, &buf) :
@@ -611,8 +609,7 @@ static int encode(enum mint_format fmt, const struct mint_image *img, int q,
 		mint_buf_release(&buf);
 		return rc;
 	}
-	data = mint_buf_detach(&buf, &len);
-	*out = mint_content_new_owned(data, len);
+	*out = mint_content_from_buf(&buf);
 	return *out ? 0 : -ENOMEM;
 }
 

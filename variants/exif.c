@@ -386,8 +386,6 @@ static int exif_make(const struct mint_variant *self,
 {
 	struct mint_buf b = MINT_BUF_INIT;
 	struct mint_pixels *px;
-	uint8_t *p;
-	size_t len;
 	int rc;
 
 	rc = mint_scaled_pixels(src, MINT_CASES_MAX_SIDE, &px);
@@ -399,8 +397,7 @@ static int exif_make(const struct mint_variant *self,
 		mint_buf_release(&b);
 		return rc;
 	}
-	p = mint_buf_detach(&b, &len);
-	*out = mint_content_new_owned(p, len);
+	*out = mint_content_from_buf(&b);
 	return *out ? 0 : -ENOMEM;
 }
 
