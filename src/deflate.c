@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 
 #include <zlib.h>
 
+#include "cpus.h"
 #include "deflate.h"
 
 #define OUT_STEP (64u << 10)	/* output grows by at least this */
@@ -218,22 +218,12 @@ static void *band_worker(void *arg)
 	return NULL;
 }
 
-/* CPUs this process may run on, counted once. */
+/* The CPUs to use: this process's, at most MAX_THREADS. */
 static unsigned cpus(void)
 {
-	static atomic_uint n;
-	unsigned v = atomic_load(&n);
-	cpu_set_t set;
+	unsigned n = mint_cpus();
 
-	if (v)
-		return v;
-	v = 1;
-	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
-		v = (unsigned)CPU_COUNT(&set);
-	if (v > MAX_THREADS)
-		v = MAX_THREADS;
-	atomic_store(&n, v);
-	return v;
+	return n < MAX_THREADS ? n : MAX_THREADS;
 }
 
 /*

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include <libheif/heif.h>
 
+#include "cpus.h"
 #include "heifwrite.h"
 #include "splice.h"
 
@@ -83,22 +83,12 @@ int mint_heif_tile_cut(const struct mint_image *img, uint32_t x0,
 	return 0;
 }
 
-/* CPUs this process may run on, counted once. */
+/* The CPUs to use: this process's, at most MAX_THREADS. */
 static unsigned cpus(void)
 {
-	static atomic_uint n;
-	unsigned v = atomic_load(&n);
-	cpu_set_t set;
+	unsigned n = mint_cpus();
 
-	if (v)
-		return v;
-	v = 1;
-	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
-		v = (unsigned)CPU_COUNT(&set);
-	if (v > MAX_THREADS)
-		v = MAX_THREADS;
-	atomic_store(&n, v);
-	return v;
+	return n < MAX_THREADS ? n : MAX_THREADS;
 }
 
 /*

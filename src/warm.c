@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 #include <openssl/crypto.h>
 
+#include "cpus.h"
 #include "generator.h"
 #include "log.h"
 #include "pending_i.h"
@@ -424,18 +424,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static unsigned cores(void)
-{
-	cpu_set_t set;
-	int n = 0;
-
-	if (!sched_getaffinity(0, sizeof(set), &set))
-		n = CPU_COUNT(&set);
-	if (n < 1)
-		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : (unsigned)n;
-}
-
 struct mint_warm *mint_warm_new(struct mint_tree *t, unsigned threads)
 {
 	struct mint_warm *w = calloc(1, sizeof(*w));
@@ -453,7 +441,7 @@ struct mint_warm *mint_warm_new(struct mint_tree *t, unsigned threads)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	if (!threads)
-		threads = cores();
+		threads = mint_cpus();
 	if (threads > MINT_WARM_MAX_THREADS)
 		threads = MINT_WARM_MAX_THREADS;
 	/* signals are for libfuse's loop, which ends the mount on them */
