@@ -14,56 +14,21 @@
  * copies spliced from it against a whole encode of one drawn copy.
  * Prints tables; asserts nothing (figures go to docs/BENCHMARKS.md).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <isa-l.h>
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include "bench.h"
 #include "counter.h"
 #include "encode.h"
 #include "generator.h"
 #include "pngwrite.h"
 #include "splice.h"
 #include "variant.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int load(const char *path, uint8_t **data, size_t *len)
-{
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	*data = NULL;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return -EIO;
-	}
-	*len = (size_t)st.st_size;
-	*data = malloc(*len);
-	n = *data ? read(fd, *data, *len) : -1;
-	close(fd);
-	if (n == (ssize_t)*len)
-		return 0;
-	free(*data);
-	return -EIO;
-}
 
 /* The image's rows filtered as mint_encode_png filters them. */
 static uint8_t *filter_all(const struct mint_image *img, size_t *len)
@@ -203,13 +168,6 @@ out:
 	free(out);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The base, original/ and counter/ of one image in PNG. */
 static void bench_splice(const char *name, const struct mint_image *img)
 {
@@ -266,33 +224,15 @@ static void bench_splice(const char *name, const struct mint_image *img)
 
 int main(int argc, char *argv[])
 {
-	struct mint_limits lim = {
-		.max_pixels = MINT_DEFAULT_MAX_PIXELS,
-		.max_text = MINT_DEFAULT_MAX_TEXT,
-	};
-	const struct mint_generator *gen;
 	struct mint_image img;
-	uint8_t *data;
-	size_t len = 0;
 	int i;
 
 	printf("deflate: %s\n", mint_encode_versions());
 	for (i = 1; i < argc; i++) {
-		const char *base = strrchr(argv[i], '/');
+		const char *base = bench_picture(argv[i], &img);
 
-		base = base ? base + 1 : argv[i];
-		if (load(argv[i], &data, &len)) {
-			printf("%s: cannot read\n", argv[i]);
+		if (!base)
 			continue;
-		}
-		gen = mint_generator_find(base, data, len);
-		if (!gen ||
-		    mint_generator_render(gen, base, data, len, &lim, &img)) {
-			printf("%s: cannot decode\n", argv[i]);
-			free(data);
-			continue;
-		}
-		free(data);
 		bench_image(base, &img);
 		bench_splice(base, &img);
 		mint_image_release(&img);

@@ -9,54 +9,13 @@
  * the mean absolute error a channel (0-255) and the number of colours.
  * Prints one line per image; asserts nothing (docs/BENCHMARKS.md).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench.h"
 #include "generator.h"
 #include "quant.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int load(const char *path, uint8_t **data, size_t *len)
-{
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	*data = NULL;
-	*len = 0;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return -EIO;
-	}
-	*len = (size_t)st.st_size;
-	*data = malloc(*len);
-	n = *data ? read(fd, *data, *len) : -1;
-	close(fd);
-	return n == (ssize_t)*len ? 0 : -EIO;
-}
 
 /* Mean absolute error a channel of the indexed picture against `img`
  * flattened on white (quant.h). */
@@ -87,37 +46,19 @@ static double mean_error(const struct mint_image *img,
 
 int main(int argc, char *argv[])
 {
-	struct mint_limits lim = {
-		.max_pixels = MINT_DEFAULT_MAX_PIXELS,
-		.max_text = MINT_DEFAULT_MAX_TEXT,
-	};
-	const struct mint_generator *gen;
 	struct mint_palette pal;
 	struct mint_image img;
 	double t0, c0, wall, cpu;
-	uint8_t *data, *idx;
-	size_t len;
+	uint8_t *idx;
 	int i, rc;
 
 	printf("%-28s %11s %11s %7s %10s\n", "image", "quantize", "CPU",
 	       "colours", "mean error");
 	for (i = 1; i < argc; i++) {
-		const char *base = strrchr(argv[i], '/');
+		const char *base = bench_picture(argv[i], &img);
 
-		base = base ? base + 1 : argv[i];
-		if (load(argv[i], &data, &len)) {
-			printf("%s: cannot read\n", argv[i]);
-			free(data);
+		if (!base)
 			continue;
-		}
-		gen = mint_generator_find(base, data, len);
-		if (!gen ||
-		    mint_generator_render(gen, base, data, len, &lim, &img)) {
-			printf("%s: cannot decode\n", argv[i]);
-			free(data);
-			continue;
-		}
-		free(data);
 		idx = malloc((size_t)img.width * img.height);
 		t0 = now_ms();
 		c0 = cpu_ms();

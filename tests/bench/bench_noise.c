@@ -10,15 +10,11 @@
  * nothing (figures go to docs/BENCHMARKS.md). BENCH_FORMATS (say
  * "gif,tiff") limits it to those formats' extensions.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench.h"
 #include "counter.h"
 #include "encode.h"
 #include "generator.h"
@@ -26,41 +22,7 @@
 
 static double now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int load(const char *path, uint8_t **data, size_t *len)
-{
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	*data = NULL;
-	*len = 0;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return -EIO;
-	}
-	*len = (size_t)st.st_size;
-	*data = malloc(*len);
-	n = *data ? read(fd, *data, *len) : -1;
-	close(fd);
-	if (n == (ssize_t)*len)
-		return 0;
-	free(*data);
-	return -EIO;
+	return now_ms() * 1e3;
 }
 
 static void bench_format(const char *name, const struct mint_image *img,
@@ -163,34 +125,17 @@ static int wanted(enum mint_format fmt)
 
 int main(int argc, char *argv[])
 {
-	struct mint_limits lim = {
-		.max_pixels = MINT_DEFAULT_MAX_PIXELS,
-		.max_text = MINT_DEFAULT_MAX_TEXT,
-	};
-	const struct mint_generator *gen;
 	struct mint_image img;
-	uint8_t *data;
-	size_t len;
 	int i, f;
 
 	printf("%-28s %-5s %13s %13s %13s %10s %10s\n", "image", "fmt",
 	       "make (median)", "prepare", "full encode", "bytes",
 	       "whole enc");
 	for (i = 1; i < argc; i++) {
-		const char *base = strrchr(argv[i], '/');
+		const char *base = bench_picture(argv[i], &img);
 
-		base = base ? base + 1 : argv[i];
-		if (load(argv[i], &data, &len)) {
-			printf("%s: cannot read\n", argv[i]);
+		if (!base)
 			continue;
-		}
-		gen = mint_generator_find(base, data, len);
-		if (!gen || mint_generator_render(gen, base, data, len, &lim, &img)) {
-			printf("%s: cannot decode\n", argv[i]);
-			free(data);
-			continue;
-		}
-		free(data);
 		for (f = 0; f < MINT_FMT_COUNT; f++)
 			if (wanted(f))
 				bench_format(base, &img, f);
