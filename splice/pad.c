@@ -209,6 +209,34 @@ static void seg_range(struct segs *l, const struct mint_content *c,
 	}
 }
 
+/*
+ * The content of l's segments over `file`, which must be `length` bytes
+ * long, in *out; rc is how the plan went (nonzero: no content, *out
+ * NULL). l is freed either way (its own bytes taken over by the
+ * content). rc, or -ENOMEM, or -EIO for a plan that missed the length
+ * (never served).
+ */
+static int segs_finish(struct segs *l, struct mint_content *file,
+		       uint64_t length, int rc, struct mint_content **out)
+{
+	*out = NULL;
+	if (!rc) {
+		*out = mint_content_new_spliced(l->own, l->own_used, file,
+						l->seg, l->n);
+		l->own = NULL;		/* taken over, also on failure */
+		if (!*out) {
+			rc = -ENOMEM;
+		} else if ((*out)->size != length) {
+			mint_content_unref(*out);
+			*out = NULL;
+			rc = -EIO;
+		}
+	}
+	free(l->seg);
+	free(l->own);
+	return rc;
+}
+
 /* One piece made for this file: `len` bytes in all. */
 static int piece(struct segs *l, enum mint_format fmt, uint64_t len,
 		 int nonce)
@@ -468,20 +496,8 @@ static int pad_raster(struct mint_content *file, enum mint_format fmt,
 	if (rc)
 		goto out;
 	seg_range(&l, file, at, file->size);
-	*out = mint_content_new_spliced(l.own, l.own_used, file, l.seg, l.n);
-	l.own = NULL;		/* taken over, also on failure */
-	if (!*out)
-		rc = -ENOMEM;
-	else if ((*out)->size != length)
-		rc = -EIO;	/* a slip in the plan above: never serve it */
 out:
-	if (rc && *out) {
-		mint_content_unref(*out);
-		*out = NULL;
-	}
-	free(l.seg);
-	free(l.own);
-	return rc;
+	return segs_finish(&l, file, length, rc, out);
 }
 
 /* Where the padding goes in `c`, and what must change around it. */
@@ -628,18 +644,6 @@ int mint_pad(struct mint_content *file, enum mint_format fmt,
 	seg_range(&l, file, lay.at, file->size);
 	if (odd)
 		seg_add(&l, zeros, 1);
-	*out = mint_content_new_spliced(l.own, l.own_used, file, l.seg, l.n);
-	l.own = NULL;		/* taken over, also on failure */
-	if (!*out)
-		rc = -ENOMEM;
-	else if ((*out)->size != length)
-		rc = -EIO;	/* a slip in the plan above: never serve it */
 out:
-	if (rc && *out) {
-		mint_content_unref(*out);
-		*out = NULL;
-	}
-	free(l.seg);
-	free(l.own);
-	return rc;
+	return segs_finish(&l, file, length, rc, out);
 }
