@@ -157,24 +157,74 @@ static int set_budgets(struct webp_prep *p)
 	return 0;
 }
 
-/* Lay the template out (the header comment). 0, -ENOMEM, -EFBIG. */
-static int build(struct webp_prep *p, const uint8_t *alph, size_t alph_len)
+/*
+ * The length of each partition of `f` once its tails hold tail_len[t]
+ * bytes (the rest of each partition as the base's) into plen, and of the
+ * whole VP8 payload into *vp8. 0, or -EFBIG for a partition size the
+ * frame's 3-byte fields cannot hold.
+ */
+static int part_lengths(const struct vp8_frame *f, const size_t *tail_len,
+			size_t *plen, size_t *vp8)
 {
-	struct vp8_frame *f = &p->f;
-	size_t vp8 = 10 + f->part0_len + 3 * (size_t)(f->nparts - 1), size;
-	size_t plen[VP8_MAX_PARTS], off;
-	uint8_t *q;
 	int i, t;
 
+	*vp8 = 10 + f->part0_len + 3 * (size_t)(f->nparts - 1);
 	for (i = 0; i < f->nparts; i++) {
 		plen[i] = f->part_len[i];
 		for (t = 0; t < f->ntails; t++)
 			if (f->tail[t].part == i)
-				plen[i] = f->tail[t].keep + p->budget[t];
+				plen[i] = f->tail[t].keep + tail_len[t];
 		if (i < f->nparts - 1 && plen[i] >= 1u << 24)
 			return -EFBIG;
-		vp8 += plen[i];
+		*vp8 += plen[i];
 	}
+	return 0;
+}
+
+/* RIFF and VP8X headers of a `size`-byte file of `f` into q; their
+ * length. */
+static size_t put_riff_vp8x(uint8_t *q, size_t size,
+			    const struct vp8_frame *f, int alpha)
+{
+	memcpy(q, "RIFF", 4);
+	put_le(q + 4, (uint32_t)(size - 8), 4);
+	memcpy(q + 8, "WEBPVP8X", 8);
+	put_le(q + 16, 10, 4);
+	put_le(q + 20, alpha ? VP8X_ALPHA : 0, 4);
+	put_le(q + 24, f->width - 1, 3);
+	put_le(q + 27, f->height - 1, 3);
+	return RIFF_HDR + VP8X_LEN;
+}
+
+/* The "VP8 " chunk's header, the frame header, partition 0 and the
+ * partition sizes into q; their length (the partitions follow). */
+static size_t put_vp8_head(uint8_t *q, const struct vp8_frame *f,
+			   size_t vp8, const size_t *plen)
+{
+	size_t off = 0;
+	int i;
+
+	memcpy(q, "VP8 ", 4);
+	put_le(q + 4, (uint32_t)vp8, 4);
+	off += CHUNK_HDR;
+	memcpy(q + off, f->head, 10);
+	memcpy(q + off + 10, f->part0, f->part0_len);
+	off += 10 + f->part0_len;
+	for (i = 0; i < f->nparts - 1; i++, off += 3)
+		put_le(q + off, (uint32_t)plen[i], 3);
+	return off;
+}
+
+/* Lay the template out (the header comment). 0, -ENOMEM, -EFBIG. */
+static int build(struct webp_prep *p, const uint8_t *alph, size_t alph_len)
+{
+	struct vp8_frame *f = &p->f;
+	size_t plen[VP8_MAX_PARTS], vp8, size, off;
+	uint8_t *q;
+	int i, t;
+
+	if (part_lengths(f, p->budget, plen, &vp8))
+		return -EFBIG;
 	size = RIFF_HDR + VP8X_LEN + alph_len + CHUNK_HDR + vp8 + (vp8 & 1) +
 	       MINT_LEN;
 	if (size > UINT32_MAX - 8)
@@ -186,25 +236,11 @@ static int build(struct webp_prep *p, const uint8_t *alph, size_t alph_len)
 	p->tmpl = mint_content_new_owned(q, size);
 	if (!p->tmpl)
 		return -ENOMEM;
-	memcpy(q, "RIFF", 4);
-	put_le(q + 4, (uint32_t)(size - 8), 4);
-	memcpy(q + 8, "WEBPVP8X", 8);
-	put_le(q + 16, 10, 4);
-	put_le(q + 20, alph ? VP8X_ALPHA : 0, 4);
-	put_le(q + 24, f->width - 1, 3);
-	put_le(q + 27, f->height - 1, 3);
-	off = RIFF_HDR + VP8X_LEN;
+	off = put_riff_vp8x(q, size, f, alph != NULL);
 	if (alph)
 		memcpy(q + off, alph, alph_len);
 	off += alph_len;
-	memcpy(q + off, "VP8 ", 4);
-	put_le(q + off + 4, (uint32_t)vp8, 4);
-	off += CHUNK_HDR;
-	memcpy(q + off, f->head, 10);
-	memcpy(q + off + 10, f->part0, f->part0_len);
-	off += 10 + f->part0_len;
-	for (i = 0; i < f->nparts - 1; i++, off += 3)
-		put_le(q + off, (uint32_t)plen[i], 3);
+	off += put_vp8_head(q + off, f, vp8, plen);
 	for (i = 0; i < f->nparts; i++) {
 		const uint8_t *src = f->part[i];
 		size_t n = plen[i];
@@ -672,16 +708,8 @@ static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
 	uint8_t *q, *adata = NULL;
 	int i, t, rc;
 
-	vp8 = 10 + f->part0_len + 3 * (size_t)(f->nparts - 1);
-	for (i = 0; i < f->nparts; i++) {
-		plen[i] = f->part_len[i];
-		for (t = 0; t < f->ntails; t++)
-			if (f->tail[t].part == i)
-				plen[i] = f->tail[t].keep + tlen[t];
-		if (i < f->nparts - 1 && plen[i] >= 1u << 24)
-			return -EFBIG;
-		vp8 += plen[i];
-	}
+	if (part_lengths(f, tlen, plen, &vp8))
+		return -EFBIG;
 	if (c->alpha) {
 		rc = alpha_data(c, box, &adata, &an);
 		if (rc)
@@ -694,14 +722,7 @@ static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
 		free(adata);
 		return size > UINT32_MAX - 8 ? -EFBIG : -ENOMEM;
 	}
-	memcpy(q, "RIFF", 4);
-	put_le(q + 4, (uint32_t)(size - 8), 4);
-	memcpy(q + 8, "WEBPVP8X", 8);
-	put_le(q + 16, 10, 4);
-	put_le(q + 20, c->alpha ? VP8X_ALPHA : 0, 4);
-	put_le(q + 24, f->width - 1, 3);
-	put_le(q + 27, f->height - 1, 3);
-	off = RIFF_HDR + VP8X_LEN;
+	off = put_riff_vp8x(q, size, f, c->alpha != NULL);
 	if (adata) {
 		memcpy(q + off, "ALPH", 4);
 		put_le(q + off + 4, (uint32_t)an, 4);
@@ -709,14 +730,7 @@ static int ctr_file(const struct webp_ctr *c, const struct mint_image *box,
 		off += alph;
 		free(adata);
 	}
-	memcpy(q + off, "VP8 ", 4);
-	put_le(q + off + 4, (uint32_t)vp8, 4);
-	off += CHUNK_HDR;
-	memcpy(q + off, f->head, 10);
-	memcpy(q + off + 10, f->part0, f->part0_len);
-	off += 10 + f->part0_len;
-	for (i = 0; i < f->nparts - 1; i++, off += 3)
-		put_le(q + off, (uint32_t)plen[i], 3);
+	off += put_vp8_head(q + off, f, vp8, plen);
 	for (i = 0; i < f->nparts; i++) {
 		n = f->part_len[i] < plen[i] ? f->part_len[i] : plen[i];
 		memcpy(q + off, f->part[i], n);
