@@ -24,8 +24,9 @@
  * a 1x1 picture's one noise pixel alone would repeat in 1 open of 256.
  *
  * counter/: a copy keeps the base's palette and indices; the pixels the
- * box changes take their nearest palette colour and the LZW stream is
- * coded again, without quantizing again (no new palette per copy).
+ * box changes are mapped to it as the base's were (mint_quantize_map),
+ * and the LZW stream is coded again, without quantizing again (no new
+ * palette per copy).
  */
 #include <assert.h>
 #include <errno.h>
@@ -499,30 +500,6 @@ int mint_noise_gif_make(struct mint_noise_prep *prep,
 	return 0;
 }
 
-/* The nearest entry of the picture's own colours to RGB(A) pixel s. */
-static uint8_t nearest(const struct mint_palette *pal, const uint8_t *s,
-		       unsigned ch)
-{
-	unsigned a = ch == 4 ? s[3] : 255, c, i, best = 0;
-	uint32_t d, bestd = UINT32_MAX;
-	int v[3], e;
-
-	for (c = 0; c < 3; c++)
-		v[c] = (int)((s[c] * a + 255 * (255 - a) + 127) / 255);
-	for (i = 0; i < (pal->count ? pal->count : 1); i++) {
-		d = 0;
-		for (c = 0; c < 3; c++) {
-			e = v[c] - pal->rgb[i][c];
-			d += (uint32_t)(e * e);
-		}
-		if (d < bestd) {
-			bestd = d;
-			best = i;
-		}
-	}
-	return (uint8_t)best;
-}
-
 int mint_gif_counter(struct mint_base *base, const struct mint_image *img,
 		     const struct mint_image *box, struct mint_content **out)
 {
@@ -533,7 +510,6 @@ int mint_gif_counter(struct mint_base *base, const struct mint_image *img,
 	struct mint_rect r;
 	uint8_t *idx;
 	uint64_t tail;
-	uint32_t x, y;
 	int rc;
 
 	*out = NULL;
@@ -548,13 +524,13 @@ int mint_gif_counter(struct mint_base *base, const struct mint_image *img,
 		return -ENOMEM;
 	}
 	memcpy(idx, b->idx, w * img->height);
-	for (y = r.y0; y < r.y1; y++)
-		for (x = r.x0; x < r.x1; x++)
-			idx[y * w + x] = nearest(&b->pal, copy.pixels +
-						 (size_t)y * copy.stride +
-						 (size_t)x * copy.channels,
-						 copy.channels);
+	rc = mint_quantize_map(&b->pal, &copy, r.x0, r.y0, r.x1, r.y1, idx,
+			       w);
 	mint_image_release(&copy);
+	if (rc) {
+		free(idx);
+		return rc;
+	}
 	rc = gif_write(img->width, img->height, &b->pal, idx, &buf, &tail);
 	free(idx);
 	if (rc) {

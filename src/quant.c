@@ -142,22 +142,29 @@ static uint16_t nearest(const struct mint_palette *pal, int r, int g,
 	return (uint16_t)best;
 }
 
-static int remap(const struct mint_image *img, uint32_t w, uint32_t h,
-		 const struct mint_palette *pal, uint8_t *idx)
+int mint_quantize_map(const struct mint_palette *pal,
+		      const struct mint_image *img, uint32_t x0, uint32_t y0,
+		      uint32_t x1, uint32_t y1, uint8_t *idx,
+		      size_t idx_stride)
 {
 	const int half = 1 << (CELL_SHIFT - 1);
-	uint16_t *cell = malloc(CELL_COUNT * sizeof(*cell));
+	uint16_t *cell;
 	uint8_t px[4];
 	uint32_t x, y;
 	unsigned k;
 
+	if (!pal->count)
+		return -EINVAL;
+	cell = malloc(CELL_COUNT * sizeof(*cell));
 	if (!cell)
 		return -ENOMEM;
 	memset(cell, 0xff, CELL_COUNT * sizeof(*cell));
-	for (y = 0; y < h; y++) {
-		const uint8_t *s = img->pixels + (size_t)y * img->stride;
+	for (y = y0; y < y1; y++) {
+		const uint8_t *s = img->pixels + (size_t)y * img->stride +
+				   (size_t)x0 * img->channels;
+		uint8_t *d = idx + (size_t)y * idx_stride + x0;
 
-		for (x = 0; x < w; x++, s += img->channels) {
+		for (x = x0; x < x1; x++, s += img->channels) {
 			flatten(img, s, px);
 			k = (unsigned)(px[0] >> CELL_SHIFT) << 14 |
 			    (unsigned)(px[1] >> CELL_SHIFT) << 7 |
@@ -167,7 +174,7 @@ static int remap(const struct mint_image *img, uint32_t w, uint32_t h,
 					(px[0] >> CELL_SHIFT << CELL_SHIFT) + half,
 					(px[1] >> CELL_SHIFT << CELL_SHIFT) + half,
 					(px[2] >> CELL_SHIFT << CELL_SHIFT) + half);
-			*idx++ = (uint8_t)cell[k];
+			*d++ = (uint8_t)cell[k];
 		}
 	}
 	free(cell);
@@ -198,7 +205,8 @@ int mint_quantize(const struct mint_image *img, uint32_t w, uint32_t h,
 			pal->rgb[i][1] = lp->entries[i].g;
 			pal->rgb[i][2] = lp->entries[i].b;
 		}
-		rc = pal->count ? remap(img, w, h, pal, idx) : -EIO;
+		rc = pal->count ? mint_quantize_map(pal, img, 0, 0, w, h, idx,
+						     w) : -EIO;
 	}
 	if (res)
 		liq_result_destroy(res);

@@ -31,4 +31,15 @@ struct mint_palette {
 int mint_quantize(const struct mint_image *img, uint32_t w, uint32_t h,
 		  struct mint_palette *pal, uint8_t *idx);
 
+/*
+ * Map the pixels x0..x1-1 of rows y0..y1-1 of `img` to `pal` as
+ * mint_quantize does, into idx[y * idx_stride + x] (the rest of idx
+ * untouched): how a GIF counter copy gives its digit's box the base's
+ * palette. 0, -ENOMEM, or -EINVAL for an empty palette.
+ */
+int mint_quantize_map(const struct mint_palette *pal,
+		      const struct mint_image *img, uint32_t x0, uint32_t y0,
+		      uint32_t x1, uint32_t y1, uint8_t *idx,
+		      size_t idx_stride);
+
 #endif
