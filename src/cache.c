@@ -1,32 +1,48 @@
 /*
- * cache.c - byte-bounded LRU with single flight (see cache.h).
+ * cache.c - byte-bounded cache with single flight (see cache.h).
  *
- * Entries sit in a chained hash table; ready ones are also on an LRU list
- * (most recent first). A missing key gets a "pending" entry at once, so a
- * second thread finds it and waits on the cache's condition variable
- * instead of computing again. An entry that leaves the table while
- * threads still wait on it (dropped, failed) is "detached": the last
- * waiter frees it.
+ * Entries sit in a chained hash table; ready ones are also in a binary
+ * min-heap by eviction priority (GreedyDual-Size, Cao and Irani 1997):
+ * an entry's priority is the cache's "inflation" L at its last use plus
+ * what it cost to make per byte it holds, and the lowest goes first, L
+ * rising to its priority. So a value that took long to make and holds
+ * few bytes (a HEIC base: seconds of x265 for 4 MB) outlives one made
+ * fast that holds many (a BMP base: 40 ms for 54 MB), and among values
+ * of one cost per byte the least recently used goes first, as in an LRU.
+ * The cost is the process's CPU time over the computation (a base's
+ * encode runs on several threads), at least COST_MIN_US.
+ *
+ * A missing key gets a "pending" entry at once, so a second thread finds
+ * it and waits on the cache's condition variable instead of computing
+ * again. An entry that leaves the table while threads still wait on it
+ * (dropped, failed, not to be kept) is "detached": the last waiter frees
+ * it.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cache.h"
 #include "log.h"
 
 #define NBUCKETS 1024
+#define COST_MIN_US 1000	/* below this, CPU times are noise */
 
 struct entry {
 	char *key;
 	struct mint_obj *obj;		/* one reference, once ready */
 	int pending;			/* being computed */
 	int detached;			/* no longer in the table */
+	int keep;			/* stored once made (not MINT_CACHE_ONCE) */
 	int rc;				/* result of the computation */
 	unsigned waiters;
 	struct entry *hnext;
-	struct entry *prev, *next;	/* LRU, ready entries only */
+	double cost;			/* microseconds to make, per byte */
+	double prio;			/* in the heap: lowest evicted first */
+	uint64_t used;			/* last use: ties go oldest first */
+	size_t heap_i;			/* its place in the heap, if ready */
 };
 
 struct mint_cache {
@@ -34,7 +50,10 @@ struct mint_cache {
 	pthread_cond_t done;
 	size_t max_bytes;
 	struct entry *bucket[NBUCKETS];
-	struct entry *lru_head, *lru_tail;
+	struct entry **heap;		/* ready entries, a min-heap */
+	size_t nheap, heap_cap;
+	double inflation;		/* L: the last evicted priority */
+	uint64_t uses;
 	struct mint_cache_stats st;
 };
 
@@ -75,28 +94,95 @@ static void table_remove(struct mint_cache *c, struct entry *e)
 	c->st.entries--;
 }
 
-static void lru_unlink(struct mint_cache *c, struct entry *e)
+/* ---- the heap of ready entries, lowest priority first ---------------- */
+
+static int before(const struct entry *a, const struct entry *b)
 {
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->lru_head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->lru_tail = e->prev;
-	e->prev = e->next = NULL;
+	return a->prio < b->prio || (a->prio == b->prio && a->used < b->used);
 }
 
-static void lru_push(struct mint_cache *c, struct entry *e)
+static void heap_set(struct mint_cache *c, size_t i, struct entry *e)
 {
-	e->prev = NULL;
-	e->next = c->lru_head;
-	if (c->lru_head)
-		c->lru_head->prev = e;
-	c->lru_head = e;
-	if (!c->lru_tail)
-		c->lru_tail = e;
+	c->heap[i] = e;
+	e->heap_i = i;
+}
+
+static void sift_up(struct mint_cache *c, size_t i)
+{
+	struct entry *e = c->heap[i];
+
+	while (i && before(e, c->heap[(i - 1) / 2])) {
+		heap_set(c, i, c->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(c, i, e);
+}
+
+static void sift_down(struct mint_cache *c, size_t i)
+{
+	struct entry *e = c->heap[i];
+	size_t k;
+
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= c->nheap)
+			break;
+		if (k + 1 < c->nheap && before(c->heap[k + 1], c->heap[k]))
+			k++;
+		if (!before(c->heap[k], e))
+			break;
+		heap_set(c, i, c->heap[k]);
+		i = k;
+	}
+	heap_set(c, i, e);
+}
+
+/* An entry just used: its priority from the current inflation. */
+static void touch(struct mint_cache *c, struct entry *e)
+{
+	e->prio = c->inflation + e->cost;
+	e->used = ++c->uses;
+}
+
+static void heap_remove(struct mint_cache *c, struct entry *e)
+{
+	size_t i = e->heap_i;
+	struct entry *last;
+
+	c->nheap--;
+	if (i == c->nheap)
+		return;
+	last = c->heap[c->nheap];
+	heap_set(c, i, last);
+	sift_up(c, i);
+	sift_down(c, last->heap_i);
+}
+
+/* A hit: the entry's priority rises to the present. */
+static void heap_used(struct mint_cache *c, struct entry *e)
+{
+	touch(c, e);
+	sift_down(c, e->heap_i);
+}
+
+/* 0, or -ENOMEM (the entry is then not kept). */
+static int heap_push(struct mint_cache *c, struct entry *e)
+{
+	struct entry **h;
+	size_t cap;
+
+	if (c->nheap == c->heap_cap) {
+		cap = c->heap_cap ? 2 * c->heap_cap : 64;
+		h = realloc(c->heap, cap * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		c->heap = h;
+		c->heap_cap = cap;
+	}
+	touch(c, e);
+	heap_set(c, c->nheap++, e);
+	sift_up(c, e->heap_i);
+	return 0;
 }
 
 /*
@@ -126,7 +212,7 @@ static void entry_remove(struct mint_cache *c, struct entry *e,
 {
 	table_remove(c, e);
 	if (!e->pending) {
-		lru_unlink(c, e);
+		heap_remove(c, e);
 		c->st.bytes -= e->obj->bytes;
 	}
 	if (e->pending || e->waiters)
@@ -137,8 +223,9 @@ static void entry_remove(struct mint_cache *c, struct entry *e,
 
 static void evict(struct mint_cache *c, struct entry **dead)
 {
-	while (c->st.bytes > c->max_bytes && c->lru_tail) {
-		entry_remove(c, c->lru_tail, dead);
+	while (c->st.bytes > c->max_bytes && c->nheap) {
+		c->inflation = c->heap[0]->prio;
+		entry_remove(c, c->heap[0], dead);
 		c->st.evictions++;
 	}
 }
@@ -167,6 +254,7 @@ void mint_cache_free(struct mint_cache *c)
 			entry_remove(c, c->bucket[i], &dead);
 	}
 	free_dead(dead);
+	free(c->heap);
 	pthread_cond_destroy(&c->done);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -191,15 +279,20 @@ static int wait_for(struct mint_cache *c, struct entry *e,
 	return rc;
 }
 
-/* Publish a finished computation (lock held). */
+/* Publish a finished computation that cost `us` microseconds of CPU
+ * (lock held). */
 static void finish(struct mint_cache *c, struct entry *e, int rc,
-		   struct mint_obj *obj, struct entry **dead)
+		   struct mint_obj *obj, double us, struct entry **dead)
 {
 	e->pending = 0;
 	e->rc = rc;
-	if (!rc)
+	if (!rc) {
 		e->obj = mint_obj_ref(obj);
-	if (!e->detached && (rc || obj->bytes > c->max_bytes)) {
+		e->cost = (us < COST_MIN_US ? COST_MIN_US : us) /
+			  (double)(obj->bytes ? obj->bytes : 1);
+	}
+	if (!e->detached && (rc || !e->keep || obj->bytes > c->max_bytes ||
+			     heap_push(c, e))) {
 		table_remove(c, e);
 		e->detached = 1;
 	}
@@ -207,19 +300,28 @@ static void finish(struct mint_cache *c, struct entry *e, int rc,
 		if (!e->waiters)
 			bury(dead, e);
 	} else {
-		lru_push(c, e);
 		c->st.bytes += obj->bytes;
 		evict(c, dead);
 	}
 	pthread_cond_broadcast(&c->done);
 }
 
-int mint_cache_get(struct mint_cache *c, const char *key,
-		   mint_cache_compute_fn fn, void *ctx, struct mint_obj **out)
+static double cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+int mint_cache_get_flags(struct mint_cache *c, const char *key,
+			 mint_cache_compute_fn fn, void *ctx, unsigned flags,
+			 struct mint_obj **out)
 {
 	struct mint_obj *obj = NULL;
 	struct entry *e, *dead = NULL;
 	unsigned b;
+	double t0;
 	int rc;
 
 	*out = NULL;
@@ -233,8 +335,7 @@ int mint_cache_get(struct mint_cache *c, const char *key,
 	}
 	if (e) {
 		c->st.hits++;
-		lru_unlink(c, e);
-		lru_push(c, e);
+		heap_used(c, e);
 		*out = mint_obj_ref(e->obj);
 		pthread_mutex_unlock(&c->lock);
 		return 0;
@@ -248,6 +349,7 @@ int mint_cache_get(struct mint_cache *c, const char *key,
 		return -ENOMEM;
 	}
 	e->pending = 1;
+	e->keep = !(flags & MINT_CACHE_ONCE);
 	b = key_hash(key);
 	e->hnext = c->bucket[b];
 	c->bucket[b] = e;
@@ -255,17 +357,26 @@ int mint_cache_get(struct mint_cache *c, const char *key,
 	c->st.misses++;
 	pthread_mutex_unlock(&c->lock);
 
+	t0 = cpu_us();
 	rc = fn(ctx, &obj);
+	t0 = cpu_us() - t0;
 	if (!rc)
-		mint_debug("cache: made %s (%zu bytes)", key, obj->bytes);
+		mint_debug("cache: made %s (%zu bytes, %.1f ms)", key,
+			   obj->bytes, t0 / 1e3);
 
 	pthread_mutex_lock(&c->lock);
-	finish(c, e, rc, obj, &dead);
+	finish(c, e, rc, obj, t0, &dead);
 	pthread_mutex_unlock(&c->lock);
 	free_dead(dead);
 	if (!rc)
 		*out = obj;
 	return rc;
+}
+
+int mint_cache_get(struct mint_cache *c, const char *key,
+		   mint_cache_compute_fn fn, void *ctx, struct mint_obj **out)
+{
+	return mint_cache_get_flags(c, key, fn, ctx, 0, out);
 }
 
 void mint_cache_drop_prefix(struct mint_cache *c, const char *prefix)

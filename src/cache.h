@@ -1,11 +1,17 @@
 /*
- * cache.h - a byte-bounded LRU of refcounted objects, with single flight.
+ * cache.h - a byte-bounded cache of refcounted objects, with single flight.
  *
  * Keys are strings; by convention they begin with the blob's hex SHA-256
  * ("<hash>:original:png:0"), so everything derived from one original can
  * be dropped by prefix. Values are struct mint_obj (obj.h): the cache holds
  * one reference per entry and hands a new reference to each caller, so an
  * evicted value stays valid for whoever still reads it.
+ *
+ * Eviction: past the byte budget, the values that cost the least CPU to
+ * make per byte they hold and were used longest ago go first (cache.c),
+ * so a base that took seconds to encode outlives a large one made in
+ * milliseconds; among values of one cost per byte, the least recently
+ * used goes first.
  *
  * Single flight: when several threads miss the same key, one computes it
  * and the others wait for that result. A computation that overlaps a
@@ -52,6 +58,16 @@ void mint_cache_free(struct mint_cache *c);
  */
 int mint_cache_get(struct mint_cache *c, const char *key,
 		   mint_cache_compute_fn fn, void *ctx, struct mint_obj **out);
+
+/* mint_cache_get_flags: the value is handed to the caller (and to any
+ * that waited for it) but not kept, unless it was already cached: a
+ * file made only to learn its length. */
+#define MINT_CACHE_ONCE 1u
+
+/* mint_cache_get() with MINT_CACHE_* flags. */
+int mint_cache_get_flags(struct mint_cache *c, const char *key,
+			 mint_cache_compute_fn fn, void *ctx, unsigned flags,
+			 struct mint_obj **out);
 
 /* Forget every entry whose key starts with `prefix`. */
 void mint_cache_drop_prefix(struct mint_cache *c, const char *prefix);

@@ -1,11 +1,13 @@
 /*
- * test_cache.c - the byte-bounded LRU: bound, eviction under live
- * references, single flight, invalidation by prefix.
+ * test_cache.c - the byte-bounded cache: bound, eviction by cost per byte
+ * and recency, eviction under live references, values made once and not
+ * kept, single flight, invalidation by prefix.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -30,7 +32,16 @@ struct spec {
 	size_t bytes;
 	int fail;
 	useconds_t delay;
+	unsigned spin_ms;	/* CPU time the computation burns */
 };
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static int make_val(void *arg, struct mint_obj **out)
 {
@@ -40,6 +51,13 @@ static int make_val(void *arg, struct mint_obj **out)
 	atomic_fetch_add(&computed, 1);
 	if (s->delay)
 		usleep(s->delay);
+	if (s->spin_ms) {
+		double end = cpu_ms() + s->spin_ms;
+		volatile unsigned x = 0;
+
+		while (cpu_ms() < end)
+			x++;
+	}
 	if (s->fail)
 		return -EIO;
 	v = malloc(sizeof(*v));
@@ -65,7 +83,7 @@ static void reset(void)
 static void test_hit_after_miss(void)
 {
 	struct mint_cache *c = mint_cache_new(1000);
-	struct spec s = { 7, 10, 0, 0 };
+	struct spec s = { 7, 10, 0, 0, 0 };
 	struct mint_obj *a, *b;
 
 	reset();
@@ -87,7 +105,7 @@ static void test_bound_and_lru_order(void)
 	struct mint_cache *c = mint_cache_new(100);
 	struct mint_cache_stats st;
 	struct mint_obj *o;
-	struct spec s = { 0, 40, 0, 0 };
+	struct spec s = { 0, 40, 0, 0, 0 };
 	char key[8];
 	int i;
 
@@ -117,10 +135,71 @@ static void test_bound_and_lru_order(void)
 	mint_cache_free(c);
 }
 
+/* A value that cost much CPU for its bytes outlives cheaper ones made
+ * after it; the cheap ones go least recently used first. */
+static void test_costly_values_stay(void)
+{
+	struct mint_cache *c = mint_cache_new(100);
+	struct mint_obj *o;
+	struct spec costly = { 1, 40, 0, 0, 50 }, cheap = { 2, 40, 0, 0, 0 };
+
+	reset();
+	REQUIRE(!mint_cache_get(c, "costly", make_val, &costly, &o));
+	mint_obj_unref(o);
+	REQUIRE(!mint_cache_get(c, "cheap1", make_val, &cheap, &o));
+	mint_obj_unref(o);
+	cheap.id = 3;
+	REQUIRE(!mint_cache_get(c, "cheap2", make_val, &cheap, &o));
+	mint_obj_unref(o);		/* over the budget: cheap1 goes */
+	EXPECT_EQ(atomic_load(&destroyed), 1);
+	cheap.id = 4;
+	REQUIRE(!mint_cache_get(c, "cheap3", make_val, &cheap, &o));
+	mint_obj_unref(o);		/* cheap2 goes */
+	EXPECT_EQ(atomic_load(&computed), 4);
+	REQUIRE(!mint_cache_get(c, "costly", make_val, &cheap, &o));
+	EXPECT_EQ(id_of(o), 1);		/* still the first one */
+	mint_obj_unref(o);
+	REQUIRE(!mint_cache_get(c, "cheap3", make_val, &cheap, &o));
+	EXPECT_EQ(id_of(o), 4);
+	mint_obj_unref(o);
+	EXPECT_EQ(atomic_load(&computed), 4);
+	REQUIRE(!mint_cache_get(c, "cheap2", make_val, &cheap, &o));
+	mint_obj_unref(o);		/* made again */
+	EXPECT_EQ(atomic_load(&computed), 5);
+	mint_cache_free(c);
+}
+
+/* MINT_CACHE_ONCE: made and handed over, not kept; a kept value is
+ * still found. */
+static void test_once_not_kept(void)
+{
+	struct mint_cache *c = mint_cache_new(100);
+	struct mint_cache_stats st;
+	struct spec s = { 1, 10, 0, 0, 0 };
+	struct mint_obj *o, *p;
+
+	reset();
+	REQUIRE(!mint_cache_get_flags(c, "x", make_val, &s, MINT_CACHE_ONCE,
+				      &o));
+	mint_cache_get_stats(c, &st);
+	EXPECT_EQ(st.entries, 0);
+	EXPECT_EQ(st.bytes, 0);
+	mint_obj_unref(o);
+	EXPECT_EQ(atomic_load(&destroyed), 1);
+	REQUIRE(!mint_cache_get(c, "x", make_val, &s, &o));
+	REQUIRE(!mint_cache_get_flags(c, "x", make_val, &s, MINT_CACHE_ONCE,
+				      &p));
+	EXPECT(o == p);
+	EXPECT_EQ(atomic_load(&computed), 2);
+	mint_obj_unref(o);
+	mint_obj_unref(p);
+	mint_cache_free(c);
+}
+
 static void test_evicted_value_stays_valid(void)
 {
 	struct mint_cache *c = mint_cache_new(50);
-	struct spec s = { 1, 40, 0, 0 };
+	struct spec s = { 1, 40, 0, 0, 0 };
 	struct mint_obj *held, *o;
 
 	reset();
@@ -139,7 +218,7 @@ static void test_too_big_not_kept(void)
 {
 	struct mint_cache *c = mint_cache_new(10);
 	struct mint_cache_stats st;
-	struct spec s = { 1, 11, 0, 0 };
+	struct spec s = { 1, 11, 0, 0, 0 };
 	struct mint_obj *o;
 
 	reset();
@@ -155,7 +234,7 @@ static void test_too_big_not_kept(void)
 static void test_errors_not_cached(void)
 {
 	struct mint_cache *c = mint_cache_new(100);
-	struct spec s = { 1, 1, 1, 0 };
+	struct spec s = { 1, 1, 1, 0, 0 };
 	struct mint_obj *o;
 
 	reset();
@@ -186,7 +265,7 @@ static void *race(void *arg)
 static void test_single_flight(void)
 {
 	struct mint_cache *c = mint_cache_new(1000);
-	struct spec s = { 5, 10, 0, 200000 };	/* slow: 0.2 s */
+	struct spec s = { 5, 10, 0, 200000, 0 };	/* slow: 0.2 s */
 	struct racer r[8];
 	pthread_t th[8];
 	struct mint_cache_stats st;
@@ -227,7 +306,7 @@ static void *drop_soon(void *arg)
 static void test_drop_prefix_and_stale_compute(void)
 {
 	struct mint_cache *c = mint_cache_new(1000);
-	struct spec s = { 1, 10, 0, 0 };
+	struct spec s = { 1, 10, 0, 0, 0 };
 	struct mint_cache_stats st;
 	struct dropper d = { c };
 	struct mint_obj *o;
@@ -263,6 +342,8 @@ static void test_drop_prefix_and_stale_compute(void)
 
 CHECK_MAIN(CHECK_CASE(test_hit_after_miss),
 	   CHECK_CASE(test_bound_and_lru_order),
+	   CHECK_CASE(test_costly_values_stay),
+	   CHECK_CASE(test_once_not_kept),
 	   CHECK_CASE(test_evicted_value_stays_valid),
 	   CHECK_CASE(test_too_big_not_kept),
 	   CHECK_CASE(test_errors_not_cached),
