@@ -53,13 +53,13 @@ static const struct extra {
 /* ---- Images/<folder>/<variant>/<file> ----------------------------------- */
 
 /*
- * Size of one Images file: remembered in the catalog, or made once and
+ * Size of one Images file: remembered in the catalog, or found once
+ * (mint_variant_length: made, or told by a per-open variant) and
  * remembered. Per-open variants have one length for every generation.
  */
 static int vfile_size(struct mint_node *n, uint64_t *size)
 {
 	struct mint_source src;
-	struct mint_content *c;
 	char key[256];
 	int rc;
 
@@ -70,11 +70,9 @@ static int vfile_size(struct mint_node *n, uint64_t *size)
 		 mint_encode_versions());
 	if (!mint_store_size_get(n->tree->ctx->store, n->orig.hash, key, size))
 		return 0;
-	rc = mint_variant_make(n->variant, &src, n->fmt, n->copy, &c);
+	rc = mint_variant_length(n->variant, &src, n->fmt, n->copy, size);
 	if (rc)
 		return rc;
-	*size = c->size;
-	mint_content_unref(c);
 	rc = mint_store_size_put(n->tree->ctx->store, n->orig.hash, key,
 				 *size);
 	if (rc)

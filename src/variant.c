@@ -54,8 +54,9 @@ static int compute(void *arg, struct mint_obj **out)
 	return 0;
 }
 
-int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
-		      enum mint_format fmt, unsigned index,
+/* mint_variant_make() with the cache's flags for a cached variant. */
+static int make_flags(const struct mint_variant *v, struct mint_source *src,
+		      enum mint_format fmt, unsigned index, unsigned flags,
 		      struct mint_content **out)
 {
 	char key[MINT_SOURCE_KEY_MAX + 64];
@@ -67,9 +68,36 @@ int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
 		return v->make(v, src, fmt, index, out);
 	snprintf(key, sizeof(key), "%s:%s:%s:%u", src->key, v->name,
 		 mint_format_ext(fmt), index);
-	rc = mint_cache_get(src->ctx->cache, key, compute, &a, &obj);
+	rc = mint_cache_get_flags(src->ctx->cache, key, compute, &a, flags,
+				  &obj);
 	*out = rc ? NULL : mint_container_of(obj, struct mint_content, obj);
 	return rc;
+}
+
+int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
+		      enum mint_format fmt, unsigned index,
+		      struct mint_content **out)
+{
+	return make_flags(v, src, fmt, index, 0, out);
+}
+
+int mint_variant_length(const struct mint_variant *v, struct mint_source *src,
+			enum mint_format fmt, unsigned index, uint64_t *len)
+{
+	struct mint_content *c;
+	int rc;
+
+	if (v->length)
+		return v->length(v, src, fmt, index, len);
+	/* Made only to be measured (a listing, the background pool): not
+	 * kept in memory, where it would push out the bases every other
+	 * file is made from; the disk level still gets it. */
+	rc = make_flags(v, src, fmt, index, MINT_CACHE_ONCE, &c);
+	if (rc)
+		return rc;
+	*len = c->size;
+	mint_content_unref(c);
+	return 0;
 }
 
 unsigned mint_variant_nfiles(const struct mint_variant *v)

@@ -97,6 +97,15 @@ struct mint_variant {
 		    struct mint_content **out);
 
 	/*
+	 * MAY, for a per_open variant: the length every generation of copy
+	 * `index` in `fmt` has, without making one (distinct/'s make is a
+	 * whole encode). 0 and *len, or -errno. NULL: a stat makes one
+	 * generation and takes its length.
+	 */
+	int (*length)(const struct mint_variant *self, struct mint_source *src,
+		      enum mint_format fmt, unsigned index, uint64_t *len);
+
+	/*
 	 * MAY: free what the libraries behind this variant keep for the life
 	 * of the process (font caches), once no make() can run. NULL: there
 	 * is nothing to free.
@@ -133,6 +142,14 @@ void mint_variant_file(const struct mint_variant *v, unsigned i,
 int mint_variant_make(const struct mint_variant *v, struct mint_source *src,
 		      enum mint_format fmt, unsigned index,
 		      struct mint_content **out);
+
+/*
+ * The length of copy `index` of `v` in `fmt`: the variant's length() when
+ * it has one, else the size of a content mint_variant_make() makes. 0 and
+ * *len, or -errno.
+ */
+int mint_variant_length(const struct mint_variant *v, struct mint_source *src,
+			enum mint_format fmt, unsigned index, uint64_t *len);
 
 /* How many times mint_variant_make() called a cached variant's make() in
  * this process (the encodes and splices the caches did not save). */

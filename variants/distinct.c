@@ -520,6 +520,18 @@ static int state_compute(void *arg, struct mint_obj **out)
 	return 0;
 }
 
+/* The state of (original, format), from the cache or made now. */
+static int state_get(const struct mint_variant *self, struct mint_source *src,
+		     enum mint_format fmt, struct mint_obj **obj)
+{
+	struct state_args a = { src, fmt };
+	char key[MINT_SOURCE_KEY_MAX + 64];
+
+	snprintf(key, sizeof(key), "%s:%s:%s:state", src->key, self->name,
+		 mint_format_ext(fmt));
+	return mint_cache_get(src->ctx->cache, key, state_compute, &a, obj);
+}
+
 /*
  * Nonzero if `h` is far from the original's and from every remembered
  * open. With `take` set, remember it if it is, or however close it is if
@@ -622,8 +634,6 @@ static int distinct_make(const struct mint_variant *self,
 			 struct mint_source *src, enum mint_format fmt,
 			 unsigned index, struct mint_content **out)
 {
-	struct state_args a = { src, fmt };
-	char key[MINT_SOURCE_KEY_MAX + 64];
 	struct mint_content *c = NULL;
 	struct mint_pixels *px = NULL;
 	struct mint_image img = { 0 };
@@ -634,9 +644,7 @@ static int distinct_make(const struct mint_variant *self,
 
 	(void)index;
 	*out = NULL;
-	snprintf(key, sizeof(key), "%s:%s:%s:state", src->key, self->name,
-		 mint_format_ext(fmt));
-	rc = mint_cache_get(src->ctx->cache, key, state_compute, &a, &obj);
+	rc = state_get(self, src, fmt, &obj);
 	if (rc)
 		return rc;
 	s = mint_container_of(obj, struct state, obj);
@@ -667,9 +675,28 @@ static int distinct_make(const struct mint_variant *self,
 	return rc;
 }
 
+/* Every variation is padded to the state's length: a stat needs the
+ * base's length and the original's hashes, not a variation encoded. */
+static int distinct_length(const struct mint_variant *self,
+			   struct mint_source *src, enum mint_format fmt,
+			   unsigned index, uint64_t *len)
+{
+	struct mint_obj *obj;
+	int rc;
+
+	(void)index;
+	rc = state_get(self, src, fmt, &obj);
+	if (rc)
+		return rc;
+	*len = mint_container_of(obj, struct state, obj)->length;
+	mint_obj_unref(obj);
+	return 0;
+}
+
 const struct mint_variant mint_variant_distinct = {
 	.name = "distinct",
 	.copies = 1,
 	.per_open = 1,
 	.make = distinct_make,
+	.length = distinct_length,
 };
