@@ -209,6 +209,41 @@ static void counter_all(void)
 	}
 }
 
+/*
+ * TIFF's box strips above the stored ones are joined from the base's
+ * left parts and the box's columns deflated per copy: many more
+ * segments than strips, and the pixels of a whole encode (above).
+ */
+static void counter_tiff_joined(void)
+{
+	/* w, h, channels, joined: the box narrower than the picture and
+	 * taller than the stored strips */
+	static const uint32_t sizes[][4] = {
+		{ 1000, 700, 3, 1 }, { 333, 1000, 4, 1 }, { 1000, 40, 3, 0 },
+		{ 64, 2000, 3, 0 },
+	};
+	struct mint_image src, box;
+	struct mint_base *base;
+	struct mint_content *c;
+	unsigned i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint32_t w = sizes[i][0], h = sizes[i][1];
+
+		check_counter(MINT_FMT_TIFF, w, h, sizes[i][2]);
+		REQUIRE(testimg_make(&src, w, h, sizes[i][2], 1) == 0);
+		REQUIRE(mint_base_make(MINT_FMT_TIFF, &src, &base) == 0);
+		REQUIRE(mint_counter_draw_box(w, h, sizes[i][2], 8, &box) == 0);
+		REQUIRE(mint_counter_splice(base, &src, &box, &c) == 0);
+		if (sizes[i][3])
+			EXPECT(c->nseg > (h + 15) / 16 + 2 + 32);
+		mint_content_unref(c);
+		mint_image_release(&box);
+		mint_base_unref(base);
+		mint_image_release(&src);
+	}
+}
+
 /* Garbage and oversized headers: refused, never crashed on. */
 static void refusals(void)
 {
@@ -242,4 +277,5 @@ static void cleanup(void)
 
 CHECK_MAIN(CHECK_CASE(noise_gif), CHECK_CASE(noise_bmp),
 	   CHECK_CASE(noise_tiff), CHECK_CASE(counter_all),
+	   CHECK_CASE(counter_tiff_joined),
 	   CHECK_CASE(refusals), CHECK_CASE(cleanup))
