@@ -170,7 +170,8 @@ struct gif_base {
 /*
  * The GIF of g's w x h indices `idx` in the 256 colours of pal, appended
  * to out: P, then rows Yb..Y-1 coded whole (one group), then the tail.
- * Where its parts lie into *m, when given.
+ * Where its parts lie into *m, when given. On failure out keeps its
+ * length.
  */
 static int gif_write(const struct gif_layout *g,
 		     const struct mint_palette *pal, const uint8_t *idx,
@@ -205,6 +206,9 @@ static int gif_write(const struct gif_layout *g,
 	mk.len = out->len - start;
 	if (m)
 		*m = mk;
+	/* a failed write leaves out as it was (a cap met midway) */
+	if (rc)
+		out->len = start;
 	mint_lzw_free(z);
 	return rc;
 }
