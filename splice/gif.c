@@ -67,9 +67,28 @@ struct gif_layout {
 	uint32_t w, h;
 	uint32_t bw, bh;	/* the counter's box */
 	uint32_t y0;		/* Y: the tail's first row */
-	uint32_t yb;		/* Yb: the first row cut into L and B */
+	uint32_t yb;		/* Yb: M's first row, and the copies' L
+				 * and B groups' */
 };
 
+/* Where a base's parts lie in its bytes. */
+struct gif_marks {
+	uint64_t p_end;		/* head and P end: every copy's start */
+	uint64_t tail_at;	/* the tail's first sub-block */
+	uint64_t len;		/* original/'s file ends */
+};
+
+/* A base: its bytes are original/'s file, then the L groups of rows
+ * Yb..Y-1 that counter/'s copies put between their own B groups. */
+struct gif_base {
+	struct mint_base pub;		/* first: cast to and from it */
+	struct mint_content *bytes;	/* pub.file points into it */
+	struct mint_palette pal;	/* the 256 entries, filled */
+	struct gif_layout g;
+	struct gif_marks m;
+	uint64_t *lat;			/* L(Yb + i) starts at lat[i] */
+	uint8_t *box;			/* the box's bw x bh indices */
+};
 
 struct gif_prep {
 	struct mint_noise_prep pub;	/* first: cast to and from it */
@@ -147,25 +166,6 @@ static int put_head(struct mint_buf *out, uint32_t w, uint32_t h,
 	out->len += HEAD_LEN;
 	return 0;
 }
-
-/* Where a base's parts lie in its bytes. */
-struct gif_marks {
-	uint64_t p_end;		/* head and P end: every copy's start */
-	uint64_t tail_at;	/* the tail's first sub-block */
-	uint64_t len;		/* original/'s file ends */
-};
-
-/* A base: its bytes are original/'s file, then the L groups of rows
- * Yb..Y-1 that counter/'s copies put between their own B groups. */
-struct gif_base {
-	struct mint_base pub;		/* first: cast to and from it */
-	struct mint_content *bytes;	/* pub.file points into it */
-	struct mint_palette pal;	/* the 256 entries, filled */
-	struct gif_layout g;
-	struct gif_marks m;
-	uint64_t *lat;			/* L(Yb + i) starts at lat[i] */
-	uint8_t *box;			/* the box's bw x bh indices */
-};
 
 /*
  * The GIF of g's w x h indices `idx` in the 256 colours of pal, appended
