@@ -4,9 +4,10 @@
  * a counter copy changes.
  *
  * The noise square is the bottom-right min(16, W) x min(16, H) pixels.
- * A counter copy is what mint_counter_compose() draws; these splicers do
- * not assume where it puts the box, they look at which pixels differ, so
- * the box may move without them.
+ * A counter copy is what mint_counter_compose() draws; bmp.c and tiff.c
+ * do not assume where it puts the box, they look at which pixels differ,
+ * so the box may move without them (gif.c lays its base out for the box
+ * of mint_counter_box() and uses only the noise square's place).
  */
 #ifndef MINT_RASTER_I_H
 #define MINT_RASTER_I_H

@@ -211,6 +211,17 @@ int mint_heif_counter(struct mint_base *base, const struct mint_image *img,
 int mint_gif_base(const struct mint_image *img, struct mint_base **out);
 int mint_gif_counter(struct mint_base *base, const struct mint_image *img,
 		     const struct mint_image *box, struct mint_content **out);
+/*
+ * GIF's counter copy coded whole: every pixel of the drawn copy mapped
+ * to the palette of `base` (img's GIF base), one LZW pass over them all.
+ * What mint_gif_counter splices must decode to these indices (tests, the
+ * benchmark), and this is its way for a box larger than the one the base
+ * was laid out for. Same returns as mint_counter_splice.
+ */
+int mint_gif_counter_whole(struct mint_base *base,
+			   const struct mint_image *img,
+			   const struct mint_image *box,
+			   struct mint_content **out);
 int mint_noise_gif_prepare(struct mint_base *base,
 			   const struct mint_image *img,
 			   struct mint_noise_prep **out);

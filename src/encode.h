@@ -39,9 +39,11 @@ extern const uint8_t mint_png_signature[8];
  * the counter's box in the bottom-right corner, always_random and counter
  * WebPs re-coding only their last macroblocks, WebP in two token
  * partitions when the last MB row shows under 8 pixel rows;
- * HEIC and AVIF; GIF, BMP and TIFF).
+ * HEIC and AVIF; GIF, BMP and TIFF; 6: GIF's LZW stream in groups cut
+ * at the counter's box and at the noise rows, counter copies spliced;
+ * TIFF counter copies' box strips joined from deflate pieces).
  */
-#define MINT_OUTPUT_REV 5
+#define MINT_OUTPUT_REV 6
 
 /*
  * What the bytes of the Images files depend on: MINT_OUTPUT_REV, the

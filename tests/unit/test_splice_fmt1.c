@@ -9,6 +9,12 @@
  *     no two makes are the same bytes;
  *   - every counter copy spliced from the base decodes as the whole
  *     encode of the drawn copy does (GIF: the same outside the box);
+ *   - GIF: every copy 0-9 decodes (giflib's DGifSlurp) to exactly the
+ *     palette and indices of the copy coded whole with the base's
+ *     palette (mint_gif_counter_whole), at sizes where the box is
+ *     within the 16 literal rows, taller than them, cut to the picture,
+ *     wider than a sub-block of codes; and so do boxes smaller and
+ *     larger than the one the base was laid out for;
  *   - the generators refuse garbage with -EINVAL and sizes over the
  *     pixel limit with -EFBIG, and turn a TIFF upright by its tag.
  * GIF is decoded by giflib, TIFF by libtiff, BMP by our generator (and
@@ -19,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gif_lib.h>
 
 #include "check.h"
 #include "testimg.h"
@@ -181,6 +189,163 @@ static void check_counter(enum mint_format fmt, uint32_t w, uint32_t h,
 	mint_image_release(&src);
 }
 
+/* ---- GIF: a spliced copy's indices, as giflib reads them ---------------- */
+
+struct gif_mem {
+	const uint8_t *p;
+	size_t len, at;
+};
+
+static int gif_mem_read(GifFileType *gif, GifByteType *buf, int n)
+{
+	struct gif_mem *m = gif->UserData;
+	size_t k = m->len - m->at < (size_t)n ? m->len - m->at : (size_t)n;
+
+	memcpy(buf, m->p + m->at, k);
+	m->at += k;
+	return (int)k;
+}
+
+/* A w x h GIF of one frame, its global palette and its indices. */
+struct gif_dec {
+	uint8_t pal[256][3];
+	uint8_t *idx;
+};
+
+static int gif_slurp(const struct mint_content *c, uint32_t w, uint32_t h,
+		     struct gif_dec *d)
+{
+	struct gif_mem m = { content_bytes(c), c->size, 0 };
+	const SavedImage *si = NULL;
+	GifFileType *gif;
+	int err, rc = -EINVAL, i;
+
+	d->idx = NULL;
+	gif = m.p ? DGifOpen(&m, gif_mem_read, &err) : NULL;
+	if (gif && DGifSlurp(gif) == GIF_OK && gif->ImageCount == 1 &&
+	    gif->SWidth == (int)w && gif->SHeight == (int)h &&
+	    gif->SColorMap && gif->SColorMap->ColorCount == 256) {
+		si = &gif->SavedImages[0];
+		if (si->ImageDesc.Width == (int)w &&
+		    si->ImageDesc.Height == (int)h && !si->ImageDesc.Interlace)
+			d->idx = malloc((size_t)w * h);
+	}
+	if (d->idx) {
+		for (i = 0; i < 256; i++) {
+			d->pal[i][0] = gif->SColorMap->Colors[i].Red;
+			d->pal[i][1] = gif->SColorMap->Colors[i].Green;
+			d->pal[i][2] = gif->SColorMap->Colors[i].Blue;
+		}
+		memcpy(d->idx, si->RasterBits, (size_t)w * h);
+		rc = 0;
+	}
+	if (gif)
+		DGifCloseFile(gif, &err);
+	free((void *)m.p);
+	return rc;
+}
+
+/* The spliced copy of src with `box` against the whole one: the same
+ * palette and indices, and original/'s outside the box. */
+static void gif_copy_check(struct mint_base *base, const struct mint_image *src,
+			   const struct gif_dec *orig,
+			   const struct mint_image *box)
+{
+	uint32_t w = src->width, h = src->height, x, y, bad = 0;
+	struct mint_content *c, *whole;
+	struct gif_dec dc, dw;
+
+	REQUIRE(mint_counter_splice(base, src, box, &c) == 0);
+	REQUIRE(mint_gif_counter_whole(base, src, box, &whole) == 0);
+	EXPECT_EQ(gif_slurp(c, w, h, &dc), 0);
+	EXPECT_EQ(gif_slurp(whole, w, h, &dw), 0);
+	if (dc.idx && dw.idx) {
+		EXPECT(!memcmp(dc.pal, dw.pal, sizeof(dc.pal)));
+		EXPECT(!memcmp(dc.pal, orig->pal, sizeof(dc.pal)));
+		EXPECT(!memcmp(dc.idx, dw.idx, (size_t)w * h));
+		for (y = 0; y < h; y++)
+			for (x = 0; x < w; x++)
+				if ((x < w - box->width || y < h - box->height) &&
+				    dc.idx[y * w + x] != orig->idx[y * w + x])
+					bad++;
+		EXPECT_EQ(bad, 0);
+	}
+	free(dc.idx);
+	free(dw.idx);
+	mint_content_unref(whole);
+	mint_content_unref(c);
+}
+
+/* A box of bw x bh of random pixels (a fixed seed), not a digit's: its
+ * B groups code worse than a digit's, so a row may pass a sub-block. */
+static int odd_box(uint32_t bw, uint32_t bh, unsigned ch,
+		   struct mint_image *box)
+{
+	uint32_t seed = bw * 7919 + bh, y;
+	size_t i;
+	int rc;
+
+	rc = mint_image_init(box, bw, bh, ch);
+	for (y = 0; !rc && y < bh; y++)
+		for (i = 0; i < (size_t)bw * ch; i++) {
+			seed = seed * 1103515245 + 12345;
+			box->pixels[y * box->stride + i] = (uint8_t)(seed >> 24);
+		}
+	return rc;
+}
+
+static void check_gif_counter(uint32_t w, uint32_t h, unsigned ch)
+{
+	struct mint_image src, box;
+	struct mint_base *base;
+	struct gif_dec orig;
+	uint32_t bw, bh;
+	unsigned digit;
+
+	REQUIRE(testimg_make(&src, w, h, ch, 1) == 0);
+	REQUIRE(mint_base_make(MINT_FMT_GIF, &src, &base) == 0);
+	REQUIRE(gif_slurp(base->file, w, h, &orig) == 0);
+	for (digit = 0; digit < 10 && !check_case_failed; digit++) {
+		REQUIRE(mint_counter_draw_box(w, h, ch, digit, &box) == 0);
+		gif_copy_check(base, &src, &orig, &box);
+		mint_image_release(&box);
+	}
+	/* boxes the base was not laid out for: inside it, and larger */
+	mint_counter_box(w, h, &bw, &bh);
+	if (bw > 1 && bh > 2 && odd_box(bw - 1, bh - 2, ch, &box) == 0) {
+		gif_copy_check(base, &src, &orig, &box);
+		mint_image_release(&box);
+	}
+	if ((bw < w || bh < h) && odd_box(w, h > 3 ? h - 3 : h, ch, &box) == 0) {
+		gif_copy_check(base, &src, &orig, &box);
+		mint_image_release(&box);
+	}
+	free(orig.idx);
+	mint_base_unref(base);
+	mint_image_release(&src);
+}
+
+/*
+ * 1x1 and 17x9: the box is the whole picture, all literal rows; 40x10:
+ * the box's rule (12 rows) taller than the picture; 90x80: the box
+ * within the 16 literal rows; 20x200: the box as wide as the picture (no
+ * L groups); 600x400 and 331x97 (prime): L and B groups; 2048x310: a
+ * box 230 wide, whose random rows pass a 255-byte sub-block; 300x601:
+ * alpha, portrait.
+ */
+static void counter_gif(void)
+{
+	static const uint32_t sizes[][3] = {
+		{ 1, 1, 3 }, { 17, 9, 3 }, { 40, 10, 4 }, { 90, 80, 3 },
+		{ 20, 200, 3 }, { 600, 400, 3 }, { 331, 97, 3 },
+		{ 2048, 310, 3 }, { 300, 601, 4 },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		check_gif_counter(sizes[i][0], sizes[i][1], sizes[i][2]);
+}
+
 static void each_size(enum mint_format fmt)
 {
 	static const uint32_t sizes[][2] = {
@@ -277,5 +442,5 @@ static void cleanup(void)
 
 CHECK_MAIN(CHECK_CASE(noise_gif), CHECK_CASE(noise_bmp),
 	   CHECK_CASE(noise_tiff), CHECK_CASE(counter_all),
-	   CHECK_CASE(counter_tiff_joined),
+	   CHECK_CASE(counter_tiff_joined), CHECK_CASE(counter_gif),
 	   CHECK_CASE(refusals), CHECK_CASE(cleanup))
