@@ -540,6 +540,39 @@ def original_alone(m, name, s):
     return cpu_seconds(m.proc.pid) - cpu0
 
 
+def folder_costs(m, name, s):
+    """With --no-eager: each folder's files stat'ed in turn (original/
+    first, as the pool begins), the CPU each folder's sizes cost; and the
+    files that cost most."""
+    root = m.path("Images", s)
+    folders = sorted((v for v in os.listdir(root) if v != "sized"),
+                     key=lambda v: (v != "original", v))
+    costs, dear = [], []
+    for v in folders:
+        total = 0.0
+        for f in os.listdir(os.path.join(root, v)):
+            c0 = cpu_seconds(m.proc.pid)
+            os.stat(os.path.join(root, v, f))
+            c = cpu_seconds(m.proc.pid) - c0
+            total += c
+            dear.append((c, v + "/" + f))
+        costs.append((v, len(os.listdir(os.path.join(root, v))), total))
+    return costs, sorted(dear, reverse=True)[:8]
+
+
+def print_folder_costs(src):
+    costs, dear = on_fresh_mount(src, ["--no-eager"], folder_costs)
+    print("\n%s: CPU of each folder's sizes, files stat'ed in turn "
+          "(--no-eager, original/ first)" % os.path.basename(src))
+    for v, n, c in costs:
+        print("  %-16s %4d files %8.2f s" % (v, n, c))
+    print("  %-16s %4d files %8.2f s" % ("all", sum(n for _, n, _ in costs),
+                                        sum(c for _, _, c in costs)))
+    print("  dearest files:")
+    for c, f in dear:
+        print("    %-44s %6.2f s" % (f, c))
+
+
 def first_touch(images):
     """The first touch of a new original's folder, each figure on a fresh
     mount with the photo copied in just before: work begun at commit
@@ -593,6 +626,8 @@ def first_touch(images):
     print("  %-42s" % "" + "".join(" %*s" % (width, n) for n in names))
     for what, vals in rows:
         print("  %-42s" % what + "".join(" %*s" % (width, v) for v in vals))
+    for src in images:
+        print_folder_costs(src)
 
 
 def main():
