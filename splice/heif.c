@@ -231,8 +231,8 @@ static int same_props(const struct mint_heif_grid *g,
  * Code `tile` with `noise` painted over the square (tile is changed);
  * its data into `file`, *one pointing into it. `per_open`: a HEIC tile
  * goes to x265's long-lived encoders at QP `qp` (hevctile.h; only
- * one->data is set then), not libheif's. 0, -EIO (not shaped as the base), or the
- * encoder's error.
+ * one->data is set then), not libheif's. 0, -EIO (not shaped as the
+ * base), or the encoder's error.
  */
 static int noisy_encode(const struct mint_heif_grid *g,
 			struct mint_image *tile, const uint8_t *noise,

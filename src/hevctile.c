@@ -3,10 +3,10 @@
  * hevctile.h). The settings below are what libheif 1.15's x265 plugin
  * sets for a tile of heifwrite.c (preset ultrafast, tune ssim, the
  * mainstillpicture profile, its own fixed options and defaults (TU intra
- * depth 2), quality 50 as CRF 25,
- * no pools, one frame thread, SAO on), and what a reused encoder needs to
- * give each picture at once as an IDR with its parameter sets: no
- * lookahead, no B-frames, every frame a key frame, headers repeated.
+ * depth 2), quality 50 as CRF 25, no pools, one frame thread, SAO on),
+ * and what a reused encoder needs to give each picture at once as an IDR
+ * with its parameter sets: no lookahead, no B-frames, every frame a key
+ * frame, headers repeated.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,43 +23,79 @@
 #define NAL_PPS 34
 #define NAL_PREFIX_SEI 39
 
-struct hevc_enc {
+/* One x265 encoder and what it codes from; all zero when closed. */
+struct hevc_coder {
 	x265_encoder *enc;
 	x265_param *param;
 	x265_picture *pic;
 	uint8_t *planes;		/* Y, then Cb, then Cr */
-	uint32_t w, h;
+	uint32_t w, h;			/* the key: size and colour */
+	uint16_t nclx[3];
+	int full;
+};
+
+/*
+ * A place in the pool. `busy` and `used` belong to the lock; `c` to the
+ * thread that took the slot, alone, until it gives it back, so a coder
+ * is opened, used, flushed and closed by one thread at a time. (A first
+ * pool cleared `busy` with the coder it closed: a second thread took the
+ * slot while the first still coded in it, and x265 crashed, or hung in
+ * FrameEncoder::getEncodedPicture.)
+ */
+struct hevc_slot {
+	struct hevc_coder c;
+	uint64_t used;		/* when last taken: the least goes first */
 	int busy;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t freed = PTHREAD_COND_INITIALIZER;
-static struct hevc_enc encs[MINT_HEVC_ENCODERS];
+static struct hevc_slot slots[MINT_HEVC_ENCODERS];
+static uint64_t takes;			/* the clock of `used` */
 
-static void enc_close(struct hevc_enc *e)
+/*
+ * Flush, then close: x265's API drains an encoder with pictureless
+ * calls until one returns 0 before x265_encoder_close, whose
+ * Encoder::stopJobs waits for any frame still in a frame encoder. Ours
+ * have none left (no lookahead, no B-frames, one frame thread: each
+ * call returns its own picture), so one call returns 0; FLUSH_MAX only
+ * bounds a misbehaving library.
+ */
+#define FLUSH_MAX 16
+
+static void coder_close(struct hevc_coder *c)
 {
-	if (e->enc)
-		x265_encoder_close(e->enc);
-	if (e->pic)
-		x265_picture_free(e->pic);
-	if (e->param)
-		x265_param_free(e->param);
-	free(e->planes);
-	memset(e, 0, sizeof(*e));
+	x265_nal *nal;
+	uint32_t n;
+	int i;
+
+	if (c->enc) {
+		for (i = 0; i < FLUSH_MAX; i++)
+			if (x265_encoder_encode(c->enc, &nal, &n, NULL,
+						NULL) <= 0)
+				break;
+		x265_encoder_close(c->enc);
+	}
+	if (c->pic)
+		x265_picture_free(c->pic);
+	if (c->param)
+		x265_param_free(c->param);
+	free(c->planes);
+	memset(c, 0, sizeof(*c));
 }
 
 /* libheif's x265 settings for a w x h tile (heifwrite.c), as above. */
-static int enc_open(struct hevc_enc *e, uint32_t w, uint32_t h,
-		    const uint16_t nclx[3], int full)
+static int coder_open(struct hevc_coder *c, uint32_t w, uint32_t h,
+		      const uint16_t nclx[3], int full)
 {
 	char num[3][8];
 	x265_param *p;
 	int i, bad = 0;
 
-	p = e->param = x265_param_alloc();
-	e->pic = x265_picture_alloc();
-	e->planes = malloc((size_t)w * h * 3 / 2);
-	if (!p || !e->pic || !e->planes)
+	p = c->param = x265_param_alloc();
+	c->pic = x265_picture_alloc();
+	c->planes = malloc((size_t)w * h * 3 / 2);
+	if (!p || !c->pic || !c->planes)
 		goto nomem;
 	if (x265_param_default_preset(p, "ultrafast", "ssim") ||
 	    x265_param_apply_profile(p, "mainstillpicture"))
@@ -106,82 +142,102 @@ static int enc_open(struct hevc_enc *e, uint32_t w, uint32_t h,
 	p->internalBitDepth = 8;
 	if (bad)
 		goto io;
-	e->enc = x265_encoder_open(p);
-	if (!e->enc)
+	c->enc = x265_encoder_open(p);
+	if (!c->enc)
 		goto io;
-	x265_picture_init(p, e->pic);
-	e->pic->bitDepth = 8;
-	e->pic->colorSpace = X265_CSP_I420;
-	e->pic->planes[0] = e->planes;
-	e->pic->planes[1] = e->planes + (size_t)w * h;
-	e->pic->planes[2] = e->planes + (size_t)w * h * 5 / 4;
-	e->pic->stride[0] = (int)w;
-	e->pic->stride[1] = e->pic->stride[2] = (int)w / 2;
-	e->w = w;
-	e->h = h;
+	x265_picture_init(p, c->pic);
+	c->pic->bitDepth = 8;
+	c->pic->colorSpace = X265_CSP_I420;
+	c->pic->planes[0] = c->planes;
+	c->pic->planes[1] = c->planes + (size_t)w * h;
+	c->pic->planes[2] = c->planes + (size_t)w * h * 5 / 4;
+	c->pic->stride[0] = (int)w;
+	c->pic->stride[1] = c->pic->stride[2] = (int)w / 2;
+	c->w = w;
+	c->h = h;
+	memcpy(c->nclx, nclx, sizeof(c->nclx));
+	c->full = full;
 	return 0;
 nomem:
-	enc_close(e);
+	coder_close(c);
 	return -ENOMEM;
 io:
-	enc_close(e);
+	coder_close(c);
 	return -EIO;
 }
 
-/* An encoder for w x h, idle, taken; opened or reopened if need be. */
-static struct hevc_enc *enc_take(uint32_t w, uint32_t h,
-				 const uint16_t nclx[3], int full, int *rc)
+static int coder_fits(const struct hevc_coder *c, uint32_t w, uint32_t h,
+		      const uint16_t nclx[3], int full)
 {
-	struct hevc_enc *e = NULL;
-	int i;
+	return c->enc && c->w == w && c->h == h && c->full == full &&
+	       !memcmp(c->nclx, nclx, sizeof(c->nclx));
+}
+
+/* An idle slot for this key, under the lock: one open for it, else a
+ * closed one, else the least recently taken. NULL: all busy. */
+static struct hevc_slot *slot_pick(uint32_t w, uint32_t h,
+				   const uint16_t nclx[3], int full)
+{
+	struct hevc_slot *s, *closed = NULL, *oldest = NULL;
+
+	for (s = slots; s < slots + MINT_HEVC_ENCODERS; s++) {
+		if (s->busy)
+			continue;
+		if (coder_fits(&s->c, w, h, nclx, full))
+			return s;
+		if (!s->c.enc && !closed)
+			closed = s;
+		if (!oldest || s->used < oldest->used)
+			oldest = s;
+	}
+	return closed ? closed : oldest;
+}
+
+/*
+ * A slot with an open coder for this key, taken (waiting while all are
+ * busy); an idle coder of another key is flushed and closed for it, the
+ * least recently used first. *rc: 0, or coder_open's error (the slot is
+ * still taken: give it back).
+ */
+static struct hevc_slot *slot_take(uint32_t w, uint32_t h,
+				   const uint16_t nclx[3], int full, int *rc)
+{
+	struct hevc_slot *s;
 
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		/* One open for this size and colour, else one unopened,
-		 * else any idle one (closed and opened anew). */
-		for (i = 0; i < MINT_HEVC_ENCODERS && !e; i++)
-			if (!encs[i].busy && encs[i].enc && encs[i].w == w &&
-			    encs[i].h == h)
-				e = &encs[i];
-		for (i = 0; i < MINT_HEVC_ENCODERS && !e; i++)
-			if (!encs[i].busy && !encs[i].enc)
-				e = &encs[i];
-		for (i = 0; i < MINT_HEVC_ENCODERS && !e; i++)
-			if (!encs[i].busy)
-				e = &encs[i];
-		if (e)
+		s = slot_pick(w, h, nclx, full);
+		if (s)
 			break;
 		pthread_cond_wait(&freed, &lock);
 	}
-	e->busy = 1;
+	s->busy = 1;
+	s->used = ++takes;
 	pthread_mutex_unlock(&lock);
 	*rc = 0;
-	if (e->enc && (e->w != w || e->h != h ||
-		       e->param->vui.colorPrimaries != nclx[0] ||
-		       e->param->vui.transferCharacteristics != nclx[1] ||
-		       e->param->vui.matrixCoeffs != nclx[2] ||
-		       e->param->vui.bEnableVideoFullRangeFlag != full))
-		enc_close(e);
-	if (!e->enc)
-		*rc = enc_open(e, w, h, nclx, full);
-	return e;
+	if (s->c.enc && !coder_fits(&s->c, w, h, nclx, full))
+		coder_close(&s->c);
+	if (!s->c.enc)
+		*rc = coder_open(&s->c, w, h, nclx, full);
+	return s;
 }
 
-static void enc_give(struct hevc_enc *e)
+static void slot_give(struct hevc_slot *s)
 {
 	pthread_mutex_lock(&lock);
-	e->busy = 0;
+	s->busy = 0;
 	pthread_cond_signal(&freed);
 	pthread_mutex_unlock(&lock);
 }
 
 void mint_hevc_tiles_free(void)
 {
-	int i;
+	struct hevc_slot *s;
 
 	pthread_mutex_lock(&lock);
-	for (i = 0; i < MINT_HEVC_ENCODERS; i++)
-		enc_close(&encs[i]);
+	for (s = slots; s < slots + MINT_HEVC_ENCODERS; s++)
+		if (!s->busy)
+			coder_close(&s->c);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -516,7 +572,7 @@ int mint_hevc_tile_encode(const struct mint_image *tile, int qp,
 			  struct mint_heif_span hvcc,
 			  struct mint_heif_span colr, struct mint_buf *data)
 {
-	struct hevc_enc *e;
+	struct hevc_slot *s;
 	x265_nal *nal = NULL;
 	uint32_t n = 0;
 	uint16_t nclx[3];
@@ -524,26 +580,26 @@ int mint_hevc_tile_encode(const struct mint_image *tile, int qp,
 	int full = 1, rc;
 
 	data->len = 0;
-	if (qp < 0 || qp > 51 || tile->channels != 3 || (tile->width & 1) || (tile->height & 1) ||
-	    tile->width < 64 || tile->height < 64)
+	if (qp < 0 || qp > 51 || tile->channels != 3 || (tile->width & 1) ||
+	    (tile->height & 1) || tile->width < 64 || tile->height < 64)
 		return -EINVAL;
 	rc = nclx_read(colr, nclx, &full);
 	if (!rc)
 		rc = matrix_weights(nclx[2], &kr, &kb);
 	if (rc)
 		return rc;
-	e = enc_take(tile->width, tile->height, nclx, full, &rc);
+	s = slot_take(tile->width, tile->height, nclx, full, &rc);
 	if (!rc) {
-		to_ycbcr(tile, kr, kb, full, e->planes);
-		e->pic->forceqp = qp + 1;
-		if (x265_encoder_encode(e->enc, &nal, &n, e->pic, NULL) < 1 ||
-		    !n)
+		to_ycbcr(tile, kr, kb, full, s->c.planes);
+		s->c.pic->forceqp = qp + 1;
+		if (x265_encoder_encode(s->c.enc, &nal, &n, s->c.pic,
+					NULL) < 1 || !n)
 			rc = -EIO;
 	}
 	if (!rc)
 		rc = nals_to_item(hvcc, nal, n, data);
 	if (rc == -EIO)
-		enc_close(e);	/* a fresh one next time */
-	enc_give(e);
+		coder_close(&s->c);	/* a fresh one next time */
+	slot_give(s);
 	return rc;
 }

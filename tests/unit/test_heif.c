@@ -19,7 +19,6 @@
 #include "encode.h"
 #include "generator.h"
 #include "heifwrite.h"
-#include "hevctile.h"
 #include "splice.h"
 #include "testimg.h"
 
@@ -350,49 +349,6 @@ static void test_refuses(void)
 					    4));
 }
 
-/*
- * x265's own encoders code a tile under libheif's parameter sets: the
- * same VPS, SPS and PPS come out (else -EIO), at the base tile's QP,
- * over and over on one encoder and on a second size; a colr we do not
- * code for is refused.
- */
-static void test_direct_tile(void)
-{
-	static const uint8_t icc[] = "\0\0\0\x10" "colrprof\0\0\0\0";
-	static const uint32_t side[][2] = { { 512, 512 }, { 128, 64 } };
-	struct mint_buf file = MINT_BUF_INIT, data = MINT_BUF_INIT;
-	struct mint_heif_one one;
-	struct mint_image img, tile;
-	int qp, i, k;
-
-	for (k = 0; k < 2; k++) {
-		REQUIRE(!testimg_make(&img, side[k][0], side[k][1], 3, 1));
-		REQUIRE(!mint_heif_tile_cut(&img, 0, 0, side[k][0],
-					    side[k][1], &tile));
-		REQUIRE(!mint_heif_tile_encode(0, MINT_HEIF_QUALITY, &tile,
-					       &file, &one));
-		qp = mint_hevc_slice_qp(one.config, one.data.p, one.data.len);
-		EXPECT(qp >= 0 && qp <= 51);
-		for (i = 0; i < 3; i++) {
-			EXPECT_EQ(mint_hevc_tile_encode(&tile, qp, one.config,
-							one.colr, &data), 0);
-			EXPECT(data.len > 8 && data.len < one.data.len * 2);
-			/* An IDR slice, length-prefixed. */
-			EXPECT_EQ(data.data[4] >> 1, one.data.p[4] >> 1);
-		}
-		EXPECT_EQ(mint_hevc_tile_encode(&tile, qp, one.config,
-						(struct mint_heif_span){
-							icc, sizeof(icc) - 1 },
-						&data), -EINVAL);
-		mint_image_release(&tile);
-		mint_image_release(&img);
-	}
-	mint_buf_release(&file);
-	mint_buf_release(&data);
-	mint_hevc_tiles_free();
-}
-
 CHECK_MAIN(CHECK_CASE(test_layout), CHECK_CASE(test_roundtrip),
 	   CHECK_CASE(test_parse_cuts), CHECK_CASE(test_noise),
-	   CHECK_CASE(test_counter), CHECK_CASE(test_refuses),
-	   CHECK_CASE(test_direct_tile))
+	   CHECK_CASE(test_counter), CHECK_CASE(test_refuses))
