@@ -15,11 +15,12 @@
  * The pool: at most MINT_HEVC_ENCODERS encoders (about 10 MiB resident
  * each for a 512x512 tile), kept by size and colour. A make for a key
  * none has takes a closed slot, else the idle one least recently taken,
- * whose encoder is flushed and closed first (so a third tile size costs
- * a reopen, and 1.2 KiB, no more than libheif's encoder per tile did).
+ * whose encoder is flushed and closed first (so a size beyond the
+ * three in use costs a reopen, and 1.2 KiB, no more than libheif's
+ * encoder per tile did).
  *
- * Threads: any; each encoder is used by one call at a time, from its
- * open to its close (the others wait for a free slot).
+ * Threads: any. A slot is one call's alone while it opens, codes in,
+ * flushes or closes its encoder; the other calls wait for a free one.
  */
 #ifndef MINT_HEVCTILE_H
 #define MINT_HEVCTILE_H
