@@ -16,7 +16,7 @@ BUILD ?= build$(BUILD_TAG)
 
 PKGS := fuse3 libpng libjpeg libwebp libwebpmux cairo pangocairo fontconfig \
 	sqlite3 libcrypto zlib libexif libgif imagequant libcurl libheif \
-	libtiff-4
+	libtiff-4 x265
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -89,7 +89,8 @@ DEB_PKGS := build-essential pkg-config fuse3 libfuse3-dev libpng-dev \
 	imagemagick webp libjpeg-turbo-progs pngcheck rsync sqlite3 \
 	libimage-exiftool-perl python3-pil python3-numpy \
 	chromium libglib2.0-bin clang-14 libclang-rt-14-dev \
-	libcurl4-openssl-dev libheif-dev libheif-examples libavif-bin
+	libcurl4-openssl-dev libheif-dev libheif-examples libavif-bin \
+	libx265-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "heifwrite.h"
+#include "hevctile.h"
 #include "splice.h"
 
 #define EST_DRAWS 4
@@ -42,6 +43,7 @@
 #define SEI_LEN (NAL_LEN + 2 + 1 + 1 + 16 + MINT_NOISE_NONCE + 1)
 #define OBU_MIN 2		/* header and a size of 0 */
 #define PAD_MIN 64		/* room the slot keeps past any make's data */
+#define EST_ROOM 32		/* more room past the estimate */
 
 /* Ours, so that the SEI names what it holds (random bytes, no meaning). */
 static const uint8_t sei_uuid[16] = {
@@ -62,6 +64,7 @@ struct heif_prep {
 	struct heif_base *base;		/* a reference */
 	struct mint_image tile;		/* the last tile's pixels */
 	uint32_t sq_x, sq_y, sq_w, sq_h;	/* the square, in the tile */
+	int qp;				/* HEIC: the base tile's QP */
 };
 
 static int is_avif(enum mint_format fmt)
@@ -226,18 +229,27 @@ static int same_props(const struct mint_heif_grid *g,
 
 /*
  * Code `tile` with `noise` painted over the square (tile is changed);
- * its data into `file`, *one pointing into it. 0, -EIO (not shaped as
- * the base), or the encoder's error.
+ * its data into `file`, *one pointing into it. `per_open`: a HEIC tile
+ * goes to x265's long-lived encoders at QP `qp` (hevctile.h; only
+ * one->data is set then), not libheif's. 0, -EIO (not shaped as the
+ * base), or the encoder's error.
  */
 static int noisy_encode(const struct mint_heif_grid *g,
 			struct mint_image *tile, const uint8_t *noise,
-			struct mint_buf *file, struct mint_heif_one *one)
+			int per_open, int qp, struct mint_buf *file,
+			struct mint_heif_one *one)
 {
 	uint32_t x, y, w, h;
 	int rc;
 
 	square(g, &x, &y, &w, &h);
 	paint(tile, noise, x, y, w, h);
+	if (per_open && !g->avif) {
+		memset(one, 0, sizeof(*one));
+		rc = mint_hevc_tile_encode(tile, qp, g->config, g->colr, file);
+		one->data = (struct mint_heif_span){ file->data, file->len };
+		return rc;
+	}
 	rc = mint_heif_tile_encode(g->avif, MINT_HEIF_QUALITY, tile, file,
 				   one);
 	if (!rc && !same_props(g, one))
@@ -247,7 +259,7 @@ static int noisy_encode(const struct mint_heif_grid *g,
 
 /*
  * The slot of the last tile: the longest of EST_DRAWS noisy codings (and
- * the base's own), an eighth more, and PAD_MIN.
+ * the base's own), an eighth more, EST_ROOM and PAD_MIN.
  */
 static int slot_estimate(const struct mint_image *img,
 			 const struct mint_heif_coded *c, uint32_t *slot)
@@ -267,7 +279,7 @@ static int slot_estimate(const struct mint_image *img,
 				g->tile_h, &tile);
 	for (i = 0; i < EST_DRAWS && !rc; i++) {
 		fixed_noise(&seed, noise, sizeof(noise));
-		rc = noisy_encode(g, &tile, noise, &file, &one);
+		rc = noisy_encode(g, &tile, noise, 0, 0, &file, &one);
 		if (!rc && one.data.len > most)
 			most = one.data.len;
 	}
@@ -275,7 +287,9 @@ static int slot_estimate(const struct mint_image *img,
 	mint_buf_release(&file);
 	if (rc)
 		return rc;
-	most += most / 8 + PAD_MIN;
+	/* Room past the estimate: an eighth, and per-open HEIC tiles come
+	 * from another coder (hevctile.h), a few bytes longer at times. */
+	most += most / 8 + EST_ROOM + PAD_MIN;
 	if (most > UINT32_MAX / 2)
 		return -EFBIG;
 	*slot = (uint32_t)most;
@@ -409,6 +423,17 @@ int mint_noise_heif_prepare(struct mint_base *base,
 		return rc;
 	}
 	square(g, &p->sq_x, &p->sq_y, &p->sq_w, &p->sq_h);
+	if (!g->avif) {
+		rc = mint_hevc_slice_qp(g->config, (const uint8_t *)
+					base->file->seg[0].data + b->last_off,
+					b->last_len);
+		if (rc < 0) {
+			mint_image_release(&p->tile);
+			free(p);
+			return rc;
+		}
+		p->qp = rc;
+	}
 	mint_obj_init(&p->pub.obj, sizeof(*p) + mint_image_bytes(&p->tile),
 		      heif_prep_destroy);
 	p->pub.fmt = base->fmt;
@@ -456,7 +481,8 @@ int mint_noise_heif_make(struct mint_noise_prep *prep,
 	for (tries = 0; tries < MAX_TRIES; tries++) {
 		rc = mint_noise_fill(noise, (size_t)p->sq_w * p->sq_h * 3);
 		if (!rc)
-			rc = noisy_encode(g, &tile, noise, &file, &one);
+			rc = noisy_encode(g, &tile, noise, 1, p->qp, &file,
+					  &one);
 		if (rc || one.data.len + PAD_MIN <= slot)
 			break;
 		rc = -EIO;	/* longer than the slot: draw again */

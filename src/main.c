@@ -22,6 +22,7 @@
 #include "cmdline.h"
 #include "ctx.h"
 #include "fs.h"
+#include "hevctile.h"
 #include "log.h"
 #include "warm.h"
 
@@ -388,6 +389,8 @@ out:
 	if (fuse)
 		fuse_destroy(fuse);
 	mint_session_close(&ctx, tree);
+	/* After the caches: no always_random HEIC is made any more. */
+	mint_hevc_tiles_free();
 	free(store_dir);
 	free(cl.mountpoint);
 	free(o.store);

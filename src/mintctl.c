@@ -34,6 +34,7 @@
 
 #include "buf.h"
 #include "cmdline.h"
+#include "hevctile.h"
 #include "log.h"
 #include "remote.h"
 #include "tree.h"
@@ -780,6 +781,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		rc = dispatch(&c, argc - optind, argv + optind);
 	mint_session_close(&c.ctx, c.tree);
+	mint_hevc_tiles_free();		/* a cat of always_random HEIC */
 	free(c.store_dir);
 	log_finish(rc);
 	return rc;

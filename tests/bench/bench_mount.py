@@ -243,9 +243,9 @@ def handles_memory(src, count=1000):
 
 def heic_opens_memory(src, steps=(100, 300, 500, 700)):
     """Resident memory of mintfs after each step of always_random HEIC
-    opens (each codes the last tile afresh, opening a tile encoder), on
-    a fresh mount: it should not grow with the count. The rise per open
-    between the first and the last step is printed."""
+    opens (each codes the last tile afresh on x265's long-lived
+    encoders), on a fresh mount: it should not grow with the count. The
+    rise per open between the first and the last step is printed."""
     name = os.path.basename(src)
     s = stem(name)
     base = tempfile.mkdtemp(prefix="mintfs-bench-heic-")
