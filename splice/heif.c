@@ -592,12 +592,16 @@ int mint_heif_counter(struct mint_base *base, const struct mint_image *img,
 	uint32_t *len = NULL;
 	uint8_t *changed = NULL, *data;
 	size_t i, head, nseg, own_len;
+	uint32_t top;
 	int rc;
 
 	*out = NULL;
 	if (!is_heif_base(base, img))
 		return -EINVAL;
-	rc = mint_counter_compose(img, box, &copy);
+	/* Only the rows of tiles the box reaches are composed and compared:
+	 * the whole of an 18 MP picture cost 40 ms a copy. */
+	top = (img->height - box->height) / c->grid.tile_h * c->grid.tile_h;
+	rc = mint_counter_compose_from(img, box, top, &copy);
 	if (rc)
 		return rc;
 	len = malloc(c->ntiles * sizeof(*len));
@@ -612,7 +616,9 @@ int mint_heif_counter(struct mint_base *base, const struct mint_image *img,
 	rc = mint_heif_grid_head(&c->grid, len, &own);
 	head = own.len;
 	for (i = 0; i < c->ntiles && !rc; i++) {
-		changed[i] = (uint8_t)tile_differs(&c->grid, i, img, &copy);
+		changed[i] = (uint8_t)(i / c->grid.cols * c->grid.tile_h >=
+				       top &&
+				       tile_differs(&c->grid, i, img, &copy));
 		if (changed[i])
 			rc = counter_tile(&c->grid, i, &copy, &file, &own,
 					  &len[i]);

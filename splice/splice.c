@@ -201,6 +201,13 @@ int mint_noise_make(struct mint_noise_prep *prep, struct mint_content **out)
 int mint_counter_compose(const struct mint_image *img,
 			 const struct mint_image *box, struct mint_image *copy)
 {
+	return mint_counter_compose_from(img, box, 0, copy);
+}
+
+int mint_counter_compose_from(const struct mint_image *img,
+			      const struct mint_image *box, uint32_t top,
+			      struct mint_image *copy)
+{
 	uint32_t y, bx = img->width - box->width;
 	uint32_t by = img->height - box->height;
 	int rc;
@@ -210,7 +217,7 @@ int mint_counter_compose(const struct mint_image *img,
 		return rc;
 	/* Row by row: img's stride may be wider than its pixels. The box
 	 * goes over the bottom-right corner, at x = W - bw, y = H - bh. */
-	for (y = 0; y < img->height; y++) {
+	for (y = top; y < img->height; y++) {
 		memcpy(copy->pixels + (size_t)y * copy->stride,
 		       img->pixels + (size_t)y * img->stride,
 		       (size_t)img->width * img->channels);

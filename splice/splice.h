@@ -127,6 +127,13 @@ int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
 int mint_counter_compose(const struct mint_image *img,
 			 const struct mint_image *box, struct mint_image *copy);
 
+/* mint_counter_compose() with only rows `top`..H-1 written; the rows
+ * above are zeros (and cost nothing: calloc's pages are never touched),
+ * for a splicer that reads only the box's rows. */
+int mint_counter_compose_from(const struct mint_image *img,
+			      const struct mint_image *box, uint32_t top,
+			      struct mint_image *copy);
+
 /* Prepared parts of one (original, format). Opaque to callers. */
 struct mint_noise_prep {
 	struct mint_obj obj;		/* first: cached and refcounted */

@@ -51,6 +51,8 @@
 #include "splice.h"
 
 #define MINT_TIFF_ROWS 16
+_Static_assert(MINT_RASTER_BAND % MINT_TIFF_ROWS == 0,
+	       "a counter copy's band (raster_i.h) starts on a strip");
 #define STORED_MAX 65535u
 #define ZLEVEL 1			/* as PNG's deflate: speed first */
 #define FIRST_STRIP (8 + MINT_NOISE_NONCE)
