@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <libheif/heif.h>
+#include <x265.h>
 
 #include "cpus.h"
 #include "heifwrite.h"
@@ -177,9 +178,40 @@ const char *__lsan_default_options(void)
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+/*
+ * x265 3.5 fills its global table of primitives (function pointers) at
+ * an encoder's open, unguarded: it tests one entry, then sets them all.
+ * Two first opens at once, on two threads, let one code while entries
+ * are still NULL: mintfs died on a call to address 0 while a tree of
+ * new originals was copied in. So one small encoder is opened and
+ * closed here, on one thread, before any other (ours or libheif's).
+ */
+static void x265_prime(void)
+{
+	x265_param *p = x265_param_alloc();
+	x265_encoder *enc;
+
+	if (!p)
+		return;		/* the first real open will do it */
+	if (!x265_param_default_preset(p, "ultrafast", NULL)) {
+		p->logLevel = X265_LOG_NONE;
+		p->sourceWidth = 64;
+		p->sourceHeight = 64;
+		p->fpsNum = 1;
+		p->fpsDenom = 1;
+		x265_param_parse(p, "pools", "none");
+		x265_param_parse(p, "frame-threads", "1");
+		enc = x265_encoder_open(p);
+		if (enc)
+			x265_encoder_close(enc);
+	}
+	x265_param_free(p);
+}
+
 /* libheif loads its codec plugins here; kept for the process's life. */
 static void heif_init_once(void)
 {
+	x265_prime();
 	heif_init(NULL);
 }
 

@@ -84,7 +84,9 @@ void mint_heif_coded_release(struct mint_heif_coded *c);
 int mint_heif_coded_write(const struct mint_heif_coded *c,
 			  struct mint_buf *out);
 
-/* libheif's heif_init, once per process (its plugins); thread-safe. */
+/* libheif's heif_init, once per process (its plugins), after x265's
+ * primitives are set up on one thread (heifwrite.c); thread-safe. Called
+ * before any HEIC or AVIF encoder is opened, ours or libheif's. */
 void mint_heif_init(void);
 
 /* "x265-3.5 aom-3.6.0 heif1.15.1": what the tiles' bytes depend on. */

@@ -142,6 +142,7 @@ static int coder_open(struct hevc_coder *c, uint32_t w, uint32_t h,
 	p->internalBitDepth = 8;
 	if (bad)
 		goto io;
+	mint_heif_init();	/* x265's primitives, set up once */
 	c->enc = x265_encoder_open(p);
 	if (!c->enc)
 		goto io;
