@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gif_lib.h>
 #include <libexif/exif-data.h>
 #include <webp/mux.h>
 
 #include "check.h"
 #include "names.h"
+#include "testgif.h"
 #include "testimg.h"
 #include "variant.h"
 #include "../../variants/animated.h"
@@ -202,29 +202,14 @@ static void test_exif_files(void)
 	mint_image_release(&u);
 }
 
-struct mem_in {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static int gif_in(GifFileType *gif, GifByteType *buf, int n)
-{
-	struct mem_in *m = gif->UserData;
-	size_t k = m->len - m->off < (size_t)n ? m->len - m->off : (size_t)n;
-
-	memcpy(buf, m->p + m->off, k);
-	m->off += k;
-	return (int)k;
-}
-
 static void check_gif(const struct mint_buf *b, uint32_t w, uint32_t h)
 {
-	struct mem_in m = { b->data, b->len, 0 };
+	struct testgif_in m;
 	GraphicsControlBlock gcb;
 	GifFileType *gif;
 	int err, i;
 
-	gif = DGifOpen(&m, gif_in, &err);
+	gif = testgif_open(&m, b->data, b->len, &err);
 	REQUIRE(gif);
 	EXPECT_EQ(DGifSlurp(gif), GIF_OK);
 	EXPECT_EQ(gif->SWidth, w);

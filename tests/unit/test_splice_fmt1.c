@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gif_lib.h>
 
 #include "check.h"
+#include "testgif.h"
 #include "testimg.h"
 #include "buf.h"
 #include "content.h"
@@ -191,21 +191,6 @@ static void check_counter(enum mint_format fmt, uint32_t w, uint32_t h,
 
 /* ---- GIF: a spliced copy's indices, as giflib reads them ---------------- */
 
-struct gif_mem {
-	const uint8_t *p;
-	size_t len, at;
-};
-
-static int gif_mem_read(GifFileType *gif, GifByteType *buf, int n)
-{
-	struct gif_mem *m = gif->UserData;
-	size_t k = m->len - m->at < (size_t)n ? m->len - m->at : (size_t)n;
-
-	memcpy(buf, m->p + m->at, k);
-	m->at += k;
-	return (int)k;
-}
-
 /* A w x h GIF of one frame, its global palette and its indices. */
 struct gif_dec {
 	uint8_t pal[256][3];
@@ -215,13 +200,14 @@ struct gif_dec {
 static int gif_slurp(const struct mint_content *c, uint32_t w, uint32_t h,
 		     struct gif_dec *d)
 {
-	struct gif_mem m = { content_bytes(c), c->size, 0 };
+	uint8_t *bytes = content_bytes(c);
+	struct testgif_in m;
 	const SavedImage *si = NULL;
 	GifFileType *gif;
 	int err, rc = -EINVAL, i;
 
 	d->idx = NULL;
-	gif = m.p ? DGifOpen(&m, gif_mem_read, &err) : NULL;
+	gif = bytes ? testgif_open(&m, bytes, c->size, &err) : NULL;
 	if (gif && DGifSlurp(gif) == GIF_OK && gif->ImageCount == 1 &&
 	    gif->SWidth == (int)w && gif->SHeight == (int)h &&
 	    gif->SColorMap && gif->SColorMap->ColorCount == 256) {
@@ -241,7 +227,7 @@ static int gif_slurp(const struct mint_content *c, uint32_t w, uint32_t h,
 	}
 	if (gif)
 		DGifCloseFile(gif, &err);
-	free((void *)m.p);
+	free(bytes);
 	return rc;
 }
 
