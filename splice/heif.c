@@ -616,9 +616,9 @@ int mint_heif_counter(struct mint_base *base, const struct mint_image *img,
 	rc = mint_heif_grid_head(&c->grid, len, &own);
 	head = own.len;
 	for (i = 0; i < c->ntiles && !rc; i++) {
-		changed[i] = (uint8_t)(i / c->grid.cols * c->grid.tile_h >=
-				       top &&
-				       tile_differs(&c->grid, i, img, &copy));
+		/* the tiles above `top` are the base's, not composed */
+		changed[i] = i / c->grid.cols * c->grid.tile_h >= top &&
+			     tile_differs(&c->grid, i, img, &copy);
 		if (changed[i])
 			rc = counter_tile(&c->grid, i, &copy, &file, &own,
 					  &len[i]);

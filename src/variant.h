@@ -99,8 +99,8 @@ struct mint_variant {
 	/*
 	 * MAY, for a per_open variant: the length every generation of copy
 	 * `index` in `fmt` has, without making one (distinct/'s make is a
-	 * whole encode). 0 and *len, or -errno. NULL: a stat makes one
-	 * generation and takes its length.
+	 * whole encode, always_random's HEIC codes a tile). 0 and *len, or
+	 * -errno. NULL: a stat makes one generation and takes its length.
 	 */
 	int (*length)(const struct mint_variant *self, struct mint_source *src,
 		      enum mint_format fmt, unsigned index, uint64_t *len);

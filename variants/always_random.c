@@ -43,25 +43,54 @@ static int prep_compute(void *arg, struct mint_obj **out)
 	return rc;
 }
 
+/* The prepared parts of (original, format), from the cache or made now. */
+static int prep_get(const struct mint_variant *self, struct mint_source *src,
+		    enum mint_format fmt, struct mint_noise_prep **out)
+{
+	struct prep_args a = { src, fmt };
+	char key[MINT_SOURCE_KEY_MAX + 64];
+	struct mint_obj *obj;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s:%s:%s:prep", src->key, self->name,
+		 mint_format_ext(fmt));
+	rc = mint_cache_get(src->ctx->cache, key, prep_compute, &a, &obj);
+	*out = rc ? NULL : mint_container_of(obj, struct mint_noise_prep, obj);
+	return rc;
+}
+
 static int always_random_make(const struct mint_variant *self,
 			      struct mint_source *src, enum mint_format fmt,
 			      unsigned index, struct mint_content **out)
 {
-	struct prep_args a = { src, fmt };
-	struct mint_obj *obj;
-	char key[MINT_SOURCE_KEY_MAX + 64];
+	struct mint_noise_prep *prep;
 	int rc;
 
 	(void)index;
-	snprintf(key, sizeof(key), "%s:%s:%s:prep", src->key, self->name,
-		 mint_format_ext(fmt));
-	rc = mint_cache_get(src->ctx->cache, key, prep_compute, &a, &obj);
+	rc = prep_get(self, src, fmt, &prep);
 	if (rc)
 		return rc;
-	rc = mint_noise_make(mint_container_of(obj, struct mint_noise_prep,
-					       obj), out);
-	mint_obj_unref(obj);
+	rc = mint_noise_make(prep, out);
+	mint_obj_unref(&prep->obj);
 	return rc;
+}
+
+/* Every make has the prepared length: a stat needs no make (a HEIC
+ * one codes a tile). */
+static int always_random_length(const struct mint_variant *self,
+				struct mint_source *src, enum mint_format fmt,
+				unsigned index, uint64_t *len)
+{
+	struct mint_noise_prep *prep;
+	int rc;
+
+	(void)index;
+	rc = prep_get(self, src, fmt, &prep);
+	if (rc)
+		return rc;
+	*len = prep->size;
+	mint_obj_unref(&prep->obj);
+	return 0;
 }
 
 const struct mint_variant mint_variant_always_random = {
@@ -69,4 +98,5 @@ const struct mint_variant mint_variant_always_random = {
 	.copies = 1,
 	.per_open = 1,
 	.make = always_random_make,
+	.length = always_random_length,
 };
