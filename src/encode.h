@@ -41,9 +41,10 @@ extern const uint8_t mint_png_signature[8];
  * partitions when the last MB row shows under 8 pixel rows;
  * HEIC and AVIF; GIF, BMP and TIFF; 6: GIF's LZW stream in groups cut
  * at the counter's box and at the noise rows, counter copies spliced;
- * TIFF counter copies' box strips joined from deflate pieces).
+ * TIFF counter copies' box strips joined from deflate pieces; 7: HEIC
+ * and AVIF tiles sized so the counter's box touches few and small ones).
  */
-#define MINT_OUTPUT_REV 6
+#define MINT_OUTPUT_REV 7
 
 /*
  * What the bytes of the Images files depend on: MINT_OUTPUT_REV, the

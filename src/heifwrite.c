@@ -16,34 +16,88 @@
 #include <libheif/heif.h>
 #include <x265.h>
 
+#include "counter.h"
 #include "cpus.h"
 #include "heifwrite.h"
 #include "splice.h"
 
 #define MAX_THREADS 64
 
+/*
+ * The layout. After the base, what a grid costs most is counter/'s
+ * copies: each codes again every tile the digit's box touches. A tile
+ * costs about LAYOUT_TILE_COST pixels' work beyond its own pixels (its
+ * encoder's set-up, docs/BENCHMARKS.md), so the tile sides are those that
+ * minimise
+ *
+ *   (tiles + MINT_COUNTER_COPIES * box's tiles)
+ *     * (LAYOUT_TILE_COST + tile_w * tile_h)
+ *
+ * among sides from LAYOUT_MIN to MINT_HEIF_TILE in steps of LAYOUT_STEP,
+ * and the picture's own side (even) when it is no larger, each side
+ * leaving the noise square wholly in the last tile. Dune (1680x1050,
+ * a 189x252 box): 240x352 tiles, the box in one tile, not four of
+ * 512x512.
+ */
+#define LAYOUT_MIN 128
+#define LAYOUT_STEP 16
+#define LAYOUT_TILE_COST 16384.0
+#define LAYOUT_SIDES ((MINT_HEIF_TILE - LAYOUT_MIN) / LAYOUT_STEP + 2)
+
+struct side_plan {
+	uint32_t t, n, k;	/* tile side, tiles, tiles the box touches */
+};
+
+/* The plans for a picture side s with the box's side b, in p; how many. */
+static size_t side_plans(uint32_t s, uint32_t b, struct side_plan *p)
+{
+	uint32_t t = s + (s & 1), n, min = s < MINT_NOISE_SIDE ?
+						  s : MINT_NOISE_SIDE;
+	size_t np = 0;
+
+	if (t <= MINT_HEIF_TILE) {
+		t = t < MINT_HEIF_TILE_MIN ? MINT_HEIF_TILE_MIN : t;
+		p[np++] = (struct side_plan){ t, 1, 1 };
+	}
+	for (t = LAYOUT_MIN; t <= MINT_HEIF_TILE && t < s; t += LAYOUT_STEP) {
+		n = (s + t - 1) / t;
+		if (s - (n - 1) * t >= min && n <= MINT_HEIF_MAX_SIDE_TILES)
+			p[np++] = (struct side_plan){ t, n, n - (s - b) / t };
+	}
+	if (!np)	/* more tiles than a grid holds: encode says -EFBIG */
+		p[np++] = (struct side_plan){ MINT_HEIF_TILE,
+					      (s + MINT_HEIF_TILE - 1) /
+						      MINT_HEIF_TILE, 1 };
+	return np;
+}
+
 void mint_heif_layout(uint32_t w, uint32_t h, uint32_t *tile_w,
 		      uint32_t *tile_h, uint32_t *cols, uint32_t *rows)
 {
-	uint32_t side[2] = { w, h }, t[2], i;
+	struct side_plan pw[LAYOUT_SIDES], ph[LAYOUT_SIDES];
+	const struct side_plan *bw = NULL, *bh = NULL;
+	uint32_t boxw, boxh;
+	size_t nw, nh, i, k;
+	double cost, best = 0;
 
-	for (i = 0; i < 2; i++) {
-		t[i] = side[i] + (side[i] & 1);
-		if (t[i] < MINT_HEIF_TILE_MIN)
-			t[i] = MINT_HEIF_TILE_MIN;
-		if (t[i] > MINT_HEIF_TILE) {
-			t[i] = MINT_HEIF_TILE;
-			/* The last tile holds the whole noise square. */
-			while (side[i] % t[i] &&
-			       side[i] % t[i] < MINT_NOISE_SIDE &&
-			       t[i] > MINT_HEIF_TILE_MIN)
-				t[i] -= 16;
+	mint_counter_box(w, h, &boxw, &boxh);
+	nw = side_plans(w, boxw, pw);
+	nh = side_plans(h, boxh, ph);
+	for (i = 0; i < nw; i++)
+		for (k = 0; k < nh; k++) {
+			cost = ((double)pw[i].n * ph[k].n +
+				MINT_COUNTER_COPIES * pw[i].k * ph[k].k) *
+			       (LAYOUT_TILE_COST + (double)pw[i].t * ph[k].t);
+			if (!bw || cost < best) {
+				best = cost;
+				bw = &pw[i];
+				bh = &ph[k];
+			}
 		}
-	}
-	*tile_w = t[0];
-	*tile_h = t[1];
-	*cols = (w + t[0] - 1) / t[0];
-	*rows = (h + t[1] - 1) / t[1];
+	*tile_w = bw->t;
+	*tile_h = bh->t;
+	*cols = bw->n;
+	*rows = bh->n;
 }
 
 int mint_heif_tile_cut(const struct mint_image *img, uint32_t x0,

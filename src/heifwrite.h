@@ -4,12 +4,15 @@
  * AVIF) as its own image, on every core, and the grid file around them
  * written by heif_box.h.
  *
- * Tiles are MINT_HEIF_TILE pixels a side, or the picture's side rounded
- * up to even when it is smaller, but never under MINT_HEIF_TILE_MIN
- * (libheif wraps a smaller HEVC picture in a grid of its own); a side whose last tile would hold fewer
- * than MINT_NOISE_SIDE of the picture's pixels gets tiles 16 pixels
- * narrower until it does, so the bottom-right noise square of
- * always_random always lies in the last tile alone. Pixels of a tile past
+ * Tiles are laid out around counter/'s box (mint_heif_layout in
+ * heifwrite.c): each side is cut into tiles of 128 to MINT_HEIF_TILE
+ * pixels (steps of 16), or left whole when it is no longer, chosen so
+ * that the base and ten copies, each coding every tile the box touches,
+ * cost least; a photo's box usually lies in its last tile alone. Never
+ * under MINT_HEIF_TILE_MIN (libheif wraps a smaller HEVC picture in a
+ * grid of its own), and the last tile of a side always holds at least
+ * MINT_NOISE_SIDE of the picture's pixels, so the bottom-right noise
+ * square of always_random lies in the last tile alone. Pixels of a tile past
  * the picture's edge repeat the edge (the grid's output size crops them).
  * RGBA is flattened on white: the grid carries no alpha plane.
  *

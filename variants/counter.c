@@ -26,7 +26,6 @@
 #include "splice.h"
 #include "variant.h"
 
-#define COUNTER_COPIES 10
 #define BOX_SHARE 0.15		/* of the longer side */
 #define BOX_MIN 12
 
@@ -155,8 +154,8 @@ static int counter_make(const struct mint_variant *self,
 	if (rc)
 		goto out;
 	rc = mint_counter_draw_box(px->img.width, px->img.height,
-				   px->img.channels, index % COUNTER_COPIES,
-				   &box);
+				   px->img.channels,
+				   index % MINT_COUNTER_COPIES, &box);
 	if (!rc) {
 		rc = mint_counter_splice(base, &px->img, &box, out);
 		mint_image_release(&box);
@@ -183,7 +182,7 @@ static void counter_cleanup(void)
 
 const struct mint_variant mint_variant_counter = {
 	.name = "counter",
-	.copies = COUNTER_COPIES,
+	.copies = MINT_COUNTER_COPIES,
 	.cached = 1,
 	.make = counter_make,
 	.cleanup = counter_cleanup,

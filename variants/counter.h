@@ -11,6 +11,8 @@
 
 #include "image.h"
 
+#define MINT_COUNTER_COPIES 10	/* the digits 0-9 */
+
 /*
  * The box the digit is drawn on for a w x h image, at its bottom-right
  * corner: *bw x *bh pixels, never larger than the image. The splicers lay

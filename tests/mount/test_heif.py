@@ -15,20 +15,23 @@ from images import dims, put
 from rawpix import rgb
 
 FORMATS = ("heic", "avif")
-TILE = 512          # heifwrite.h: MINT_HEIF_TILE
-TILE_MIN = 64
 SQUARE = 16
 
 
-def layout(side):
-    """(tile side, tiles) of one side of the picture, as
-    mint_heif_layout() cuts it."""
-    t = max(TILE_MIN, side + (side & 1))
-    if t > TILE:
-        t = TILE
-        while side % t and side % t < SQUARE and t > TILE_MIN:
-            t -= 16
-    return t, (side + t - 1) // t
+def tiles(f, w, h):
+    """(tile width, tile height, columns, rows) of the grid in file f, from
+    its ispe properties: the tiles' spatial extent is the one that is not
+    the picture's (one tile: the picture's own)."""
+    data = open(f, "rb").read()
+    sizes = set()
+    at = data.find(b"ispe")
+    while at >= 0:
+        sizes.add(struct.unpack(">II", data[at + 8:at + 16]))
+        at = data.find(b"ispe", at + 4)
+    tile = [s for s in sizes if s != (w, h)]
+    assert len(tile) <= 1, sizes
+    tw, th = tile[0] if tile else (w + (w & 1), h + (h & 1))
+    return tw, th, (w + tw - 1) // tw, (h + th - 1) // th
 
 
 def path(m, stem, variant, name):
@@ -51,10 +54,11 @@ def copy_out(src, dst):
 
 @pytest.fixture(scope="module")
 def pics(tmp_path_factory):
-    """A 320x200 picture (one tile) and a 1100x700 one (3 x 2 tiles)."""
+    """A 120x96 picture (one tile: sides under 128 are not cut) and a 1100x700
+    one (a grid: 224x176 tiles, counter's box in the last)."""
     d = tmp_path_factory.mktemp("heif-originals")
     made = {}
-    for name, size in (("plasma.png", "320x200"), ("wide.png", "1100x700")):
+    for name, size in (("plasma.png", "120x96"), ("wide.png", "1100x700")):
         p = str(d / name)
         subprocess.run(["convert", "-seed", "3", "-size", size,
                         "plasma:red-blue", "-depth", "8", "PNG24:" + p],
@@ -77,7 +81,7 @@ def test_listed_in_every_folder(mount1, pics):
 def test_decoders_we_did_not_write(mount1, pics, tmp_path):
     """heif-convert (libheif: libde265, dav1d/aom), avifdec (libavif with
     dav1d) and ImageMagick read every file: original/, always_random/
-    and counter/, at one tile and at six."""
+    and counter/, at one tile and in a grid."""
     for name, (w, h) in pics[1].items():
         shutil.copy(os.path.join(pics[0], name), mount1.im)
         stem = name[:-4]
@@ -100,12 +104,12 @@ def test_decoders_we_did_not_write(mount1, pics, tmp_path):
 def test_only_the_last_tile_changes(mount1, pics, tmp_path):
     shutil.copy(os.path.join(pics[0], "wide.png"), mount1.im)
     w, h = pics[1]["wide.png"]
-    tw, cols = layout(w)
-    th, rows = layout(h)
-    x0, y0 = (cols - 1) * tw, (rows - 1) * th
     for fmt in FORMATS:
         o = tmp_path / ("o." + fmt)
         copy_out(path(mount1, "wide", "original", "wide." + fmt), o)
+        tw, th, cols, rows = tiles(str(o), w, h)
+        assert cols * rows > 1
+        x0, y0 = (cols - 1) * tw, (rows - 1) * th
         _, _, po = rgb(str(o))
         changed = False
         for i in range(3):
@@ -236,13 +240,13 @@ def test_rotated_original_is_upright(mount1, pics, tmp_path):
         flat = heif_original(src, str(tmp_path / ("flat." + fmt)))
         rot = tmp_path / ("rot." + fmt)
         rot.write_bytes(with_irot(flat, 1))
-        assert "image: 200x320" in run("heif-info", str(rot)).stdout
+        assert "image: 96x120" in run("heif-info", str(rot)).stdout
         name = "rot-%s.%s" % (fmt, fmt)
         assert put(os.path.join(mount1.im, name), rot.read_bytes()) == 0
         out = tmp_path / ("rot-%s.png" % fmt)
         copy_out(path(mount1, "rot-" + fmt, "original",
                       "rot-%s.png" % fmt), out)
-        assert dims(str(out)) == (200, 320)
+        assert dims(str(out)) == (96, 120)
         # and the same pixels as libheif's own upright decode
         ref = tmp_path / ("ref-%s.png" % fmt)
         run("heif-convert", str(rot), str(ref))

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "counter.h"
 #include "encode.h"
 #include "generator.h"
 #include "heifwrite.h"
@@ -140,6 +141,41 @@ static void test_layout(void)
 			EXPECT_EQ(side, 0);
 			break;
 		}
+	}
+}
+
+/*
+ * The tiles are laid out around counter/'s box: in pictures of common
+ * sizes it lies in the last tile alone, so a copy codes one tile; a box
+ * wider than a tile touches as few as its width needs, or one more.
+ */
+static void test_layout_box(void)
+{
+	static const uint32_t one[][2] = {
+		{ 1680, 1050 }, { 1920, 1080 }, { 1280, 720 }, { 1100, 700 },
+		{ 1000, 1000 }, { 600, 400 }, { 2560, 1440 }, { 100, 100 },
+	};
+	static const uint32_t big[][2] = {
+		{ 5640, 3172 }, { 4032, 3024 }, { 3024, 4032 }, { 8000, 6000 },
+	};
+	uint32_t tw, th, cols, rows, bw, bh, kw, kh;
+	size_t i;
+
+	for (i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		mint_heif_layout(one[i][0], one[i][1], &tw, &th, &cols, &rows);
+		mint_counter_box(one[i][0], one[i][1], &bw, &bh);
+		EXPECT((cols - 1) * tw <= one[i][0] - bw);
+		EXPECT((rows - 1) * th <= one[i][1] - bh);
+	}
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		mint_heif_layout(big[i][0], big[i][1], &tw, &th, &cols, &rows);
+		mint_counter_box(big[i][0], big[i][1], &bw, &bh);
+		kw = cols - (big[i][0] - bw) / tw;
+		kh = rows - (big[i][1] - bh) / th;
+		EXPECT(kw <= (bw + tw - 1) / tw + 1);
+		EXPECT(kh <= (bh + th - 1) / th + 1);
+		EXPECT(cols <= MINT_HEIF_MAX_SIDE_TILES &&
+		       rows <= MINT_HEIF_MAX_SIDE_TILES);
 	}
 }
 
@@ -349,6 +385,7 @@ static void test_refuses(void)
 					    4));
 }
 
-CHECK_MAIN(CHECK_CASE(test_layout), CHECK_CASE(test_roundtrip),
+CHECK_MAIN(CHECK_CASE(test_layout), CHECK_CASE(test_layout_box),
+	   CHECK_CASE(test_roundtrip),
 	   CHECK_CASE(test_parse_cuts), CHECK_CASE(test_noise),
 	   CHECK_CASE(test_counter), CHECK_CASE(test_refuses))
