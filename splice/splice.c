@@ -34,6 +34,9 @@ static const struct splicer {
 	int (*counter)(struct mint_base *base, const struct mint_image *img,
 		       const struct mint_image *box,
 		       struct mint_content **out);
+	/* nonzero if every counter copy has the base's length (pixels
+	 * stored at fixed places, nothing compressed) */
+	int counter_fixed;
 } splicers[MINT_FMT_COUNT] = {
 	[MINT_FMT_PNG] = { mint_png_base, mint_noise_png_prepare,
 			   mint_noise_png_make, mint_png_counter },
@@ -48,7 +51,7 @@ static const struct splicer {
 	[MINT_FMT_GIF] = { mint_gif_base, mint_noise_gif_prepare,
 			   mint_noise_gif_make, mint_gif_counter },
 	[MINT_FMT_BMP] = { mint_bmp_base, mint_noise_bmp_prepare,
-			   mint_noise_bmp_make, mint_bmp_counter },
+			   mint_noise_bmp_make, mint_bmp_counter, 1 },
 	[MINT_FMT_TIFF] = { mint_tiff_base, mint_noise_tiff_prepare,
 			    mint_noise_tiff_make, mint_tiff_counter },
 };
@@ -269,4 +272,14 @@ int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
 			return rc;
 	}
 	return counter_whole(base->fmt, img, box, out);
+}
+
+int mint_counter_length(const struct mint_base *base, uint64_t *len)
+{
+	const struct splicer *s = splicer(base->fmt);
+
+	if (!s || !s->counter_fixed)
+		return -EAGAIN;
+	*len = base->file->size;
+	return 0;
 }

@@ -121,6 +121,13 @@ int mint_counter_splice(struct mint_base *base, const struct mint_image *img,
 			const struct mint_image *box,
 			struct mint_content **out);
 
+/*
+ * The length of every counter copy made from `base`, known without making
+ * one: the base's own for a format whose pixels sit at fixed places
+ * (BMP). 0 and *len, or -EAGAIN: only a made copy tells.
+ */
+int mint_counter_length(const struct mint_base *base, uint64_t *len);
+
 /* `img` with `box` over its bottom-right corner (x = W - bw,
  * y = H - bh), into `copy` (caller releases): what a counter copy
  * shows. 0 or -ENOMEM. */

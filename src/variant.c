@@ -11,6 +11,7 @@
  * start with the content hash, a replaced original can never be served
  * from an older entry. Any other variant is made on every call.
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -87,8 +88,11 @@ int mint_variant_length(const struct mint_variant *v, struct mint_source *src,
 	struct mint_content *c;
 	int rc;
 
-	if (v->length)
-		return v->length(v, src, fmt, index, len);
+	if (v->length) {
+		rc = v->length(v, src, fmt, index, len);
+		if (rc != -EAGAIN)
+			return rc;
+	}
 	/* Made only to be measured (a listing, the background pool): not
 	 * kept in memory, where it would push out the bases every other
 	 * file is made from; the disk level still gets it. */

@@ -97,10 +97,12 @@ struct mint_variant {
 		    struct mint_content **out);
 
 	/*
-	 * MAY, for a per_open variant: the length every generation of copy
-	 * `index` in `fmt` has, without making one (distinct/'s make is a
-	 * whole encode, always_random's HEIC codes a tile). 0 and *len, or
-	 * -errno. NULL: a stat makes one generation and takes its length.
+	 * MAY: the length of copy `index` in `fmt` (for a per_open variant,
+	 * of every generation of it) without making one: distinct/'s make
+	 * is a whole encode, always_random's HEIC codes a tile, counter/'s
+	 * BMP has its base's length. 0 and *len, or -errno; -EAGAIN: not
+	 * known without a make. NULL or -EAGAIN: a stat makes the file (one
+	 * generation) and takes its length.
 	 */
 	int (*length)(const struct mint_variant *self, struct mint_source *src,
 		      enum mint_format fmt, unsigned index, uint64_t *len);

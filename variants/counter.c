@@ -166,6 +166,24 @@ out:
 	return rc;
 }
 
+/* A stat: BMP copies have their base's length; the others are made. */
+static int counter_length(const struct mint_variant *self,
+			  struct mint_source *src, enum mint_format fmt,
+			  unsigned index, uint64_t *len)
+{
+	struct mint_base *base;
+	int rc;
+
+	(void)self;
+	(void)index;
+	rc = mint_base_get(src, fmt, &base);
+	if (rc)
+		return rc;
+	rc = mint_counter_length(base, len);
+	mint_base_unref(base);
+	return rc;
+}
+
 /*
  * cairo and fontconfig keep the font draw_box() selects for the life of
  * the process. Neither reset is the counter's alone: each frees what the
@@ -185,5 +203,6 @@ const struct mint_variant mint_variant_counter = {
 	.copies = MINT_COUNTER_COPIES,
 	.cached = 1,
 	.make = counter_make,
+	.length = counter_length,
 	.cleanup = counter_cleanup,
 };

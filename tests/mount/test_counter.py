@@ -75,6 +75,23 @@ def made_lines(m):
     return len(re.findall(r"cache: made ", m.log()))
 
 
+def test_bmp_sizes_make_no_copy(mount_factory, originals):
+    # a BMP copy has its base's length: a stat makes none (counter.c)
+    m = mount_factory("-d", "--no-eager")
+    shutil.copy(os.path.join(originals[0], "plasma.jpg"), m.im)
+    size = {i: os.stat(cfile(m, "plasma", i, "bmp")).st_size
+            for i in range(10)}
+    assert len(set(size.values())) == 1
+    assert not re.findall(r"cache: made \S+:counter:bmp:", m.log())
+    for i in (0, 7):
+        data = open(cfile(m, "plasma", i, "bmp"), "rb").read()
+        assert len(data) == size[i]
+    assert len(re.findall(r"cache: made \S+:counter:bmp:", m.log())) == 2
+    # the other formats' sizes are known once a copy is made
+    os.stat(cfile(m, "plasma", 3, "png"))
+    assert re.findall(r"cache: made \S+:counter:png:3", m.log())
+
+
 def test_ls_after_remount_encodes_nothing(mount_factory, originals):
     m = mount_factory("-d")
     src = originals[0]
