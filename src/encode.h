@@ -42,7 +42,8 @@ extern const uint8_t mint_png_signature[8];
  * HEIC and AVIF; GIF, BMP and TIFF; 6: GIF's LZW stream in groups cut
  * at the counter's box and at the noise rows, counter copies spliced;
  * TIFF counter copies' box strips joined from deflate pieces; 7: HEIC
- * and AVIF tiles sized so the counter's box touches few and small ones).
+ * and AVIF tiles sized so the counter's box touches few and small ones,
+ * exif/'s WebPs at libwebp's method 2).
  */
 #define MINT_OUTPUT_REV 7
 
