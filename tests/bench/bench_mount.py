@@ -560,6 +560,9 @@ def folder_costs(m, name, s):
     return costs, sorted(dear, reverse=True)[:8]
 
 
+FIRST_FOLDERS = ("original", "always_random", "counter")
+
+
 def print_folder_costs(src):
     costs, dear = on_fresh_mount(src, ["--no-eager"], folder_costs)
     print("\n%s: CPU of each folder's sizes, files stat'ed in turn "
@@ -568,6 +571,12 @@ def print_folder_costs(src):
         print("  %-16s %4d files %8.2f s" % (v, n, c))
     print("  %-16s %4d files %8.2f s" % ("all", sum(n for _, n, _ in costs),
                                         sum(c for _, _, c in costs)))
+    # the folders a new original had when the first-touch targets were
+    # set (36 files then): their sizes against original/'s alone
+    first = dict((v, c) for v, _, c in costs)
+    three = sum(first.get(v, 0) for v in FIRST_FOLDERS)
+    print("  %s : original/   %.2fx" % (" + ".join(
+        v + "/" for v in FIRST_FOLDERS), three / first["original"]))
     print("  dearest files:")
     for c, f in dear:
         print("    %-44s %6.2f s" % (f, c))
