@@ -642,6 +642,20 @@ int mint_diskcache_get(struct mint_diskcache *dc, const char *hash,
 	return rc == -ENOMEM ? rc : -ENOENT;
 }
 
+int mint_diskcache_has(struct mint_diskcache *dc, const char *hash,
+		       const char *key)
+{
+	char rel[REL_MAX];
+	int found;
+
+	if (entry_rel(hash, key, rel))
+		return 0;
+	pthread_mutex_lock(&dc->lock);
+	found = find(dc, rel) != NULL;
+	pthread_mutex_unlock(&dc->lock);
+	return found;
+}
+
 /* Log the first failed write only: a full disk fails every one. */
 static void put_failed(struct mint_diskcache *dc, const char *rel, int rc)
 {

@@ -86,6 +86,11 @@ void mint_diskcache_close(struct mint_diskcache *dc);
 int mint_diskcache_get(struct mint_diskcache *dc, const char *hash,
 		       const char *key, struct mint_content **out);
 
+/* 1 if an entry for `key` under `hash` is on disk (as far as the index
+ * knows: it is checked only when read), else 0. */
+int mint_diskcache_has(struct mint_diskcache *dc, const char *hash,
+		       const char *key);
+
 /*
  * Keep `c` (borrowed) as the entry for `key` under `hash`, replacing one
  * there, if its hash is still used and it fits the budget; older entries

@@ -7,9 +7,12 @@
  * once however many threads ask (single flight), it reads the disk level
  * (diskcache.h), whose key adds mint_encode_versions() because the bytes
  * outlive the libraries that made them; only when that misses too is the
- * variant's make() called, and its bytes written to disk. Because keys
- * start with the content hash, a replaced original can never be served
- * from an older entry. Any other variant is made on every call.
+ * variant's make() called, and its bytes written to disk, as a delta
+ * against the base's bytes they were spliced from when that saves most
+ * of them (diskdelta.h; the root's key is "<source key>:disk-root:<ext>"
+ * and its length). Because keys start with the content hash, a replaced
+ * original can never be served from an older entry. Any other variant is
+ * made on every call.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -17,6 +20,7 @@
 
 #include "cache.h"
 #include "diskcache.h"
+#include "diskdelta.h"
 #include "variant.h"
 
 /* make() calls of cached variants, for the line logged at unmount */
@@ -34,14 +38,19 @@ static int compute(void *arg, struct mint_obj **out)
 {
 	struct make_args *a = arg;
 	struct mint_diskcache *dc = a->src->ctx->diskcache;
-	char dkey[MINT_DISKCACHE_KEY_MAX + 1];
+	const char *versions = mint_encode_versions();
+	char dkey[MINT_DISKCACHE_KEY_MAX + 1], root[MINT_DISKCACHE_KEY_MAX];
 	struct mint_content *c;
 	int rc;
 
-	if (dc && (size_t)snprintf(dkey, sizeof(dkey), "%s %s", a->key,
-				   mint_encode_versions()) >= sizeof(dkey))
+	if (dc && ((size_t)snprintf(dkey, sizeof(dkey), "%s %s", a->key,
+				    versions) >= sizeof(dkey) ||
+		   (size_t)snprintf(root, sizeof(root), "%s:disk-root:%s",
+				    a->src->key, mint_format_ext(a->fmt)) >=
+			   sizeof(root)))
 		dc = NULL;		/* cannot name it: memory only */
-	if (dc && !mint_diskcache_get(dc, a->src->hash, dkey, &c)) {
+	if (dc && !mint_diskdelta_get(dc, a->src->ctx->cache, a->src->hash,
+				      dkey, root, versions, &c)) {
 		*out = &c->obj;
 		return 0;
 	}
@@ -50,7 +59,7 @@ static int compute(void *arg, struct mint_obj **out)
 	if (rc)
 		return rc;
 	if (dc)
-		mint_diskcache_put(dc, a->src->hash, dkey, c);
+		mint_diskdelta_put(dc, a->src->hash, dkey, root, versions, c);
 	*out = &c->obj;
 	return 0;
 }

@@ -1,7 +1,8 @@
 """The disk level of the cache (STORE/cache, docs/STORE.md): what was made
 is read back after a remount or a memory eviction instead of made again,
 a damaged entry is made again and never served, a deleted original's
-entries go, and the budget holds.
+entries go, and the budget holds. Files spliced from a base's bytes are
+kept as deltas against those bytes, the root, kept once.
 
 What was made is counted from the line mintfs logs when it unmounts
 (docs/TESTING.md): "cache: N made, disk: N hits, N misses, N dropped, ..."
@@ -10,6 +11,7 @@ import hashlib
 import os
 import re
 import shutil
+import struct
 import subprocess
 
 import pytest
@@ -77,6 +79,27 @@ def entries(m, h=None):
     return sorted(out)
 
 
+def entry_key(path):
+    """The key an entry file holds after its header (diskcache.c)."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+        (klen,) = struct.unpack("<I", head[8:12])
+        return f.read(klen).decode()
+
+
+def is_root(path):
+    return ":disk-root:" in entry_key(path)
+
+
+def file_entries(m, h=None):
+    """The entries of Images files, whole or deltas: not the roots."""
+    return [p for p in entries(m, h) if not is_root(p)]
+
+
+def root_entries(m, h=None):
+    return [p for p in entries(m, h) if is_root(p)]
+
+
 def disk_bytes(m):
     return sum(os.path.getsize(p) for p in entries(m))
 
@@ -98,15 +121,19 @@ def test_remount_makes_nothing(mount_factory, originals, threads):
     assert len(first) == len(NAMES) * FILES_PER_ORIGINAL
     r = report(m)
     assert r["made"] == len(first)
-    assert r["written"] == len(first)
-    assert r["entries"] == len(entries(m)) == len(first)
+    assert len(file_entries(m)) == len(first)
+    roots = root_entries(m)
+    # at most one root per (original, format)
+    assert 0 < len(roots) <= len(NAMES) * 8
+    assert r["written"] == len(first) + len(roots)
+    assert r["entries"] == len(entries(m))
     assert r["bytes"] == disk_bytes(m)
 
     m.start()
     assert read_files(m, STEMS) == first
     r = report(m)
     assert r["made"] == 0, r
-    assert r["hits"] == len(first)
+    assert r["hits"] == len(first) + len(roots)     # each root read once
     assert r["dropped"] == 0
 
 
@@ -135,7 +162,7 @@ def flip(path, at=None):
 def damage_three(m, h):
     """Flip a byte of one entry, truncate another, and replace a third
     with a fourth's bytes (each a different file)."""
-    e = entries(m, h)
+    e = file_entries(m, h)
     assert len(e) == FILES_PER_ORIGINAL
     flip(e[0])
     with open(e[1], "r+b") as f:
@@ -160,7 +187,7 @@ def test_damaged_entry_made_again(mount_factory, originals):
     r = report(m)
     assert r["dropped"] == 3, r
     assert r["made"] == 3
-    assert r["hits"] == FILES_PER_ORIGINAL - 3
+    assert r["hits"] == FILES_PER_ORIGINAL - 3 + len(root_entries(m, h))
     assert os.listdir(os.path.join(cache_dir(m), "tmp")) == []
     assert m.log().count("disk cache: dropped") == 3
     # made again means written again: the next mount makes nothing
@@ -179,11 +206,53 @@ def test_damaged_while_mounted(mount_factory, originals):
     first = read_files(m, ("plasma",))
     damage_three(m, h)
     assert read_files(m, ("plasma",)) == first
-    flip(entries(m, h)[5], at=0)                  # the magic
+    flip(file_entries(m, h)[5], at=0)             # the magic
     assert read_files(m, ("plasma",)) == first
     r = report(m)
     assert r["dropped"] == 4, r
     assert r["made"] == FILES_PER_ORIGINAL + 4
+
+
+def test_deltas_hold_little(mount_factory, originals):
+    """counter/'s copies are kept as deltas against the base's bytes: the
+    entries of ten copies take far less than ten files, and read back
+    after a remount as the same bytes, nothing made."""
+    m = mount_factory("--no-eager")
+    put_originals(m, originals, ("plasma.jpg",))
+    first = read_files(m, ("plasma",))
+    h = blob_hash(os.path.join(originals, "plasma.jpg"))
+    copies = sum(len(v) for k, v in first.items() if "/counter/" in k)
+    on_disk = sum(os.path.getsize(p) for p in file_entries(m, h)
+                  if "counter:" in entry_key(p))
+    assert on_disk < copies / 3, (on_disk, copies)
+    m.stop()
+    m.start()
+    assert read_files(m, ("plasma",)) == first
+    r = report(m)
+    assert (r["made"], r["dropped"]) == (0, 0), r
+
+
+def test_damaged_root_made_again(mount_factory, originals):
+    """A root that fails its check is dropped; the files spliced from it
+    are made again, never served from it, and written again with it."""
+    h = blob_hash(os.path.join(originals, "plasma.jpg"))
+    m = mount_factory("--no-eager")
+    put_originals(m, originals, ("plasma.jpg",))
+    first = read_files(m, ("plasma",))
+    m.stop()
+    roots = root_entries(m, h)
+    assert roots
+    for p in roots:
+        flip(p)
+    m.start()
+    assert read_files(m, ("plasma",)) == first
+    r = report(m)
+    assert r["dropped"] == len(roots), r
+    assert 0 < r["made"] < FILES_PER_ORIGINAL, r
+    m.start()
+    assert read_files(m, ("plasma",)) == first
+    r = report(m)
+    assert (r["made"], r["dropped"]) == (0, 0), r
 
 
 def test_delete_leaves_no_entry(mount_factory, originals):
@@ -198,10 +267,10 @@ def test_delete_leaves_no_entry(mount_factory, originals):
     hg = blob_hash(os.path.join(originals, "gray.jpg"))
     read_files(m, ("plasma", "rgba", "gray"))
     for h in (hp, hr, hg):
-        assert len(entries(m, h)) == FILES_PER_ORIGINAL
+        assert len(file_entries(m, h)) == FILES_PER_ORIGINAL
 
     os.unlink(os.path.join(m.im, "plasma.jpg"))
-    assert len(entries(m, hp)) == FILES_PER_ORIGINAL    # twin.jpg has it
+    assert len(file_entries(m, hp)) == FILES_PER_ORIGINAL  # twin.jpg has it
     os.unlink(os.path.join(m.im, "twin.jpg"))
     assert not os.path.exists(os.path.join(cache_dir(m), hp))
 
