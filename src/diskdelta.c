@@ -131,9 +131,11 @@ static struct mint_content *delta_of(const struct mint_content *c,
 
 void mint_diskdelta_put(struct mint_diskcache *dc, const char *hash,
 			const char *key, const char *root_prefix,
-			const char *versions, const struct mint_content *c)
+			const char *versions, const struct mint_content *c,
+			int is_root)
 {
-	const struct mint_content *r = root_of(c);
+	const struct mint_content *r = is_root && !c->base && c->nseg == 1 ?
+				       c : root_of(c);
 	char rkey[KEY_MAX], mkey[KEY_MAX];
 	struct mint_content *d;
 	uint64_t shared = 0, off;

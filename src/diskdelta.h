@@ -30,13 +30,16 @@
 
 /*
  * Keep `c` (borrowed) under `key` of blob `hash`: as a delta when it is
- * spliced from an owned root that holds at least half its bytes (the
- * root written first unless the disk level has it), else whole. Best
+ * spliced from a root of one segment that holds at least half its bytes,
+ * or when `is_root` says c is that root itself (a base's own bytes, of
+ * one segment: then its delta is one segment, the whole root); else
+ * whole. The root is written first unless the disk level has it. Best
  * effort, as mint_diskcache_put.
  */
 void mint_diskdelta_put(struct mint_diskcache *dc, const char *hash,
 			const char *key, const char *root_prefix,
-			const char *versions, const struct mint_content *c);
+			const char *versions, const struct mint_content *c,
+			int is_root);
 
 /*
  * The file under `key`: 0 and a new content in *out (caller unrefs),

@@ -59,7 +59,8 @@ static int compute(void *arg, struct mint_obj **out)
 	if (rc)
 		return rc;
 	if (dc)
-		mint_diskdelta_put(dc, a->src->hash, dkey, root, versions, c);
+		mint_diskdelta_put(dc, a->src->hash, dkey, root, versions, c,
+				   a->v->base_file);
 	*out = &c->obj;
 	return 0;
 }

@@ -73,6 +73,14 @@ struct mint_variant {
 	int cached;
 
 	/*
+	 * MAY: nonzero if make() gives its format's base bytes as they are
+	 * (original/): where those are the bytes the format's other files
+	 * are spliced from, the disk level keeps them once, as the root of
+	 * their deltas (diskdelta.h), not also as this file.
+	 */
+	int base_file;
+
+	/*
 	 * MAY: nonzero if every open yields new bytes. Such files are read
 	 * with direct I/O and never cached whole, even if `cached` is set;
 	 * every generation of one (source, format) has the same length, so

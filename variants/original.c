@@ -27,5 +27,6 @@ const struct mint_variant mint_variant_original = {
 	.name = "original",
 	.copies = 1,
 	.cached = 1,
+	.base_file = 1,
 	.make = original_make,
 };

@@ -1,8 +1,8 @@
 /*
  * test_diskdelta.c - files kept on the disk level as deltas against their
  * root (src/diskdelta.c), in a temp dir: a spliced file comes back byte
- * for byte and its root is written once; a file mostly its own is kept
- * whole; a delta whose root is gone or of another size is a miss; crafted
+ * for byte and its root is written once; a base's own bytes are kept
+ * once, as the root; a file mostly its own is kept whole; a delta whose root is gone or of another size is a miss; crafted
  * delta bodies (segments past the root, own bytes too short or too long,
  * a segment count past the body, another root's length or print) are
  * misses, never read out of bounds.
@@ -114,7 +114,7 @@ static void test_round_trip(void)
 	REQUIRE(!mint_diskcache_open(dir, 1 << 20, used, NULL, &dc));
 	c = spliced(root);
 	REQUIRE(c);
-	mint_diskdelta_put(dc, hash, "file a", prefix, versions, c);
+	mint_diskdelta_put(dc, hash, "file a", prefix, versions, c, 0);
 	EXPECT(mint_diskcache_has(dc, hash, root_key()));
 	EXPECT(mint_diskcache_has(dc, hash, "file a"));
 	/* the entry is the delta: its own bytes and a table, not 2 KB */
@@ -126,7 +126,7 @@ static void test_round_trip(void)
 	EXPECT(same(c, back));
 	mint_content_unref(back);
 	/* a second file of the same root does not write the root again */
-	mint_diskdelta_put(dc, hash, "file b", prefix, versions, c);
+	mint_diskdelta_put(dc, hash, "file b", prefix, versions, c, 0);
 	{
 		struct mint_diskcache_stats st;
 
@@ -145,7 +145,7 @@ static void test_round_trip(void)
 		seg[1] = (struct mint_segment){ root->seg[0].data, 100 };
 		w = mint_content_new_spliced(own, 3000, root, seg, 2);
 		REQUIRE(w);
-		mint_diskdelta_put(dc, hash, "file w", prefix, versions, w);
+		mint_diskdelta_put(dc, hash, "file w", prefix, versions, w, 0);
 		REQUIRE(!mint_diskcache_get(dc, hash, "file w", &d));
 		EXPECT_EQ(d->size, 3100);
 		mint_content_unref(d);
@@ -173,6 +173,44 @@ static void test_round_trip(void)
 					     versions, &back), -ENOENT);
 		mint_cache_free(fresh);
 	}
+	mint_content_unref(c);
+	mint_content_unref(root);
+	mint_diskcache_close(dc);
+	mint_cache_free(cache);
+	teardown();
+}
+
+/* A base's own bytes (original/'s) kept as the root itself: its entry
+ * is a one-segment delta, and a file spliced from it adds no root. */
+static void test_self_root(void)
+{
+	struct mint_diskcache *dc = NULL;
+	struct mint_cache *cache = mint_cache_new(1 << 20);
+	struct mint_content *root = root_content(), *c, *back, *d;
+	struct mint_diskcache_stats st;
+
+	setup();
+	REQUIRE(cache && root);
+	REQUIRE(!mint_diskcache_open(dir, 1 << 20, used, NULL, &dc));
+	mint_diskdelta_put(dc, hash, "original", prefix, versions, root, 1);
+	EXPECT(mint_diskcache_has(dc, hash, root_key()));
+	REQUIRE(!mint_diskcache_get(dc, hash, "original", &d));
+	EXPECT(d->size < 100);
+	mint_content_unref(d);
+	REQUIRE(!mint_diskdelta_get(dc, cache, hash, "original", prefix,
+				    versions, &back));
+	EXPECT(same(root, back));
+	mint_content_unref(back);
+	c = spliced(root);
+	REQUIRE(c);
+	mint_diskdelta_put(dc, hash, "copy", prefix, versions, c, 0);
+	mint_diskcache_get_stats(dc, &st);
+	EXPECT_EQ(st.written, 3);	/* root, original's delta, copy's */
+	/* not a root unless said so: whole */
+	mint_diskdelta_put(dc, hash, "other", prefix, versions, root, 0);
+	REQUIRE(!mint_diskcache_get(dc, hash, "other", &d));
+	EXPECT_EQ(d->size, ROOT_LEN);
+	mint_content_unref(d);
 	mint_content_unref(c);
 	mint_content_unref(root);
 	mint_diskcache_close(dc);
@@ -236,7 +274,7 @@ static void test_crafted_deltas(void)
 	REQUIRE(!mint_diskcache_open(dir, 1 << 20, used, NULL, &dc));
 	c = spliced(root);
 	REQUIRE(c);
-	mint_diskdelta_put(dc, hash, "good", prefix, versions, c);
+	mint_diskdelta_put(dc, hash, "good", prefix, versions, c, 0);
 	{
 		struct mint_content *g;
 		int k;
@@ -272,4 +310,5 @@ static void test_crafted_deltas(void)
 	teardown();
 }
 
-CHECK_MAIN(CHECK_CASE(test_round_trip), CHECK_CASE(test_crafted_deltas))
+CHECK_MAIN(CHECK_CASE(test_round_trip), CHECK_CASE(test_self_root),
+	   CHECK_CASE(test_crafted_deltas))
