@@ -26,7 +26,8 @@
 #define OWN UINT64_MAX
 #define KEY_MAX (MINT_DISKCACHE_KEY_MAX + 1)
 
-/* No image file starts so: PNG's own trick (a high byte, CR LF, ^Z). */
+/* No image file starts so (a high byte, then CR LF and ^Z, as PNG's
+ * signature guards against text-mode mangling). */
 static const uint8_t magic[16] = "\x89MINTdelta1\r\n\x1a\n";
 
 #define HEAD (sizeof(magic) + 8 + 8 + 8)
@@ -120,7 +121,8 @@ static struct mint_content *delta_of(const struct mint_content *c,
 
 		if (!in_root(r, s->data, s->len, &off)) {
 			off = OWN;
-			memcpy(b + at, s->data, s->len);
+			if (s->len)	/* an empty one may point nowhere */
+				memcpy(b + at, s->data, s->len);
 			at += s->len;
 		}
 		put64(q, off);
@@ -149,11 +151,17 @@ void mint_diskdelta_put(struct mint_diskcache *dc, const char *hash,
 		mint_diskcache_put(dc, hash, key, c);
 		return;
 	}
+	if (!mint_diskcache_has(dc, hash, rkey))
+		mint_diskcache_put(dc, hash, rkey, r);
+	if (!mint_diskcache_has(dc, hash, rkey)) {
+		/* the root did not go on disk (over the budget, a full
+		 * disk): a delta could never be read */
+		mint_diskcache_put(dc, hash, key, c);
+		return;
+	}
 	d = delta_of(c, r);
 	if (!d)
 		return;
-	if (!mint_diskcache_has(dc, hash, rkey))
-		mint_diskcache_put(dc, hash, rkey, r);
 	mint_diskcache_put(dc, hash, key, d);
 	mint_content_unref(d);
 }

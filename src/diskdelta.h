@@ -33,7 +33,8 @@
  * spliced from a root of one segment that holds at least half its bytes,
  * or when `is_root` says c is that root itself (a base's own bytes, of
  * one segment: then its delta is one segment, the whole root); else
- * whole. The root is written first unless the disk level has it. Best
+ * whole. The root is written first unless the disk level has it; if it
+ * cannot be (over the budget, a full disk), c is kept whole. Best
  * effort, as mint_diskcache_put.
  */
 void mint_diskdelta_put(struct mint_diskcache *dc, const char *hash,

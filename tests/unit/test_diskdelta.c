@@ -2,7 +2,8 @@
  * test_diskdelta.c - files kept on the disk level as deltas against their
  * root (src/diskdelta.c), in a temp dir: a spliced file comes back byte
  * for byte and its root is written once; a base's own bytes are kept
- * once, as the root; a file mostly its own is kept whole; a delta whose root is gone or of another size is a miss; crafted
+ * once, as the root; a file mostly its own is kept whole, and so is one
+ * whose root the budget cannot hold; a delta whose root is gone or of another size is a miss; crafted
  * delta bodies (segments past the root, own bytes too short or too long,
  * a segment count past the body, another root's length or print) are
  * misses, never read out of bounds.
@@ -218,6 +219,34 @@ static void test_self_root(void)
 	teardown();
 }
 
+/* A root the budget cannot hold: the file is kept whole, readable. */
+static void test_root_over_budget(void)
+{
+	struct mint_diskcache *dc = NULL;
+	struct mint_cache *cache = mint_cache_new(1 << 20);
+	struct mint_content *root = root_content(), *c, *d, *back;
+
+	setup();
+	REQUIRE(cache && root);
+	REQUIRE(!mint_diskcache_open(dir, 3000, used, NULL, &dc));
+	c = spliced(root);
+	REQUIRE(c);
+	mint_diskdelta_put(dc, hash, "file a", prefix, versions, c, 0);
+	EXPECT(!mint_diskcache_has(dc, hash, root_key()));
+	REQUIRE(!mint_diskcache_get(dc, hash, "file a", &d));
+	EXPECT_EQ(d->size, c->size);
+	mint_content_unref(d);
+	REQUIRE(!mint_diskdelta_get(dc, cache, hash, "file a", prefix,
+				    versions, &back));
+	EXPECT(same(c, back));
+	mint_content_unref(back);
+	mint_content_unref(c);
+	mint_content_unref(root);
+	mint_diskcache_close(dc);
+	mint_cache_free(cache);
+	teardown();
+}
+
 /* The print of good()'s root, read off the entry "good" writes. */
 static uint64_t print;
 
@@ -311,4 +340,4 @@ static void test_crafted_deltas(void)
 }
 
 CHECK_MAIN(CHECK_CASE(test_round_trip), CHECK_CASE(test_self_root),
-	   CHECK_CASE(test_crafted_deltas))
+	   CHECK_CASE(test_root_over_budget), CHECK_CASE(test_crafted_deltas))
