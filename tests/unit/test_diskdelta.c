@@ -30,18 +30,34 @@ static int used(void *ctx, const char *h)
 	return !strcmp(h, hash);
 }
 
-static void setup(void)
+static struct mint_content *root_content(void);
+
+/* Each case's disk level (of `budget` bytes), memory cache and root. */
+static struct mint_diskcache *dc;
+static struct mint_cache *cache;
+static struct mint_content *root;
+
+static int begin(uint64_t budget)
 {
 	snprintf(tmp, sizeof(tmp), "/tmp/mint-dd-XXXXXX");
 	if (!mkdtemp(tmp))
 		abort();
 	snprintf(dir, sizeof(dir), "%s/cache", tmp);
+	dc = NULL;
+	cache = mint_cache_new(1 << 20);
+	root = root_content();
+	if (!cache || !root)
+		return -ENOMEM;
+	return mint_diskcache_open(dir, budget, used, NULL, &dc);
 }
 
-static void teardown(void)
+static void end(void)
 {
 	char cmd[128];
 
+	mint_content_unref(root);
+	mint_diskcache_close(dc);
+	mint_cache_free(cache);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd))
 		fprintf(stderr, "  cannot remove %s\n", tmp);
@@ -59,8 +75,8 @@ static struct mint_content *root_content(void)
 	return mint_content_new_owned(b, ROOT_LEN);
 }
 
-/* own(10) | root[100, 2100) | own(5) | root[4000, 4096) */
-static struct mint_content *spliced(struct mint_content *root)
+/* own(10) | root[100, 2100) | own(5) | root[4000, 4096), of the root */
+static struct mint_content *spliced(void)
 {
 	uint8_t *own = malloc(15);
 	const uint8_t *r = root->seg[0].data;
@@ -96,6 +112,33 @@ static int same(const struct mint_content *a, const struct mint_content *b)
 	return ok;
 }
 
+/* The length of the entry under `key` as the disk level holds it (the
+ * delta's, not the file's), or 0 if there is none. */
+static uint64_t entry_len(const char *key)
+{
+	struct mint_content *d;
+	uint64_t len;
+
+	if (mint_diskcache_get(dc, hash, key, &d))
+		return 0;
+	len = d->size;
+	mint_content_unref(d);
+	return len;
+}
+
+/* Whether the file under `key` reads back as `want`. */
+static int reads_as(const char *key, const struct mint_content *want)
+{
+	struct mint_content *back;
+	int ok;
+
+	if (mint_diskdelta_get(dc, cache, hash, key, prefix, versions, &back))
+		return 0;
+	ok = same(want, back);
+	mint_content_unref(back);
+	return ok;
+}
+
 static char rkey[128];
 
 static const char *root_key(void)
@@ -106,26 +149,17 @@ static const char *root_key(void)
 
 static void test_round_trip(void)
 {
-	struct mint_diskcache *dc = NULL;
-	struct mint_cache *cache = mint_cache_new(1 << 20);
-	struct mint_content *root = root_content(), *c, *back, *d;
+	struct mint_content *c, *back;
 
-	setup();
-	REQUIRE(cache && root);
-	REQUIRE(!mint_diskcache_open(dir, 1 << 20, used, NULL, &dc));
-	c = spliced(root);
+	REQUIRE(!begin(1 << 20));
+	c = spliced();
 	REQUIRE(c);
 	mint_diskdelta_put(dc, hash, "file a", prefix, versions, c, 0);
 	EXPECT(mint_diskcache_has(dc, hash, root_key()));
 	EXPECT(mint_diskcache_has(dc, hash, "file a"));
 	/* the entry is the delta: its own bytes and a table, not 2 KB */
-	REQUIRE(!mint_diskcache_get(dc, hash, "file a", &d));
-	EXPECT(d->size < 200);
-	mint_content_unref(d);
-	REQUIRE(!mint_diskdelta_get(dc, cache, hash, "file a", prefix,
-				    versions, &back));
-	EXPECT(same(c, back));
-	mint_content_unref(back);
+	EXPECT(entry_len("file a") && entry_len("file a") < 200);
+	EXPECT(reads_as("file a", c));
 	/* a second file of the same root does not write the root again */
 	mint_diskdelta_put(dc, hash, "file b", prefix, versions, c, 0);
 	{
@@ -147,13 +181,8 @@ static void test_round_trip(void)
 		w = mint_content_new_spliced(own, 3000, root, seg, 2);
 		REQUIRE(w);
 		mint_diskdelta_put(dc, hash, "file w", prefix, versions, w, 0);
-		REQUIRE(!mint_diskcache_get(dc, hash, "file w", &d));
-		EXPECT_EQ(d->size, 3100);
-		mint_content_unref(d);
-		REQUIRE(!mint_diskdelta_get(dc, cache, hash, "file w", prefix,
-					    versions, &back));
-		EXPECT(same(w, back));
-		mint_content_unref(back);
+		EXPECT_EQ(entry_len("file w"), 3100);
+		EXPECT(reads_as("file w", w));
 		mint_content_unref(w);
 	}
 	/* the root gone (a fresh memory cache, so it is not kept there):
@@ -175,76 +204,47 @@ static void test_round_trip(void)
 		mint_cache_free(fresh);
 	}
 	mint_content_unref(c);
-	mint_content_unref(root);
-	mint_diskcache_close(dc);
-	mint_cache_free(cache);
-	teardown();
+	end();
 }
 
 /* A base's own bytes (original/'s) kept as the root itself: its entry
  * is a one-segment delta, and a file spliced from it adds no root. */
 static void test_self_root(void)
 {
-	struct mint_diskcache *dc = NULL;
-	struct mint_cache *cache = mint_cache_new(1 << 20);
-	struct mint_content *root = root_content(), *c, *back, *d;
+	struct mint_content *c;
 	struct mint_diskcache_stats st;
 
-	setup();
-	REQUIRE(cache && root);
-	REQUIRE(!mint_diskcache_open(dir, 1 << 20, used, NULL, &dc));
+	REQUIRE(!begin(1 << 20));
 	mint_diskdelta_put(dc, hash, "original", prefix, versions, root, 1);
 	EXPECT(mint_diskcache_has(dc, hash, root_key()));
-	REQUIRE(!mint_diskcache_get(dc, hash, "original", &d));
-	EXPECT(d->size < 100);
-	mint_content_unref(d);
-	REQUIRE(!mint_diskdelta_get(dc, cache, hash, "original", prefix,
-				    versions, &back));
-	EXPECT(same(root, back));
-	mint_content_unref(back);
-	c = spliced(root);
+	EXPECT(entry_len("original") && entry_len("original") < 100);
+	EXPECT(reads_as("original", root));
+	c = spliced();
 	REQUIRE(c);
 	mint_diskdelta_put(dc, hash, "copy", prefix, versions, c, 0);
 	mint_diskcache_get_stats(dc, &st);
 	EXPECT_EQ(st.written, 3);	/* root, original's delta, copy's */
 	/* not a root unless said so: whole */
 	mint_diskdelta_put(dc, hash, "other", prefix, versions, root, 0);
-	REQUIRE(!mint_diskcache_get(dc, hash, "other", &d));
-	EXPECT_EQ(d->size, ROOT_LEN);
-	mint_content_unref(d);
+	EXPECT_EQ(entry_len("other"), ROOT_LEN);
 	mint_content_unref(c);
-	mint_content_unref(root);
-	mint_diskcache_close(dc);
-	mint_cache_free(cache);
-	teardown();
+	end();
 }
 
 /* A root the budget cannot hold: the file is kept whole, readable. */
 static void test_root_over_budget(void)
 {
-	struct mint_diskcache *dc = NULL;
-	struct mint_cache *cache = mint_cache_new(1 << 20);
-	struct mint_content *root = root_content(), *c, *d, *back;
+	struct mint_content *c;
 
-	setup();
-	REQUIRE(cache && root);
-	REQUIRE(!mint_diskcache_open(dir, 3000, used, NULL, &dc));
-	c = spliced(root);
+	REQUIRE(!begin(3000));
+	c = spliced();
 	REQUIRE(c);
 	mint_diskdelta_put(dc, hash, "file a", prefix, versions, c, 0);
 	EXPECT(!mint_diskcache_has(dc, hash, root_key()));
-	REQUIRE(!mint_diskcache_get(dc, hash, "file a", &d));
-	EXPECT_EQ(d->size, c->size);
-	mint_content_unref(d);
-	REQUIRE(!mint_diskdelta_get(dc, cache, hash, "file a", prefix,
-				    versions, &back));
-	EXPECT(same(c, back));
-	mint_content_unref(back);
+	EXPECT_EQ(entry_len("file a"), c->size);
+	EXPECT(reads_as("file a", c));
 	mint_content_unref(c);
-	mint_content_unref(root);
-	mint_diskcache_close(dc);
-	mint_cache_free(cache);
-	teardown();
+	end();
 }
 
 /* The print of good()'s root, read off the entry "good" writes. */
@@ -293,15 +293,11 @@ static void test_crafted_deltas(void)
 		{ 1, { 0, 10 }, 1, 0, ROOT_LEN + 1 },	/* another root */
 		{ 1, { 0, 10 }, 1, 0, 0 },	/* another print (below) */
 	};
-	struct mint_diskcache *dc = NULL;
-	struct mint_cache *cache = mint_cache_new(1 << 20);
-	struct mint_content *root = root_content(), *c, *back;
+	struct mint_content *c, *back;
 	size_t i;
 
-	setup();
-	REQUIRE(cache && root);
-	REQUIRE(!mint_diskcache_open(dir, 1 << 20, used, NULL, &dc));
-	c = spliced(root);
+	REQUIRE(!begin(1 << 20));
+	c = spliced();
 	REQUIRE(c);
 	mint_diskdelta_put(dc, hash, "good", prefix, versions, c, 0);
 	{
@@ -328,15 +324,9 @@ static void test_crafted_deltas(void)
 		mint_content_unref(b);
 	}
 	/* and a good one still reads */
-	REQUIRE(!mint_diskdelta_get(dc, cache, hash, "good", prefix,
-				    versions, &back));
-	EXPECT(same(c, back));
-	mint_content_unref(back);
+	EXPECT(reads_as("good", c));
 	mint_content_unref(c);
-	mint_content_unref(root);
-	mint_diskcache_close(dc);
-	mint_cache_free(cache);
-	teardown();
+	end();
 }
 
 CHECK_MAIN(CHECK_CASE(test_round_trip), CHECK_CASE(test_self_root),
