@@ -38,7 +38,8 @@ static int compute(void *arg, struct mint_obj **out)
 {
 	struct make_args *a = arg;
 	struct mint_diskcache *dc = a->src->ctx->diskcache;
-	const char *versions = mint_encode_versions();
+	/* only with a disk level: the fonts' hash in it asks fontconfig */
+	const char *versions = dc ? mint_encode_versions() : NULL;
 	char dkey[MINT_DISKCACHE_KEY_MAX + 1], root[MINT_DISKCACHE_KEY_MAX];
 	struct mint_content *c;
 	int rc;
