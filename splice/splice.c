@@ -39,21 +39,21 @@ static const struct splicer {
 	int counter_fixed;
 } splicers[MINT_FMT_COUNT] = {
 	[MINT_FMT_PNG] = { mint_png_base, mint_noise_png_prepare,
-			   mint_noise_png_make, mint_png_counter },
+			   mint_noise_png_make, mint_png_counter, 0 },
 	[MINT_FMT_JPEG] = { mint_jpeg_base, mint_noise_jpeg_prepare,
-			    mint_noise_jpeg_make, mint_jpeg_counter },
+			    mint_noise_jpeg_make, mint_jpeg_counter, 0 },
 	[MINT_FMT_WEBP] = { mint_webp_base, mint_noise_webp_prepare,
-			    mint_noise_webp_make, mint_webp_counter },
+			    mint_noise_webp_make, mint_webp_counter, 0 },
 	[MINT_FMT_HEIC] = { mint_heic_base, mint_noise_heif_prepare,
-			    mint_noise_heif_make, mint_heif_counter },
+			    mint_noise_heif_make, mint_heif_counter, 0 },
 	[MINT_FMT_AVIF] = { mint_avif_base, mint_noise_heif_prepare,
-			    mint_noise_heif_make, mint_heif_counter },
+			    mint_noise_heif_make, mint_heif_counter, 0 },
 	[MINT_FMT_GIF] = { mint_gif_base, mint_noise_gif_prepare,
-			   mint_noise_gif_make, mint_gif_counter },
+			   mint_noise_gif_make, mint_gif_counter, 0 },
 	[MINT_FMT_BMP] = { mint_bmp_base, mint_noise_bmp_prepare,
 			   mint_noise_bmp_make, mint_bmp_counter, 1 },
 	[MINT_FMT_TIFF] = { mint_tiff_base, mint_noise_tiff_prepare,
-			    mint_noise_tiff_make, mint_tiff_counter },
+			    mint_noise_tiff_make, mint_tiff_counter, 0 },
 };
 
 static const struct splicer *splicer(enum mint_format fmt)
