@@ -6,8 +6,19 @@
  * directory's lists afresh on every readdir). Per-open files (every open
  * yields new bytes) are read with direct I/O, so the page cache can never
  * mix two handles; everything else may use the page cache but is never
- * kept across opens, and attributes and entries are not cached at all, so
- * a replaced or renamed original is seen at once.
+ * kept across opens.
+ *
+ * The kernel's caches (docs/ARCHITECTURE.md, "Kernel caches"): attributes
+ * and negative entries are not kept, so every stat asks and a new name is
+ * seen at once. Positive entries are kept for ENTRY_TIMEOUT, so a path's
+ * folders are not looked up again for every file under them (ls -lR).
+ * A kept entry can outlive its name when that name goes without the
+ * kernel seeing it: Images/X when X's original is deleted or renamed, a
+ * name the team store's poller removes. Nothing is served from such an
+ * entry, since every operation on it asks here by path: a stat, open or
+ * access finds the name gone. Open and access, which the kernel sends only
+ * for a name it holds, answer ESTALE for a gone name, so the kernel looks
+ * the path up again (and creates the file, for an O_CREAT open).
  */
 #include <errno.h>
 #include <fuse.h>
@@ -18,6 +29,9 @@
 #include "fs.h"
 #include "log.h"
 #include "tree.h"
+
+/* Seconds the kernel keeps a name it looked up (see above). */
+#define ENTRY_TIMEOUT 1.0
 
 static struct mint_tree *tree(void)
 {
@@ -46,12 +60,25 @@ static int trace(const char *op, const char *path, struct fuse_file_info *fi,
 	return rc;
 }
 
+/*
+ * The kernel opens or asks access of a name only through an entry it
+ * holds, so a name that is gone here is an entry it kept too long: ESTALE
+ * has it look the path up again, which then finds nothing (or makes the
+ * file, for an O_CREAT open). Any other failure is passed on.
+ */
+static int stale(const char *path, int rc)
+{
+	if (rc == -ENOENT && path && mint_tree_lookup(tree(), path) == -ENOENT)
+		return -ESTALE;
+	return rc;
+}
+
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	cfg->use_ino = 1;
 	cfg->hard_remove = 1;		/* no .fuse_hidden files */
 	cfg->nullpath_ok = 1;
-	cfg->entry_timeout = 0;
+	cfg->entry_timeout = ENTRY_TIMEOUT;
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
@@ -88,7 +115,7 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 	struct mint_handle *h;
 	int rc;
 
-	rc = mint_tree_opendir(tree(), path, &h);
+	rc = stale(path, mint_tree_opendir(tree(), path, &h));
 	if (!rc)
 		fi->fh = (uintptr_t)h;
 	return trace("opendir", path, fi, 0, 0, rc);
@@ -198,7 +225,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	struct mint_handle *h;
 	int direct_io, rc;
 
-	rc = mint_tree_open(tree(), path, fi->flags, &h, &direct_io);
+	rc = stale(path, mint_tree_open(tree(), path, fi->flags, &h,
+					&direct_io));
 	if (!rc) {
 		fi->fh = (uintptr_t)h;
 		fi->direct_io = direct_io;
@@ -233,6 +261,18 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		 mint_handle_write(handle(fi), buf, size, (uint64_t)off);
 
 	return trace("write", path, fi, size, off, rc);
+}
+
+/*
+ * access() and chdir(): whatever exists may be tried, as when the kernel
+ * asked nothing (the operation itself refuses what is not allowed); only
+ * a name's being gone is news to the kernel.
+ */
+static int fs_access(const char *path, int mask)
+{
+	(void)mask;
+	return trace("access", path, NULL, 0, 0,
+		     stale(path, mint_tree_lookup(tree(), path)));
 }
 
 static int fs_statfs(const char *path, struct statvfs *sv)
@@ -278,6 +318,7 @@ static const struct fuse_operations mint_fs_ops = {
 	.create = fs_create,
 	.read = fs_read,
 	.write = fs_write,
+	.access = fs_access,
 	.statfs = fs_statfs,
 	.flush = fs_flush,
 	.release = fs_release,

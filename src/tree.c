@@ -194,6 +194,13 @@ int mint_tree_getattr(struct mint_tree *t, const char *path, struct stat *st)
 	return rc ? rc : n.type->getattr(&n, st);
 }
 
+int mint_tree_lookup(struct mint_tree *t, const char *path)
+{
+	struct mint_node n;
+
+	return resolve(t, path, &n, NULL);
+}
+
 int mint_tree_readdir(struct mint_tree *t, const char *path,
 		      mint_fill_fn fill, void *ctx)
 {

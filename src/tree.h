@@ -54,6 +54,9 @@ void mint_tree_free(struct mint_tree *t);
 
 /* Path operations. `path` is absolute, as FUSE gives it. */
 int mint_tree_getattr(struct mint_tree *t, const char *path, struct stat *st);
+/* 0 when path names something, else -errno; never makes a file's bytes
+ * (no getattr), so it is cheap for any file. */
+int mint_tree_lookup(struct mint_tree *t, const char *path);
 int mint_tree_readdir(struct mint_tree *t, const char *path,
 		      mint_fill_fn fill, void *ctx);
 int mint_tree_mkdir(struct mint_tree *t, const char *path, mode_t mode);

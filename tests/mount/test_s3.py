@@ -153,9 +153,17 @@ def test_changes_show_on_the_other_mount(s3mounts, bucket):
     write(os.path.join(b.im, "pets", "fish.png"), one)
     until(lambda: read(os.path.join(a.im, "pets", "fish.png")) == one,
           "a file in a folder on a")
-    # delete
+    # delete: b keeps looking dog.png up meanwhile, so its kernel holds
+    # the name when it goes; nothing is served from that entry, and an
+    # O_CREAT open through it makes the file again
+    gone = os.path.join(b.im, "dog.png")
     os.unlink(os.path.join(a.im, "dog.png"))
-    until(lambda: sorted(os.listdir(b.im)) == ["pets"], "delete on b")
+    until(lambda: not os.path.exists(gone), "delete on b")
+    write(gone, two)
+    until(lambda: read(os.path.join(a.im, "dog.png")) == two,
+          "made again from b, on a")
+    os.unlink(gone)
+    until(lambda: sorted(os.listdir(a.im)) == ["pets"], "delete on a")
     # a third mount with a new cache folder starts with the whole library
     c = s3mounts(bucket, "c")
     assert sorted(os.listdir(c.im)) == ["pets"]
