@@ -187,7 +187,10 @@ def test_damaged_entry_made_again(mount_factory, originals):
     r = report(m)
     assert r["dropped"] == 3, r
     assert r["made"] == 3
-    assert r["hits"] == FILES_PER_ORIGINAL - 3 + len(root_entries(m, h))
+    # every other file from disk; each root read at most once (none when
+    # a file made again has already put its base's bytes in memory)
+    assert FILES_PER_ORIGINAL - 3 <= r["hits"] <= \
+        FILES_PER_ORIGINAL - 3 + len(root_entries(m, h))
     assert os.listdir(os.path.join(cache_dir(m), "tmp")) == []
     assert m.log().count("disk cache: dropped") == 3
     # made again means written again: the next mount makes nothing
