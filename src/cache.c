@@ -15,8 +15,16 @@
  * A missing key gets a "pending" entry at once, so a second thread finds
  * it and waits on the cache's condition variable instead of computing
  * again. An entry that leaves the table while threads still wait on it
- * (dropped, failed, not to be kept) is "detached": the last waiter frees
- * it.
+ * or compute it (dropped, failed, not to be kept) is "detached": the last
+ * of them frees it.
+ *
+ * A computation owned by a background thread (the pool's, at the lowest
+ * priority) is watched by a foreground caller waiting for it: when over a
+ * slice of WATCH_MS the owner got less than STARVED_MS of CPU, other
+ * programs are keeping it off the cores, where it could stay for minutes,
+ * and the caller computes the value itself, at its own priority. Each
+ * thread computing one entry is a "maker"; the first to finish publishes
+ * its result, and a later one keeps its own value for its caller alone.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,10 +33,14 @@
 #include <time.h>
 
 #include "cache.h"
+#include "cpus.h"
 #include "log.h"
 
 #define NBUCKETS 1024
 #define COST_MIN_US 1000	/* below this, CPU times are noise */
+#define WATCH_MS 100		/* how often a starved owner is checked */
+#define STARVED_MS 10		/* its CPU in that time, below which it
+				 * is starved */
 
 struct entry {
 	char *key;
@@ -38,6 +50,9 @@ struct entry {
 	int keep;			/* stored once made (not MINT_CACHE_ONCE) */
 	int rc;				/* result of the computation */
 	unsigned waiters;
+	unsigned makers;		/* threads computing it */
+	clockid_t owner_cpu;		/* the CPU clock of its newest maker, */
+	int owner_background;		/* and whether that is the pool's */
 	struct entry *hnext;
 	double cost;			/* microseconds to make, per byte */
 	double prio;			/* in the heap: lowest evicted first */
@@ -215,7 +230,7 @@ static void entry_remove(struct mint_cache *c, struct entry *e,
 		heap_remove(c, e);
 		c->st.bytes -= e->obj->bytes;
 	}
-	if (e->pending || e->waiters)
+	if (e->pending || e->waiters || e->makers)
 		e->detached = 1;
 	else
 		bury(dead, e);
@@ -233,11 +248,16 @@ static void evict(struct mint_cache *c, struct entry **dead)
 struct mint_cache *mint_cache_new(size_t max_bytes)
 {
 	struct mint_cache *c = calloc(1, sizeof(*c));
+	pthread_condattr_t ca;
 
 	if (!c)
 		return NULL;
+
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->done, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->done, &ca);
+	pthread_condattr_destroy(&ca);
 	c->max_bytes = max_bytes;
 	return c;
 }
@@ -260,23 +280,86 @@ void mint_cache_free(struct mint_cache *c)
 	free(c);
 }
 
-/* Wait for a pending entry and take its result (lock held). */
+/* CPU milliseconds a thread's clock shows, or -1. */
+static double clock_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts))
+		return -1;
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void add_ms(struct timespec *t, long ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Whether a caller watches e's owner for starvation (lock held). */
+static int watched(const struct entry *e, int background)
+{
+	return !background && e->owner_background;
+}
+
+#define TAKE_OVER 1	/* wait_for: compute it here (e still pending) */
+
+/*
+ * Wait for a pending entry and take its result (lock held), or TAKE_OVER
+ * when its background owner starves (see the top of this file).
+ */
 static int wait_for(struct mint_cache *c, struct entry *e,
 		    struct mint_obj **out, struct entry **dead)
 {
+	int background = mint_thread_background();
+	struct timespec slice;
+	double seen = -1, now;
 	int rc;
 
 	c->st.waits++;
 	e->waiters++;
-	while (e->pending)
-		pthread_cond_wait(&c->done, &c->lock);
+	while (e->pending) {
+		if (!watched(e, background)) {
+			pthread_cond_wait(&c->done, &c->lock);
+			seen = -1;
+			continue;
+		}
+		if (seen < 0) {
+			seen = clock_ms(e->owner_cpu);
+			clock_gettime(CLOCK_MONOTONIC, &slice);
+			add_ms(&slice, WATCH_MS);
+		}
+		if (pthread_cond_timedwait(&c->done, &c->lock, &slice) !=
+		    ETIMEDOUT || !e->pending || !watched(e, background))
+			continue;
+		now = clock_ms(e->owner_cpu);
+		if (seen >= 0 && now >= 0 && now - seen < STARVED_MS) {
+			e->waiters--;
+			c->st.takeovers++;
+			return TAKE_OVER;
+		}
+		seen = -1;
+	}
 	e->waiters--;
 	rc = e->rc;
 	if (!rc)
 		*out = mint_obj_ref(e->obj);
-	if (e->detached && !e->waiters)
+	if (e->detached && !e->waiters && !e->makers)
 		bury(dead, e);
 	return rc;
+}
+
+/* This thread computes e from now on (lock held). */
+static void make_here(struct entry *e)
+{
+	e->makers++;
+	e->owner_background = mint_thread_background();
+	if (pthread_getcpuclockid(pthread_self(), &e->owner_cpu))
+		e->owner_background = 0;	/* cannot be watched */
 }
 
 /* Publish a finished computation that cost `us` microseconds of CPU
@@ -297,7 +380,7 @@ static void finish(struct mint_cache *c, struct entry *e, int rc,
 		e->detached = 1;
 	}
 	if (e->detached) {
-		if (!e->waiters)
+		if (!e->waiters && !e->makers)
 			bury(dead, e);
 	} else {
 		c->st.bytes += obj->bytes;
@@ -329,9 +412,14 @@ int mint_cache_get_flags(struct mint_cache *c, const char *key,
 	e = table_find(c, key);
 	if (e && e->pending) {
 		rc = wait_for(c, e, out, &dead);
+		if (rc != TAKE_OVER) {
+			pthread_mutex_unlock(&c->lock);
+			free_dead(dead);
+			return rc;
+		}
+		make_here(e);
 		pthread_mutex_unlock(&c->lock);
-		free_dead(dead);
-		return rc;
+		goto make;
 	}
 	if (e) {
 		c->st.hits++;
@@ -350,6 +438,7 @@ int mint_cache_get_flags(struct mint_cache *c, const char *key,
 	}
 	e->pending = 1;
 	e->keep = !(flags & MINT_CACHE_ONCE);
+	make_here(e);
 	b = key_hash(key);
 	e->hnext = c->bucket[b];
 	c->bucket[b] = e;
@@ -357,6 +446,7 @@ int mint_cache_get_flags(struct mint_cache *c, const char *key,
 	c->st.misses++;
 	pthread_mutex_unlock(&c->lock);
 
+make:
 	t0 = cpu_us();
 	rc = fn(ctx, &obj);
 	t0 = cpu_us() - t0;
@@ -365,7 +455,11 @@ int mint_cache_get_flags(struct mint_cache *c, const char *key,
 			   obj->bytes, t0 / 1e3);
 
 	pthread_mutex_lock(&c->lock);
-	finish(c, e, rc, obj, t0, &dead);
+	e->makers--;
+	if (e->pending)
+		finish(c, e, rc, obj, t0, &dead);
+	else if (e->detached && !e->waiters && !e->makers)
+		bury(&dead, e);		/* another maker finished first */
 	pthread_mutex_unlock(&c->lock);
 	free_dead(dead);
 	if (!rc)

@@ -18,6 +18,10 @@
  * mint_cache_drop_prefix() of its key is handed to its callers but never
  * stored, so nothing stale outlives an invalidation.
  *
+ * A background thread's computation is not waited for forever: when
+ * other programs starve it, a foreground caller waiting for it computes
+ * the value itself (mint_thread_background in cpus.h, cache.c).
+ *
  * Threads: all functions are thread-safe. One mutex guards the table; it
  * is never held while a value is computed.
  */
@@ -39,6 +43,8 @@ struct mint_cache_stats {
 	uint64_t misses;	/* computations started */
 	uint64_t waits;		/* callers that waited for another's work */
 	uint64_t evictions;
+	uint64_t takeovers;	/* waits given up on a starved background
+				 * computation, made again by the caller */
 	size_t bytes;
 	size_t entries;
 };

@@ -1,8 +1,11 @@
 /*
- * cpus.c - how many CPUs this process may run on (cpus.h).
+ * cpus.c - how many CPUs this process may run on, and whether a thread
+ * runs at the background pool's priority (cpus.h).
  */
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cpus.h"
@@ -23,4 +26,15 @@ unsigned mint_cpus(void)
 	v = n < 1 ? 1 : (unsigned)n;
 	atomic_store(&counted, v);
 	return v;
+}
+
+int mint_thread_background(void)
+{
+	int nice;
+
+	if (sched_getscheduler(0) == SCHED_IDLE)	/* this thread's */
+		return 1;
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+	return !errno && nice >= 19;
 }

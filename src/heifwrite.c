@@ -147,29 +147,36 @@ static unsigned cpus(void)
 }
 
 /*
- * At most cpus() tile encoders at once in the process: each holds about
+ * At most cpus() tile encoders at once for foreground threads and as many
+ * for the background pool's (mint_thread_background): each holds about
  * 10 MiB (x265's or aom's buffers), and more of them than cores is only
  * memory. always_random's opens on many libfuse threads, the pool's
- * bases and every base's own threads all take a slot per tile.
+ * bases and every base's own threads all take a slot per tile. A reader
+ * never waits for a slot the pool holds: at the lowest priority, the
+ * pool may not run again for minutes while other programs are busy.
  */
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t slot_free = PTHREAD_COND_INITIALIZER;
-static unsigned slots_busy;
+static unsigned slots_busy[2];		/* [background] */
 
-static void slot_take(void)
+/* Returns the class of slot taken, for slot_give. */
+static int slot_take(void)
 {
+	int bg = mint_thread_background();
+
 	pthread_mutex_lock(&slot_lock);
-	while (slots_busy >= cpus())
+	while (slots_busy[bg] >= cpus())
 		pthread_cond_wait(&slot_free, &slot_lock);
-	slots_busy++;
+	slots_busy[bg]++;
 	pthread_mutex_unlock(&slot_lock);
+	return bg;
 }
 
-static void slot_give(void)
+static void slot_give(int bg)
 {
 	pthread_mutex_lock(&slot_lock);
-	slots_busy--;
-	pthread_cond_signal(&slot_free);
+	slots_busy[bg]--;
+	pthread_cond_broadcast(&slot_free);
 	pthread_mutex_unlock(&slot_lock);
 	/* x265 and aom allocate and free megabytes per tile, in whichever
 	 * thread's arena: hand the freed pages back, or each arena keeps
@@ -335,13 +342,13 @@ int mint_heif_tile_encode(int avif, int quality,
 	struct heif_image *im = NULL;
 	uint8_t *plane;
 	uint32_t y;
-	int stride, rc;
+	int stride, slot, rc;
 
 	file->len = 0;
 	ctx = heif_context_alloc();
 	if (!ctx)
 		return -ENOMEM;
-	slot_take();
+	slot = slot_take();
 	rc = heif_err(heif_image_create((int)tile->width, (int)tile->height,
 					heif_colorspace_RGB,
 					heif_chroma_interleaved_RGB, &im));
@@ -383,7 +390,7 @@ out:
 	if (enc)
 		heif_encoder_release(enc);
 	heif_image_release(im);
-	slot_give();
+	slot_give(slot);
 	heif_context_free(ctx);
 	return rc;
 }

@@ -28,7 +28,9 @@
 #include <openssl/crypto.h>
 
 #include "cpus.h"
+#include "encode.h"
 #include "generator.h"
+#include "heifwrite.h"
 #include "log.h"
 #include "pending_i.h"
 #include "tree_i.h"
@@ -330,6 +332,10 @@ static int still_current(struct mint_warm *w, struct job *j, char *name)
 /*
  * Lowest priority: SCHED_IDLE runs only on a core nothing else wants;
  * where it is refused, nice 19. Both are this thread's alone on Linux.
+ * A reader waiting for a file this thread makes does not wait on it
+ * while other programs keep it off the cores: it makes the file itself
+ * (cache.h), and it never waits for one of HEIC's encoder slots that
+ * this thread holds (heifwrite.c).
  */
 static void lower_priority(void)
 {
@@ -380,6 +386,10 @@ static void *worker(void *arg)
 	unsigned i;
 	int stale;
 
+	/* one-time set-ups a reader may wait for, made at normal priority */
+	mint_heif_init();
+	if (w->tree->ctx->diskcache)
+		(void)mint_encode_versions();
 	lower_priority();
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {

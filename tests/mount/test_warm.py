@@ -233,3 +233,37 @@ def test_eager_off_makes_nothing_until_asked(mount_factory, pics, off):
     p = m.path("Images", "pic", "original", "pic.png")
     assert os.stat(p).st_size == len(open(p, "rb").read())
     assert size_rows(m, h) == 1
+
+
+def test_reader_never_waits_on_a_starved_pool(mount1, tmp_path):
+    """The pool runs at the lowest priority, so while other programs keep
+    every core busy it gets almost no CPU. A reader asking for a file the
+    pool is making must not wait for it: it makes the file itself (and
+    takes its own HEIC encoder slots, cache.c and heifwrite.c). Before,
+    `ls -l original/` of a photo took over a minute on a busy machine;
+    the bound here is far above the 5-15 s it takes (with sanitizers), and
+    far below that."""
+    from PIL import Image
+    import random
+    rnd = random.Random(11)
+    img = Image.frombytes("RGB", (2000, 1250), rnd.randbytes(7500000))
+    src = str(tmp_path / "busy.png")
+    img.save(src)
+    m = mount1
+    hogs = [subprocess.Popen(["sh", "-c", "while :; do :; done"])
+            for _ in range(len(os.sched_getaffinity(0)))]
+    try:
+        subprocess.run(["cp", src, m.im], check=True)
+        t0 = time.monotonic()
+        out = subprocess.run(["timeout", "120", "ls", "-l",
+                              m.path("Images", "busy", "original")],
+                             capture_output=True, text=True)
+        took = time.monotonic() - t0
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+    assert out.returncode == 0, out.stderr
+    assert took < 30, took
+    for line in out.stdout.splitlines()[1:]:
+        assert int(line.split()[4]) > 0, line

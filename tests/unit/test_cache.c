@@ -1,10 +1,13 @@
 /*
  * test_cache.c - the byte-bounded cache: bound, eviction by cost per byte
  * and recency, eviction under live references, values made once and not
- * kept, single flight, invalidation by prefix.
+ * kept, single flight, invalidation by prefix, a starved background
+ * computation taken over by its foreground waiter.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -340,6 +343,124 @@ static void test_drop_prefix_and_stale_compute(void)
 	mint_cache_free(c);
 }
 
+/* A computation that holds its thread until `go` is posted (at most
+ * 10 s), using no CPU meanwhile, as a thread kept off the cores would. */
+struct held {
+	struct mint_cache *c;
+	sem_t go;
+	int background;		/* at SCHED_IDLE, as the pool's workers */
+	int rc, id;
+};
+
+static int make_held(void *arg, struct mint_obj **out)
+{
+	struct held *h = arg;
+	struct spec s = { 1, 10, 0, 0, 0 };
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	while (sem_timedwait(&h->go, &until) && errno == EINTR)
+		;
+	return make_val(&s, out);
+}
+
+static void *hold(void *arg)
+{
+	struct held *h = arg;
+	struct sched_param sp = { 0 };
+	struct mint_obj *o;
+
+	if (h->background)
+		pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	h->rc = mint_cache_get(h->c, "k", make_held, h, &o);
+	if (!h->rc) {
+		h->id = id_of(o);
+		mint_obj_unref(o);
+	}
+	return NULL;
+}
+
+/* Start hold() and wait until its computation is under way. */
+static void start_held(struct held *h, pthread_t *th)
+{
+	struct mint_cache_stats st;
+
+	pthread_create(th, NULL, hold, h);
+	do {
+		usleep(1000);
+		mint_cache_get_stats(h->c, &st);
+	} while (!st.misses);
+}
+
+static void test_starved_background_taken_over(void)
+{
+	struct held h = { .c = mint_cache_new(1000), .background = 1,
+			  .rc = -1 };
+	struct spec s = { 2, 10, 0, 0, 0 };
+	struct mint_cache_stats st;
+	struct mint_obj *o;
+	pthread_t th;
+
+	reset();
+	REQUIRE(h.c);
+	sem_init(&h.go, 0, 0);
+	start_held(&h, &th);
+	/* the background owner gets no CPU: this caller makes it itself */
+	REQUIRE(!mint_cache_get(h.c, "k", make_val, &s, &o));
+	EXPECT_EQ(id_of(o), 2);
+	mint_obj_unref(o);
+	mint_cache_get_stats(h.c, &st);
+	EXPECT_EQ(st.takeovers, 1);
+	sem_post(&h.go);
+	pthread_join(th, NULL);
+	/* the owner, finishing second, keeps its value for itself */
+	EXPECT_EQ(h.rc, 0);
+	EXPECT_EQ(h.id, 1);
+	REQUIRE(!mint_cache_get(h.c, "k", make_val, &s, &o));
+	EXPECT_EQ(id_of(o), 2);		/* the first finished is stored */
+	mint_obj_unref(o);
+	EXPECT_EQ(atomic_load(&computed), 2);
+	EXPECT_EQ(atomic_load(&destroyed), 1);	/* the owner's */
+	mint_cache_free(h.c);
+	EXPECT_EQ(atomic_load(&destroyed), 2);
+	sem_destroy(&h.go);
+}
+
+/* A foreground owner that uses no CPU for a while (I/O) is waited for. */
+static void *post_soon(void *arg)
+{
+	usleep(300000);
+	sem_post(arg);
+	return NULL;
+}
+
+static void test_foreground_owner_waited_for(void)
+{
+	struct held h = { .c = mint_cache_new(1000), .rc = -1 };
+	struct spec s = { 2, 10, 0, 0, 0 };
+	struct mint_cache_stats st;
+	struct mint_obj *o;
+	pthread_t th, poster;
+
+	reset();
+	REQUIRE(h.c);
+	sem_init(&h.go, 0, 0);
+	start_held(&h, &th);
+	pthread_create(&poster, NULL, post_soon, &h.go);
+	REQUIRE(!mint_cache_get(h.c, "k", make_val, &s, &o));
+	EXPECT_EQ(id_of(o), 1);
+	mint_obj_unref(o);
+	pthread_join(poster, NULL);
+	pthread_join(th, NULL);
+	EXPECT_EQ(h.id, 1);
+	mint_cache_get_stats(h.c, &st);
+	EXPECT_EQ(st.takeovers, 0);
+	EXPECT_EQ(atomic_load(&computed), 1);
+	mint_cache_free(h.c);
+	sem_destroy(&h.go);
+}
+
 CHECK_MAIN(CHECK_CASE(test_hit_after_miss),
 	   CHECK_CASE(test_bound_and_lru_order),
 	   CHECK_CASE(test_costly_values_stay),
@@ -348,4 +469,6 @@ CHECK_MAIN(CHECK_CASE(test_hit_after_miss),
 	   CHECK_CASE(test_too_big_not_kept),
 	   CHECK_CASE(test_errors_not_cached),
 	   CHECK_CASE(test_single_flight),
-	   CHECK_CASE(test_drop_prefix_and_stale_compute))
+	   CHECK_CASE(test_drop_prefix_and_stale_compute),
+	   CHECK_CASE(test_starved_background_taken_over),
+	   CHECK_CASE(test_foreground_owner_waited_for))
