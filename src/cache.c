@@ -20,9 +20,11 @@
  *
  * A computation owned by a background thread (the pool's, at the lowest
  * priority) is watched by a foreground caller waiting for it: when over a
- * slice of WATCH_MS the owner got less than STARVED_MS of CPU, other
- * programs are keeping it off the cores, where it could stay for minutes,
- * and the caller computes the value itself, at its own priority. Each
+ * slice of WATCH_MS the background threads together got less than
+ * STARVED_MS of CPU (the owner may be waiting for threads of its own),
+ * other programs are keeping them off the cores, where they could stay
+ * for minutes, and the caller computes the value itself, at its own
+ * priority. Each
  * thread computing one entry is a "maker"; the first to finish publishes
  * its result, and a later one keeps its own value for its caller alone.
  */
@@ -39,8 +41,8 @@
 #define NBUCKETS 1024
 #define COST_MIN_US 1000	/* below this, CPU times are noise */
 #define WATCH_MS 100		/* how often a starved owner is checked */
-#define STARVED_MS 10		/* its CPU in that time, below which it
-				 * is starved */
+#define STARVED_MS 10		/* their CPU in that time, below which
+				 * they are starved */
 
 struct entry {
 	char *key;
@@ -51,8 +53,7 @@ struct entry {
 	int rc;				/* result of the computation */
 	unsigned waiters;
 	unsigned makers;		/* threads computing it */
-	clockid_t owner_cpu;		/* the CPU clock of its newest maker, */
-	int owner_background;		/* and whether that is the pool's */
+	int owner_background;		/* its newest maker is the pool's */
 	struct entry *hnext;
 	double cost;			/* microseconds to make, per byte */
 	double prio;			/* in the heap: lowest evicted first */
@@ -280,16 +281,6 @@ void mint_cache_free(struct mint_cache *c)
 	free(c);
 }
 
-/* CPU milliseconds a thread's clock shows, or -1. */
-static double clock_ms(clockid_t clk)
-{
-	struct timespec ts;
-
-	if (clock_gettime(clk, &ts))
-		return -1;
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void add_ms(struct timespec *t, long ms)
 {
 	t->tv_sec += ms / 1000;
@@ -298,6 +289,43 @@ static void add_ms(struct timespec *t, long ms)
 		t->tv_sec++;
 		t->tv_nsec -= 1000000000L;
 	}
+}
+
+#define WATCH_THREADS 128	/* background threads watched, at most */
+
+/* The background threads' CPU so far, read without the lock (lock held
+ * on entry and return): it reads /proc. */
+static int background_cpu(struct mint_cache *c, struct mint_thread_cpu *t)
+{
+	int n;
+
+	pthread_mutex_unlock(&c->lock);
+	n = mint_background_threads(t, WATCH_THREADS);
+	pthread_mutex_lock(&c->lock);
+	return n;
+}
+
+/*
+ * Whether the background threads moved on between two readings: the CPU
+ * each had since the first, summed. A thread that ended or began meanwhile
+ * is progress itself (its CPU is not in both).
+ */
+static int moved_on(const struct mint_thread_cpu *a, int na,
+		    const struct mint_thread_cpu *b, int nb)
+{
+	double ms = 0;
+	int i, j;
+
+	if (na != nb)
+		return 1;
+	for (i = 0; i < nb; i++) {
+		for (j = 0; j < na && a[j].tid != b[i].tid; j++)
+			;
+		if (j == na)
+			return 1;
+		ms += b[i].ms - a[j].ms;
+	}
+	return ms >= STARVED_MS;
 }
 
 /* Whether a caller watches e's owner for starvation (lock held). */
@@ -315,34 +343,41 @@ static int watched(const struct entry *e, int background)
 static int wait_for(struct mint_cache *c, struct entry *e,
 		    struct mint_obj **out, struct entry **dead)
 {
-	int background = mint_thread_background();
+	struct mint_thread_cpu seen[WATCH_THREADS], now[WATCH_THREADS];
+	int background = mint_thread_background(), timing = 0;
+	int nseen = 0, nnow, rc;
 	struct timespec slice;
-	double seen = -1, now;
-	int rc;
 
 	c->st.waits++;
 	e->waiters++;
 	while (e->pending) {
 		if (!watched(e, background)) {
 			pthread_cond_wait(&c->done, &c->lock);
-			seen = -1;
+			timing = 0;
 			continue;
 		}
-		if (seen < 0) {
-			seen = clock_ms(e->owner_cpu);
+		if (!timing) {		/* a slice begins */
+			nseen = background_cpu(c, seen);
+			if (nseen < 0) {	/* cannot tell: wait as for anyone */
+				pthread_cond_wait(&c->done, &c->lock);
+				continue;
+			}
 			clock_gettime(CLOCK_MONOTONIC, &slice);
 			add_ms(&slice, WATCH_MS);
+			timing = 1;
+			continue;	/* e may be ready by now */
 		}
 		if (pthread_cond_timedwait(&c->done, &c->lock, &slice) !=
 		    ETIMEDOUT || !e->pending || !watched(e, background))
 			continue;
-		now = clock_ms(e->owner_cpu);
-		if (seen >= 0 && now >= 0 && now - seen < STARVED_MS) {
+		nnow = background_cpu(c, now);
+		if (e->pending && nnow >= 0 &&
+		    !moved_on(seen, nseen, now, nnow)) {
 			e->waiters--;
 			c->st.takeovers++;
 			return TAKE_OVER;
 		}
-		seen = -1;
+		timing = 0;
 	}
 	e->waiters--;
 	rc = e->rc;
@@ -358,8 +393,6 @@ static void make_here(struct entry *e)
 {
 	e->makers++;
 	e->owner_background = mint_thread_background();
-	if (pthread_getcpuclockid(pthread_self(), &e->owner_cpu))
-		e->owner_background = 0;	/* cannot be watched */
 }
 
 /* Publish a finished computation that cost `us` microseconds of CPU

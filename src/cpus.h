@@ -21,4 +21,20 @@ unsigned mint_cpus(void);
  */
 int mint_thread_background(void);
 
+/* A thread and the CPU time it has had, in milliseconds. */
+struct mint_thread_cpu {
+	long tid;
+	double ms;
+};
+
+/*
+ * This process's background threads (as above) and their CPU so far,
+ * read from /proc/self/task (each thread's schedstat): at most max of
+ * them into t, their count returned, or -1 when they cannot be read. A
+ * computation of the pool may run on several threads (a base's tiles or
+ * bands) while the one that started it waits for them, so all of them
+ * show whether it moves on.
+ */
+int mint_background_threads(struct mint_thread_cpu *t, int max);
+
 #endif
