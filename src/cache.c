@@ -24,9 +24,9 @@
  * STARVED_MS of CPU (the owner may be waiting for threads of its own),
  * other programs are keeping them off the cores, where they could stay
  * for minutes, and the caller computes the value itself, at its own
- * priority. Each
- * thread computing one entry is a "maker"; the first to finish publishes
- * its result, and a later one keeps its own value for its caller alone.
+ * priority. Each thread computing one entry is a "maker"; the first to
+ * finish publishes its result, and a later one keeps its own value for
+ * its caller alone.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -253,7 +253,6 @@ struct mint_cache *mint_cache_new(size_t max_bytes)
 
 	if (!c)
 		return NULL;
-
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

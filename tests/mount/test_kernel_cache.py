@@ -46,26 +46,41 @@ def assert_dir_gone(path):
 
 
 def paths_of(images, folder, name):
+    """Images/<folder> itself, its original/, and two of its files."""
     top = os.path.join(images, folder)
     return [top, os.path.join(top, "original"),
             os.path.join(top, "original", name + ".png"),
             os.path.join(top, "counter", name + "_3.jpeg")]
 
 
+def copied_and_held(m, src, name, sub=""):
+    """Copy the test picture in as Image Manager/<sub>/<name>.png and look
+    its Images paths up (paths_of), so the kernel holds them."""
+    shutil.copy(os.path.join(src, "rgba.png"),
+                os.path.join(m.im, sub, name + ".png"))
+    paths = paths_of(os.path.join(m.images, sub), name, name)
+    held(paths)
+    return paths
+
+
+def assert_all_gone(paths):
+    """paths_of()'s two folders and two files, all gone."""
+    for p in paths[2:]:
+        assert_gone(p)
+    for p in paths[:2]:
+        assert_dir_gone(p)
+
+
 def test_deleted_original(mount1, originals):
     src, _ = originals
     m = mount1
-    shutil.copy(os.path.join(src, "rgba.png"), os.path.join(m.im, "x.png"))
-    top, orig, png, jpeg = paths_of(m.images, "x", "x")
-    held([top, orig, png, jpeg])
+    paths = copied_and_held(m, src, "x")
     os.unlink(os.path.join(m.im, "x.png"))
     assert os.listdir(m.images) == []
-    for p in (png, jpeg):
-        assert_gone(p)
-    for p in (orig, top):
-        assert_dir_gone(p)
+    assert_all_gone(paths)
     # the name is new again: a new original's folder and sizes, at once
     shutil.copy(os.path.join(src, "plasma.jpg"), os.path.join(m.im, "x.png"))
+    png = paths[2]
     assert dims(png) == (320, 200)
     with open(png, "rb") as f:
         assert len(f.read()) == os.stat(png).st_size
@@ -74,16 +89,11 @@ def test_deleted_original(mount1, originals):
 def test_renamed_original(mount1, originals):
     src, _ = originals
     m = mount1
-    shutil.copy(os.path.join(src, "rgba.png"), os.path.join(m.im, "a.png"))
-    old = paths_of(m.images, "a", "a")
-    held(old)
+    old = copied_and_held(m, src, "a")
     size = os.stat(old[2]).st_size
     os.rename(os.path.join(m.im, "a.png"), os.path.join(m.im, "b.png"))
     assert os.listdir(m.images) == ["b"]
-    for p in old[2:]:
-        assert_gone(p)
-    for p in old[:2]:
-        assert_dir_gone(p)
+    assert_all_gone(old)
     new = paths_of(m.images, "b", "b")
     assert os.stat(new[2]).st_size == size
     assert dims(new[3]) == (120, 90)
@@ -92,12 +102,10 @@ def test_renamed_original(mount1, originals):
 def test_replaced_original(mount1, originals):
     src, _ = originals
     m = mount1
-    shutil.copy(os.path.join(src, "rgba.png"), os.path.join(m.im, "r.png"))
-    paths = paths_of(m.images, "r", "r")
-    held(paths)
-    before = {p: os.stat(p) for p in paths[2:]}
+    files = copied_and_held(m, src, "r")[2:]
+    before = {p: os.stat(p) for p in files}
     shutil.copy(os.path.join(src, "plasma.jpg"), os.path.join(m.im, "r.png"))
-    for p in paths[2:]:
+    for p in files:
         st = os.stat(p)
         assert st.st_size != before[p].st_size, p
         assert dims(p) == (320, 200)
@@ -109,15 +117,11 @@ def test_renamed_folder(mount1, originals):
     src, _ = originals
     m = mount1
     os.mkdir(os.path.join(m.im, "pets"))
-    shutil.copy(os.path.join(src, "rgba.png"),
-                os.path.join(m.im, "pets", "cat.png"))
-    old = paths_of(os.path.join(m.images, "pets"), "cat", "cat")
-    held([os.path.join(m.im, "pets", "cat.png")] + old)
+    old = copied_and_held(m, src, "cat", "pets")
+    held([os.path.join(m.im, "pets", "cat.png")])
     os.rename(os.path.join(m.im, "pets"), os.path.join(m.im, "animals"))
     assert os.listdir(m.images) == ["animals"]
-    for p in old[2:]:
-        assert_gone(p)
-    for p in old[:2] + [os.path.join(m.images, "pets")]:
-        assert_dir_gone(p)
+    assert_all_gone(old)
+    assert_dir_gone(os.path.join(m.images, "pets"))
     assert dims(paths_of(os.path.join(m.images, "animals"), "cat",
                          "cat")[2]) == (120, 90)
