@@ -16,7 +16,7 @@ BUILD ?= build$(BUILD_TAG)
 
 PKGS := fuse3 libpng libjpeg libwebp libwebpmux cairo pangocairo fontconfig \
 	sqlite3 libcrypto zlib libexif libgif imagequant libcurl libheif \
-	libtiff-4 x265
+	libtiff-4 x265 libdeflate
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

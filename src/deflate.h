@@ -1,6 +1,7 @@
 /*
- * deflate.h - fast raw deflate for PNG (zlib, level 1), cut into pieces
- * that can be spliced, and large inputs compressed on every core.
+ * deflate.h - fast raw deflate for PNG and TIFF (libdeflate, level 1), cut
+ * into pieces that can be spliced, and large inputs compressed on every
+ * core.
  *
  * A piece is compressed on its own: its matches never reach before its
  * first byte, and it ends byte-aligned, either with a full flush (an empty
@@ -16,9 +17,9 @@
  * compressed in parallel (each a piece of its own, all but the last ended
  * with a full flush) and joined. The cut depends only on the number and
  * length of the rows, never on the number of cores, so the bytes are the
- * same on every machine with the same zlib (mint_deflate_version()), and
- * a piece's bytes depend on its input alone, never on the thread or the
- * deflater that made it.
+ * same on every machine with the same libdeflate (mint_deflate_version()),
+ * and a piece's bytes depend on its input alone, never on the thread or
+ * the deflater that made it.
  *
  * Threads: every call may run on many threads at once; a mint_deflater is
  * used by one thread at a time.
@@ -31,7 +32,7 @@
 
 #include "buf.h"
 
-/* zlib's level for every piece (docs/BENCHMARKS.md: why 1). */
+/* libdeflate's level for every piece (docs/BENCHMARKS.md: why 1). */
 #ifndef MINT_DEFLATE_LEVEL
 #define MINT_DEFLATE_LEVEL 1
 #endif
@@ -109,7 +110,7 @@ int mint_deflater_piece(struct mint_deflater *d, const void *in, size_t len,
 			struct mint_zpiece *pc);
 
 /*
- * The library and the level ("zlib1.2.13-l1"): what the compressed bytes
+ * The library and the level ("libdeflate1.14-l1"): what the compressed bytes
  * depend on (mint_encode_versions()). Static.
  */
 const char *mint_deflate_version(void);

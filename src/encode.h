@@ -52,7 +52,7 @@ extern const uint8_t mint_png_signature[8];
  * versions of the encoding libraries, PNG's deflate level
  * (mint_deflate_version()), libheif's and its encoders'
  * (mint_heif_versions()) and what text pixels depend on
- * (mint_text_versions(): "r4 z1.2.13 zlib1.2.13-l1 png10639
+ * (mint_text_versions(): "r4 z1.2.13 libdeflate1.14-l1 png10639
  * jpeg2001005 webp66052 cairo11600 pango1.50.12 hb6.0.0 fonts1a2b3c4d").
  * Sizes remembered across remounts are keyed by it, so neither a library or font upgrade nor a
  * new mintfs that changes the bytes ever leaves a stat() that lies.
