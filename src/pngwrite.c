@@ -103,27 +103,54 @@ unsigned mint_png_filter_pick(const uint8_t *raw, const uint8_t *up, size_t n,
 void mint_png_filter(const uint8_t *raw, const uint8_t *up, size_t from,
 		     size_t to, unsigned bpp, unsigned type, uint8_t *out)
 {
-	size_t i;
+	size_t i = from, lead = to < bpp ? to : bpp;
 
-	for (i = from; i < to; i++) {
-		int x = raw[i], a = i >= bpp ? raw[i - bpp] : 0;
-		int b = up ? up[i] : 0, c = up && i >= bpp ? up[i - bpp] : 0;
-
-		switch (type) {
-		case MINT_PNG_SUB:
-			x -= a;
-			break;
-		case MINT_PNG_UP:
-			x -= b;
-			break;
-		case MINT_PNG_AVG:
-			x -= (a + b) >> 1;
-			break;
-		case MINT_PNG_PAETH:
-			x -= paeth(a, b, c);
-			break;
+	/*
+	 * One loop per type, so the compiler can vectorise each; the first
+	 * bpp bytes have no pixel to their left, and with no row above
+	 * (up NULL) every byte above reads as zero.
+	 */
+	if (!up) {
+		if (type == MINT_PNG_UP)
+			type = MINT_PNG_NONE;
+		else if (type == MINT_PNG_PAETH)	/* paeth(a, 0, 0) = a */
+			type = MINT_PNG_SUB;
+		else if (type == MINT_PNG_AVG) {
+			for (; i < lead; i++)
+				out[i - from] = raw[i];
+			for (; i < to; i++)
+				out[i - from] = (uint8_t)(raw[i] -
+							  (raw[i - bpp] >> 1));
+			return;
 		}
-		out[i - from] = (uint8_t)x;
+	}
+	switch (type) {
+	case MINT_PNG_SUB:
+		for (; i < lead; i++)
+			out[i - from] = raw[i];
+		for (; i < to; i++)
+			out[i - from] = (uint8_t)(raw[i] - raw[i - bpp]);
+		break;
+	case MINT_PNG_UP:
+		for (; i < to; i++)
+			out[i - from] = (uint8_t)(raw[i] - up[i]);
+		break;
+	case MINT_PNG_AVG:
+		for (; i < lead; i++)
+			out[i - from] = (uint8_t)(raw[i] - (up[i] >> 1));
+		for (; i < to; i++)
+			out[i - from] = (uint8_t)(raw[i] -
+				((raw[i - bpp] + up[i]) >> 1));
+		break;
+	case MINT_PNG_PAETH:
+		for (; i < lead; i++)
+			out[i - from] = (uint8_t)(raw[i] - up[i]);
+		for (; i < to; i++)
+			out[i - from] = (uint8_t)(raw[i] -
+				paeth(raw[i - bpp], up[i], up[i - bpp]));
+		break;
+	default:
+		memcpy(out, raw + from, to > from ? to - from : 0);
 	}
 }
 
