@@ -43,6 +43,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,28 +227,73 @@ static void join_piece(struct mint_zpiece *z, const struct piece *pc)
 	z->raw_len += pc->z.raw_len;
 }
 
+/*
+ * The band's side of a base: its rows filtered, O (the file's final
+ * piece), then always_random's and counter's pieces made from those rows,
+ * into buffers of its own. It needs nothing from the prefix T, so it runs
+ * on a thread of its own while T's bands are compressed: on a small
+ * picture the band is a sixth of the work and T only a few bands, and
+ * done one after the other they left a core idle.
+ */
+struct band_side {
+	struct base_rows a;
+	size_t npieces;
+	struct mint_zpiece *zp;		/* [npieces] */
+	struct mint_buf o, pieces;
+	int rc;
+};
+
+static void *band_side_run(void *arg)
+{
+	struct band_side *s = arg;
+	struct png_base *b = s->a.b;
+	const struct mint_image *img = s->a.img;
+	size_t i;
+
+	filter_rows(img, b->n, b->y0, img->height - b->y0, s->a.frows);
+	for (i = 0; i < img->height - b->y0; i++)
+		b->filt[i] = s->a.frows[i * (b->n + 1)];
+	s->rc = rows_piece(&s->a, b->y0, img->height, 1, &s->o, &b->o);
+	if (!s->rc)
+		s->rc = mint_deflate_pieces(band_piece, &s->a, s->npieces,
+					    &s->pieces, s->zp);
+	return NULL;
+}
+
 /* original/'s file, then always_random's and counter's pieces. */
 static int build(struct png_base *b, const struct mint_image *img,
 		 struct mint_buf *out, size_t *file_len)
 {
-	struct mint_zpiece z = MINT_ZPIECE_EMPTY, *zp = NULL;
-	struct base_rows a = { img, b, NULL, 0 };
+	struct mint_zpiece z = MINT_ZPIECE_EMPTY;
+	struct base_rows t = { img, b, NULL, 0 };
+	struct band_side s = { .a = { img, b, NULL, 0 },
+			       .npieces = 2 + (size_t)b->sr + b->bh };
 	uint8_t end[MINT_PNG_END_LEN];
-	uint32_t band = img->height - b->y0;
-	size_t i, npieces = 2 + (size_t)b->sr + b->bh, off;
-	int rc;
+	pthread_t side;
+	int rc, threaded = 0;
+	size_t i, off;
 
-	a.frows = malloc(band * (b->n + 1));
-	zp = calloc(npieces, sizeof(*zp));
-	rc = a.frows && zp ? mint_buf_reserve(out, MINT_PNG_HEAD_LEN) :
-			     -ENOMEM;
+	mint_buf_init(&s.o, out->max);
+	mint_buf_init(&s.pieces, out->max);
+	s.a.frows = malloc((img->height - b->y0) * (b->n + 1));
+	s.zp = calloc(s.npieces, sizeof(*s.zp));
+	rc = s.a.frows && s.zp ? mint_buf_reserve(out, MINT_PNG_HEAD_LEN) :
+				 -ENOMEM;
 	if (rc)
 		goto out;
-	filter_rows(img, b->n, b->y0, band, a.frows);
 	out->len = MINT_PNG_HEAD_LEN;
-	rc = rows_piece(&a, 0, b->y0, 0, out, &b->t);
+	threaded = !pthread_create(&side, NULL, band_side_run, &s);
+	if (!threaded)
+		band_side_run(&s);
+	rc = rows_piece(&t, 0, b->y0, 0, out, &b->t);
+	if (threaded)
+		pthread_join(side, NULL);
 	if (!rc)
-		rc = rows_piece(&a, b->y0, img->height, 1, out, &b->o);
+		rc = s.rc;
+	if (rc)
+		goto out;
+	b->o.off = out->len;
+	rc = mint_buf_append(out, s.o.data, s.o.len);
 	if (rc)
 		goto out;
 	mint_zpiece_join(&z, &b->t.z);
@@ -260,26 +306,25 @@ static int build(struct png_base *b, const struct mint_image *img,
 	if (rc)
 		goto out;
 	*file_len = out->len;
-
-	for (i = 0; i < band; i++)
-		b->filt[i] = a.frows[i * (b->n + 1)];
-	rc = mint_deflate_pieces(band_piece, &a, npieces, out, zp);
+	rc = mint_buf_append(out, s.pieces.data, s.pieces.len);
 	if (rc)
 		goto out;
-	for (i = 0, off = *file_len; i < npieces; off += zp[i++].len) {
+	for (i = 0, off = *file_len; i < s.npieces; off += s.zp[i++].len) {
 		struct piece *pc = i == 0 ? &b->a : i == 1 ? &b->c :
 				   i < 2 + b->sr ? &b->fs[i - 2] :
 				   &b->fc[i - 2 - b->sr];
 
 		pc->off = off;
-		pc->z = zp[i];
+		pc->z = s.zp[i];
 		set_op(pc);
 	}
 	set_op(&b->t);
 	set_op(&b->o);
 out:
-	free(zp);
-	free(a.frows);
+	mint_buf_release(&s.o);
+	mint_buf_release(&s.pieces);
+	free(s.zp);
+	free(s.a.frows);
 	return rc;
 }
 
