@@ -7,16 +7,24 @@
 #   BUILD=build tests/run.sh             the normal build
 #   BUILD=build-address-undefined ...    the sanitizer build
 #   MOUNT_TESTS=0 tests/run.sh           unit tests only
+#   UNIT_JOBS=1 tests/run.sh             unit tests one at a time (default:
+#                                        one per CPU, tests/unit_jobs.sh)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 passed=0 failed=0 skipped=0
 
 echo "== unit tests ($BUILD)"
+units=()
 for t in "$BUILD"/tests/test_*; do
-	[ -x "$t" ] || continue
-	out=$("$t" 2>&1)
-	rc=$?
+	[ -x "$t" ] && units+=("$t")
+done
+results=$(mktemp -d)
+tests/unit_jobs.sh "$results" -- "${units[@]}"
+for t in "${units[@]}"; do
+	out=$(cat "$results/$(basename "$t").out" 2>/dev/null)
+	rc=$(cat "$results/$(basename "$t").rc" 2>/dev/null)
+	rc=${rc:-1}	# no status: it never ran to the end
 	printf '%s\n' "$out" | sed "s|^|  $(basename "$t"): |"
 	p=$(printf '%s\n' "$out" | grep -c '^ok ')
 	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
@@ -30,6 +38,7 @@ for t in "$BUILD"/tests/test_*; do
 	passed=$((passed + p))
 	failed=$((failed + f))
 done
+rm -rf "$results"
 
 if [ "${MOUNT_TESTS:-1}" != 0 ]; then
 	echo "== mount tests ($BUILD)"

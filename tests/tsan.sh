@@ -42,10 +42,16 @@ fi
 
 passed=0 failed=0 skipped=0
 echo "== unit tests ($BUILD)"
+units=()
 for t in "$BUILD"/tests/test_*; do
-	[ -x "$t" ] || continue
-	out=$("${PREFIX[@]}" "$t" 2>&1)
-	rc=$?
+	[ -x "$t" ] && units+=("$t")
+done
+results=$(mktemp -d)
+tests/unit_jobs.sh "$results" "${PREFIX[@]}" -- "${units[@]}"
+for t in "${units[@]}"; do
+	out=$(cat "$results/$(basename "$t").out" 2>/dev/null)
+	rc=$(cat "$results/$(basename "$t").rc" 2>/dev/null)
+	rc=${rc:-1}	# no status: it never ran to the end
 	p=$(printf '%s\n' "$out" | grep -c '^ok ')
 	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
 	if [ $rc -eq 77 ]; then
@@ -64,6 +70,7 @@ for t in "$BUILD"/tests/test_*; do
 	passed=$((passed + p))
 	failed=$((failed + f))
 done
+rm -rf "$results"
 
 echo "== stress test ($BUILD, ${STRESS_SECONDS}s, $STRESS_THREADS threads)"
 MINTFS="$PWD/$BUILD/mintfs" "${PREFIX[@]}" /usr/bin/python3 \

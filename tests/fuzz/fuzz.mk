@@ -4,6 +4,8 @@
 #   make fuzz                       build, then fuzz each target for
 #                                   FUZZ_SECONDS (60); fails on a crash
 #   make fuzz FUZZ_TARGETS="png jpeg" FUZZ_SECONDS=600
+#   make fuzz FUZZ_JOBS=1           one target at a time (default: one
+#                                   per CPU, side by side)
 #   make fuzz-build                 only build build-fuzz/fuzz_<target>
 #   make fuzz-replay                the targets without libFuzzer, built by
 #                                   $(CC) into $(BUILD)/fuzz/: they replay
@@ -60,41 +62,13 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c \
 fuzz-build: $(FUZZ_BIN)
 fuzz-replay: $(FUZZ_REPLAY)
 
-# Run every target even when one fails; then fail naming the crash files.
-# -close_fd_mask=2 keeps the generators' refusal lines out of the log
-# (libFuzzer and the sanitizers still report).
+# FUZZ_JOBS targets at a time (default: one per CPU); tests/fuzz/run.sh
+# runs every target even when one fails, then fails naming the crash files.
 fuzz: fuzz-build
-	@failed=; n=0; for t in $(FUZZ_TARGETS); do \
-		n=$$((n + 1)); \
-		case $$t in text) max=65536;; *) max=262144;; esac; \
-		out=$(FUZZ_BUILD)/corpus/$$t; art=$(FUZZ_BUILD)/crashes/$$t; \
-		log=$(FUZZ_BUILD)/logs/$$t.log; \
-		mkdir -p $$out $$art $(FUZZ_BUILD)/logs; \
-		echo "== fuzz $$t: $(FUZZ_SECONDS) s, max_len $$max"; \
-		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp$${LSAN_OPTIONS:+:$$LSAN_OPTIONS} \
-		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-			-max_len=$$max -rss_limit_mb=$(FUZZ_RSS_MB) \
-			-timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
-			-close_fd_mask=2 -artifact_prefix=$$art/ $(FUZZ_OPTS) \
-			$$out tests/fuzz/corpus/$$t >$$log 2>&1; \
-		rc=$$?; \
-		grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
-			$$log | sed 's/^/   /'; \
-		if [ $$rc -ne 0 ]; then \
-			tail -n 60 $$log; \
-			echo "== fuzz $$t FAILED (exit $$rc), full log $$log"; \
-			grep -h 'Test unit written to' $$log; \
-			failed="$$failed $$t"; \
-		fi; \
-	done; \
-	nf=$$(echo $$failed | wc -w); \
-	if [ -n "$$failed" ]; then \
-		echo "crashes in:$$failed (crash files under" \
-			"$(FUZZ_BUILD)/crashes/; see docs/FUZZING.md)"; \
-		echo "fuzz: $$((n - nf)) passed, $$nf failed"; \
-		exit 1; \
-	fi; \
-	echo "fuzz: $$n passed, 0 failed"
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	FUZZ_RSS_MB=$(FUZZ_RSS_MB) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) \
+	FUZZ_OPTS="$(FUZZ_OPTS)" $(if $(FUZZ_JOBS),FUZZ_JOBS=$(FUZZ_JOBS)) \
+	tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 -include $(FUZZ_CORE_OBJ:.o=.d) \
 	$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.d)
