@@ -111,9 +111,11 @@ deps:
 unit: $(UNIT_BIN)
 # The crash tests need a second build with fault injection.
 FAULT_BUILD := build-fault$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
+# Builds use every CPU (JOBS); the tests choose their own parallelism.
+JOBS ?= $(shell nproc)
 test: deps
-	$(MAKE) --no-print-directory all unit
-	$(MAKE) --no-print-directory FAULT=1 BUILD=$(FAULT_BUILD) all
+	$(MAKE) -j$(JOBS) --no-print-directory all unit
+	$(MAKE) -j$(JOBS) --no-print-directory FAULT=1 BUILD=$(FAULT_BUILD) all
 	BUILD=$(BUILD) MINTFS_FAULT=$(CURDIR)/$(FAULT_BUILD)/mintfs tests/run.sh
 
 # Benchmarks print figures (docs/BENCHMARKS.md); they assert nothing.

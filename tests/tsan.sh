@@ -22,8 +22,8 @@ suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}"
 
 echo "== build ($BUILD)"
 log=$(mktemp)
-if ! make --no-print-directory SANITIZE=thread BUILD="$BUILD" all unit \
-	>"$log" 2>&1; then
+if ! make -j"$(nproc)" --no-print-directory SANITIZE=thread BUILD="$BUILD" \
+	all unit >"$log" 2>&1; then
 	tail -30 "$log"
 	rm -f "$log"
 	echo "== all tests ($BUILD)"
