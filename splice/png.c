@@ -27,12 +27,11 @@
  * the column to the left of the corner, kept from the original.
  *
  * The base content holds, one after another:
- *   original/'s file   head | T | O | Adler-32, CRC, IEND
- *                      O rows y0..H-1, the stream's final piece;
- *   A, Fs(y)           always_random: rows y0..H-sr-1 whole, then each
- *                      square row's left part;
- *   C, Fc(y)           counter: rows y0..H-bh-1 whole, then each box
- *                      row's left part.
+ *   original/'s file   head | T | A | O | Adler-32, CRC, IEND
+ *                      A rows y0..H-sr-1 (always_random's too), O the
+ *                      square's rows H-sr..H-1, the stream's final piece;
+ *   C                  counter: rows y0..H-bh-1 whole;
+ *   Fs(y), Fc(y)       each square row's left part, then each box row's.
  * always_random's file: head | T | A | Fs S | .. | Fs S | end, where S is
  * a stored block (raw bytes) of the square's part of a row, written per
  * open, the last one final. A counter copy: head | T | C | Fc R | .. |
@@ -163,7 +162,7 @@ static int rows_piece(struct base_rows *a, uint32_t y0, uint32_t y1,
 }
 
 /*
- * Band piece i, from the band's filtered rows: A, C, then always_random's
+ * Band piece i, from the band's filtered rows: C, then always_random's
  * Fs(y) for y = H - sr.., then counter's Fc(y) for y = H - bh...
  */
 static const uint8_t *band_piece(void *arg, size_t i, size_t *len)
@@ -173,11 +172,11 @@ static const uint8_t *band_piece(void *arg, size_t i, size_t *len)
 	uint32_t h = a->img->height, y;
 	size_t row = b->n + 1;
 
-	if (i < 2) {
-		*len = (size_t)(h - (i ? b->bh : b->sr) - b->y0) * row;
+	if (i == 0) {
+		*len = (size_t)(h - b->bh - b->y0) * row;
 		return a->frows;
 	}
-	i -= 2;
+	i -= 1;
 	if (i < b->sr) {
 		y = h - b->sr + (uint32_t)i;
 		*len = 1 + (size_t)(a->img->width - b->sc) * b->ch;
@@ -228,8 +227,8 @@ static void join_piece(struct mint_zpiece *z, const struct piece *pc)
 }
 
 /*
- * The band's side of a base: its rows filtered, O (the file's final
- * piece), then always_random's and counter's pieces made from those rows,
+ * The band's side of a base: its rows filtered, A and O (the file's last
+ * two pieces), then counter's C and the left pieces made from those rows,
  * into buffers of its own. It needs nothing from the prefix T, so it runs
  * on a thread of its own while T's bands are compressed: on a small
  * picture the band is a sixth of the work and T only a few bands, and
@@ -253,7 +252,11 @@ static void *band_side_run(void *arg)
 	filter_rows(img, b->n, b->y0, img->height - b->y0, s->a.frows);
 	for (i = 0; i < img->height - b->y0; i++)
 		b->filt[i] = s->a.frows[i * (b->n + 1)];
-	s->rc = rows_piece(&s->a, b->y0, img->height, 1, &s->o, &b->o);
+	s->rc = rows_piece(&s->a, b->y0, img->height - b->sr, 0, &s->o,
+			   &b->a);
+	if (!s->rc)
+		s->rc = rows_piece(&s->a, img->height - b->sr, img->height, 1,
+				   &s->o, &b->o);
 	if (!s->rc)
 		s->rc = mint_deflate_pieces(band_piece, &s->a, s->npieces,
 					    &s->pieces, s->zp);
@@ -267,7 +270,7 @@ static int build(struct png_base *b, const struct mint_image *img,
 	struct mint_zpiece z = MINT_ZPIECE_EMPTY;
 	struct base_rows t = { img, b, NULL, 0 };
 	struct band_side s = { .a = { img, b, NULL, 0 },
-			       .npieces = 2 + (size_t)b->sr + b->bh };
+			       .npieces = 1 + (size_t)b->sr + b->bh };
 	uint8_t end[MINT_PNG_END_LEN];
 	pthread_t side;
 	int rc, threaded = 0;
@@ -292,11 +295,13 @@ static int build(struct png_base *b, const struct mint_image *img,
 		rc = s.rc;
 	if (rc)
 		goto out;
-	b->o.off = out->len;
+	b->a.off += out->len;
+	b->o.off += out->len;
 	rc = mint_buf_append(out, s.o.data, s.o.len);
 	if (rc)
 		goto out;
 	mint_zpiece_join(&z, &b->t.z);
+	mint_zpiece_join(&z, &b->a.z);
 	mint_zpiece_join(&z, &b->o.z);
 	rc = mint_png_head(out->data, img->width, img->height, b->ch, z.len);
 	if (rc)
@@ -310,15 +315,16 @@ static int build(struct png_base *b, const struct mint_image *img,
 	if (rc)
 		goto out;
 	for (i = 0, off = *file_len; i < s.npieces; off += s.zp[i++].len) {
-		struct piece *pc = i == 0 ? &b->a : i == 1 ? &b->c :
-				   i < 2 + b->sr ? &b->fs[i - 2] :
-				   &b->fc[i - 2 - b->sr];
+		struct piece *pc = i == 0 ? &b->c :
+				   i < 1 + b->sr ? &b->fs[i - 1] :
+				   &b->fc[i - 1 - b->sr];
 
 		pc->off = off;
 		pc->z = s.zp[i];
 		set_op(pc);
 	}
 	set_op(&b->t);
+	set_op(&b->a);
 	set_op(&b->o);
 out:
 	mint_buf_release(&s.o);
