@@ -20,20 +20,15 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
 	shift
 done
 shift
-jobs=${UNIT_JOBS:-$(nproc)}
-[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 
-running=0
-for t in "$@"; do
-	name=$(basename "$t")
-	(
-		"${prefix[@]}" "$t" >"$dir/$name.out" 2>&1
-		echo $? >"$dir/$name.rc"
-	) &
-	running=$((running + 1))
-	if [ "$running" -ge "$jobs" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-done
-wait
+# One binary, its output and exit status kept.
+run_one() {
+	local name
+
+	name=$(basename "$1")
+	"${prefix[@]}" "$1" >"$dir/$name.out" 2>&1
+	echo $? >"$dir/$name.rc"
+}
+
+. "$(dirname "$0")/jobs.sh"
+run_each "${UNIT_JOBS:-$(nproc)}" run_one "$@"

@@ -17,8 +17,6 @@ set -u
 cd "$(dirname "$0")/../.."
 : "${FUZZ_BUILD:=build-fuzz}" "${FUZZ_SECONDS:=60}" "${FUZZ_RSS_MB:=2048}"
 : "${FUZZ_TIMEOUT:=10}" "${FUZZ_OPTS:=}"
-jobs=${FUZZ_JOBS:-$(nproc)}
-[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 mkdir -p "$FUZZ_BUILD/logs"
 
@@ -31,6 +29,7 @@ fuzz_one() {
 	local t=$1 out="$FUZZ_BUILD/corpus/$1" art="$FUZZ_BUILD/crashes/$1"
 	local log="$FUZZ_BUILD/logs/$1.log"
 
+	rm -f "$FUZZ_BUILD/logs/$t.rc"
 	mkdir -p "$out" "$art"
 	# shellcheck disable=SC2086	# FUZZ_OPTS is a list of options
 	"$FUZZ_BUILD/fuzz_$t" -max_total_time="$FUZZ_SECONDS" \
@@ -41,17 +40,8 @@ fuzz_one() {
 	echo $? >"$FUZZ_BUILD/logs/$t.rc"
 }
 
-running=0
-for t in "$@"; do
-	rm -f "$FUZZ_BUILD/logs/$t.rc"
-	fuzz_one "$t" &
-	running=$((running + 1))
-	if [ "$running" -ge "$jobs" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-done
-wait
+. tests/jobs.sh
+run_each "${FUZZ_JOBS:-$(nproc)}" fuzz_one "$@"
 
 failed=()
 for t in "$@"; do
