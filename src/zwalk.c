@@ -273,49 +273,53 @@ static int dynamic_tables(struct mint_zwalker *w)
 }
 
 /*
- * Step over a Huffman block's symbols up to its end-of-block code. Bits
- * are read 56 at a time (`v`, `have` of them left): a table index needs
- * at most 15, so most literals need no new read; a length's extra bits
- * are stepped over, not read, and may leave `have` below zero.
+ * Bits read ahead of a Huffman block's walk: `v` holds `have` of them,
+ * those from `pos` on. A table index needs at most 15, so most symbols
+ * need no new read; a length's or a distance's extra bits are stepped
+ * over, not read, and may leave `have` below zero.
  */
+struct ahead {
+	uint64_t pos, v, end;	/* end: the stream's length in bits */
+	int have;
+};
+
+/* The next symbol's entry in `t`, stepped over; 0 for a code `t` does
+ * not define or a read past the stream's end. */
+static inline entry next_entry(const struct mint_zwalker *w,
+			       const struct table *t, struct ahead *a)
+{
+	entry e;
+
+	if (a->have < MAX_BITS) {
+		if (a->pos > a->end)
+			return 0;
+		a->v = bits_at(w, a->pos);
+		a->have = 56;
+	}
+	e = lookup(w, t, a->v, a->pos);
+	a->pos += e & 0xff;
+	a->v >>= e & 0xff;
+	a->have -= (int)(e & 0xff);
+	return e;
+}
+
+/* Step over a Huffman block's symbols up to its end-of-block code. */
 static int codes(struct mint_zwalker *w)
 {
-	const uint64_t end = (uint64_t)w->len * 8;
-	uint64_t pos = w->pos, v = 0;
-	int have = 0;
+	struct ahead a = { w->pos, 0, (uint64_t)w->len * 8, 0 };
 	entry e;
 
 	for (;;) {
-		if (have < MAX_BITS) {
-			if (pos > end)
-				return -EIO;
-			v = bits_at(w, pos);
-			have = 56;
-		}
-		e = lookup(w, &w->litlen, v, pos);
+		e = next_entry(w, &w->litlen, &a);
 		if (!e)
 			return -EIO;
-		pos += e & 0xff;
-		v >>= e & 0xff;
-		have -= (int)(e & 0xff);
-		if (e >> 8 < 256)
-			continue;
 		if (e >> 8 == 256)
 			break;
-		if (have < MAX_BITS) {
-			if (pos > end)
-				return -EIO;
-			v = bits_at(w, pos);
-			have = 56;
-		}
-		e = lookup(w, &w->dist, v, pos);
-		if (!e)
+		/* a length: its distance follows */
+		if (e >> 8 > 256 && !next_entry(w, &w->dist, &a))
 			return -EIO;
-		pos += e & 0xff;
-		v >>= e & 0xff;
-		have -= (int)(e & 0xff);
 	}
-	w->pos = pos;
+	w->pos = a.pos;
 	return 0;
 }
 
