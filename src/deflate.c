@@ -7,10 +7,12 @@
  * 1.6 times faster than zlib level 1 and makes 5-6 % fewer bytes on a
  * smooth photo; its bytes depend on the input alone (every call compresses
  * a whole buffer from nothing). It can only make whole streams, though,
- * whose last block is final: a piece that is not final is opened by
- * finding that block (zwalk.h, about a third of the compression's time),
- * clearing its BFINAL bit and appending an empty stored block, which is
- * what zlib's full flush writes. igzip is faster still, but the bytes it
+ * whose last block is final: a piece is compressed 32 KiB at a time
+ * (CHUNK), and each stream that is not the piece's final one is opened by
+ * finding that block (zwalk.h: from its header and last bytes when it is
+ * the only one, as it nearly always is), clearing its BFINAL bit and
+ * appending an empty stored block, which is what zlib's full flush
+ * writes. igzip is faster still, but the bytes it
  * made for one input depended on what its stream had held before, so a
  * file came out differently depending on which thread made which piece.
  */
@@ -30,6 +32,17 @@
 
 #define MAX_THREADS 64
 #define OPEN_END 5	/* an empty stored block after a cut: <= 5 bytes */
+
+/*
+ * Input per libdeflate call. At level 1 libdeflate ends a block about
+ * every 64 KB of input, or sooner after 8,192 matches, so a call this
+ * long makes one block on every photo measured, and a block alone is
+ * opened from its header and last bytes (mint_zwalk_single) instead of a
+ * walk over every code, which cost a third of the compression's time.
+ * Each call starts its window afresh: photos grow by 0.8 to 1.5 %
+ * (BENCHMARKS.md). Part of mint_deflate_version().
+ */
+#define CHUNK ((size_t)32 << 10)
 
 struct mint_deflater {
 	struct libdeflate_compressor *c;
@@ -82,7 +95,8 @@ static int open_end(struct mint_deflater *d, uint8_t *z, size_t *len)
 	uint64_t final_bit, end_bit;
 	size_t n;
 
-	if (mint_zwalk(d->walk, z, *len, &final_bit, &end_bit))
+	if (mint_zwalk_single(d->walk, z, *len, &final_bit, &end_bit) &&
+	    mint_zwalk(d->walk, z, *len, &final_bit, &end_bit))
 		return -EIO;
 	z[final_bit / 8] &= (uint8_t)~(1u << (final_bit % 8));
 	/* three zero bits (not final, stored), zeros to the byte's end */
@@ -96,17 +110,18 @@ static int open_end(struct mint_deflater *d, uint8_t *z, size_t *len)
 	return 0;
 }
 
-int mint_deflater_piece(struct mint_deflater *d, const void *in, size_t len,
-			int final, struct mint_buf *out,
-			struct mint_zpiece *pc)
+/*
+ * One libdeflate call: in[0..len) as a whole stream appended to `out`,
+ * opened unless `final`. 0, -ENOMEM, -EFBIG (out is then cut back by the
+ * caller) or -EIO.
+ */
+static int chunk(struct mint_deflater *d, const uint8_t *in, size_t len,
+		 int final, struct mint_buf *out)
 {
-	size_t start = out->len, room, n;
+	size_t room, n;
 	uint8_t *z, *own = NULL;
 	int rc;
 
-	*pc = (struct mint_zpiece)MINT_ZPIECE_EMPTY;
-	if (!len && !final)
-		return 0;
 	/*
 	 * libdeflate compresses a whole buffer at once, into room for its
 	 * worst case; past out's cap, into memory of our own, in case the
@@ -123,7 +138,7 @@ int mint_deflater_piece(struct mint_deflater *d, const void *in, size_t len,
 	} else if (rc) {
 		return rc;
 	} else {
-		z = out->data + start;
+		z = out->data + out->len;
 	}
 	n = libdeflate_deflate_compress(d->c, in, len, z, room - OPEN_END);
 	rc = n ? 0 : -EIO;
@@ -134,14 +149,33 @@ int mint_deflater_piece(struct mint_deflater *d, const void *in, size_t len,
 	else if (!rc)
 		out->len += n;
 	free(own);
+	return rc;
+}
+
+int mint_deflater_piece(struct mint_deflater *d, const void *in, size_t len,
+			int final, struct mint_buf *out,
+			struct mint_zpiece *pc)
+{
+	const uint8_t *p = in;
+	size_t start = out->len, off = 0, n;
+	int rc;
+
+	*pc = (struct mint_zpiece)MINT_ZPIECE_EMPTY;
+	if (!len && !final)
+		return 0;
+	do {				/* once for an empty final piece */
+		n = len - off < CHUNK ? len - off : CHUNK;
+		rc = chunk(d, p + off, n, final && off + n == len, out);
+		off += n;
+	} while (!rc && off < len);
 	if (rc) {
 		out->len = start;
 		return rc;
 	}
-	pc->len = n;
+	pc->len = out->len - start;
 	pc->raw_len = len;
 	pc->adler = libdeflate_adler32(1, in, len);
-	pc->crc = libdeflate_crc32(0, out->data + start, n);
+	pc->crc = libdeflate_crc32(0, out->data + start, pc->len);
 	return 0;
 }
 
@@ -338,8 +372,8 @@ static pthread_once_t version_once = PTHREAD_ONCE_INIT;
 
 static void version_make(void)
 {
-	snprintf(version, sizeof(version), "libdeflate%s-l%d",
-		 LIBDEFLATE_VERSION_STRING, MINT_DEFLATE_LEVEL);
+	snprintf(version, sizeof(version), "libdeflate%s-l%d-c%zu",
+		 LIBDEFLATE_VERSION_STRING, MINT_DEFLATE_LEVEL, CHUNK >> 10);
 }
 
 const char *mint_deflate_version(void)

@@ -48,6 +48,8 @@ struct mint_zwalker {
 	size_t len;
 	uint64_t pos;		/* bit offset of the next unread bit */
 	struct table litlen, dist;
+	unsigned eob, eob_len;	/* the last dynamic block's end-of-block
+				 * code, in stream order, and its length */
 };
 
 /* The stream's bits from `pos` on, at least 57 (zeros past its end). */
@@ -120,6 +122,24 @@ static unsigned reverse(unsigned code, unsigned l)
 	for (k = 0; k < l; k++)
 		rev |= ((code >> k) & 1) << (l - 1 - k);
 	return rev;
+}
+
+/*
+ * Symbol s's code in the canonical code with lengths len[0..n), in
+ * stream order (first bit lowest), as the walk reads it.
+ */
+static unsigned code_of(const uint8_t *len, unsigned n, unsigned s)
+{
+	unsigned count[MAX_BITS + 1] = { 0 }, code = 0, l, t;
+
+	for (t = 0; t < n; t++)
+		count[len[t]]++;
+	count[0] = 0;
+	for (l = 1; l <= len[s]; l++)
+		code = (code + count[l - 1]) << 1;
+	for (t = 0; t < s; t++)
+		code += len[t] == len[s];
+	return reverse(code, len[s]);
 }
 
 /*
@@ -220,8 +240,8 @@ static int fixed_tables(struct mint_zwalker *w)
 	return build(&w->dist, len, NDIST, DIST);
 }
 
-/* A dynamic block's code lengths, then its two tables. */
-static int dynamic_tables(struct mint_zwalker *w)
+/* A dynamic block's code lengths, then (if `tables`) its two tables. */
+static int dynamic_tables(struct mint_zwalker *w, int tables)
 {
 	static const uint8_t order[NCODELEN] = {
 		16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14,
@@ -266,6 +286,10 @@ static int dynamic_tables(struct mint_zwalker *w)
 	}
 	if (!len[256])	/* a block must be able to end */
 		return -EIO;
+	w->eob_len = len[256];
+	w->eob = code_of(len, nlit, 256);
+	if (!tables)
+		return 0;
 	if (build(&w->litlen, len, nlit, LITLEN) ||
 	    build(&w->dist, len + nlit, ndist, DIST))
 		return -EIO;
@@ -350,6 +374,61 @@ void mint_zwalker_free(struct mint_zwalker *w)
 	free(w);
 }
 
+/*
+ * The end of a Huffman block that ends the stream, found from its last
+ * bytes: the only bit offset e, among the last byte's eight, after
+ * which every bit is zero (the padding) and before which lie the l bits
+ * of its end-of-block code. Two offsets can only both fit if the code is
+ * all zero bits, which the caller rules out. 0 when exactly one fits.
+ */
+static int end_from_tail(const struct mint_zwalker *w, unsigned code,
+			 unsigned l, uint64_t *end_bit)
+{
+	uint64_t total = (uint64_t)w->len * 8, e, found = 0;
+	uint64_t e0 = total > 7 ? total - 7 : 0;
+	unsigned n = 0;
+
+	for (e = e0 < w->pos + l ? w->pos + l : e0; e <= total; e++) {
+		if ((bits_at(w, e - l) & ((1u << l) - 1)) != code)
+			continue;
+		if (e < total &&
+		    (bits_at(w, e) & ((1u << (total - e)) - 1)) != 0)
+			continue;
+		found = e;
+		n++;
+	}
+	if (n != 1)
+		return -1;
+	*end_bit = found;
+	return 0;
+}
+
+int mint_zwalk_single(struct mint_zwalker *w, const uint8_t *p, size_t len,
+		      uint64_t *final_bit, uint64_t *end_bit)
+{
+	w->p = p;
+	w->len = len;
+	w->pos = 0;
+	if (!len || !take(w, 1))	/* not final: blocks follow */
+		return -EAGAIN;
+	switch (take(w, 2)) {
+	case 0:				/* stored: it must fill the rest */
+		if (stored(w) || w->pos != (uint64_t)len * 8)
+			return -EAGAIN;
+		*end_bit = w->pos;
+		break;
+	case 2:
+		if (dynamic_tables(w, 0) || !w->eob ||
+		    end_from_tail(w, w->eob, w->eob_len, end_bit))
+			return -EAGAIN;
+		break;
+	default:	/* fixed Huffman: its end-of-block code is all zeros */
+		return -EAGAIN;
+	}
+	*final_bit = 0;
+	return 0;
+}
+
 int mint_zwalk(struct mint_zwalker *w, const uint8_t *p, size_t len,
 	       uint64_t *final_bit, uint64_t *end_bit)
 {
@@ -373,7 +452,7 @@ int mint_zwalk(struct mint_zwalker *w, const uint8_t *p, size_t len,
 				rc = codes(w);
 			break;
 		case 2:
-			rc = dynamic_tables(w);
+			rc = dynamic_tables(w, 1);
 			if (!rc)
 				rc = codes(w);
 			break;

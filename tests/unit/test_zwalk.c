@@ -166,6 +166,70 @@ static void walks_libdeflate(void)
 	mint_zwalker_free(w);
 }
 
+/*
+ * A stream of one block is read from its header and last bytes: the
+ * same answer as the walk wherever it gives one, and it gives one for
+ * the streams deflate.c makes (at most 32 KiB of input at level 1) but
+ * those of the fixed code, whose end-of-block code is all zeros; never
+ * for several blocks.
+ */
+static void reads_one_block(void)
+{
+	struct mint_zwalker *w = mint_zwalker_new();
+	static const size_t sizes[] = { 0, 1, 2, 30, 600, 5000, 32768,
+					70000, 400000 };
+	uint64_t fb, eb, sfb, seb;
+	size_t si, n, len;
+	uint8_t *in, *z;
+	int level, k, rc, answered = 0;
+
+	REQUIRE(w);
+	for (level = 1; level <= 12; level += level < 3 ? 1 : 4) {
+		for (k = 0; k < NKINDS; k++) {
+			for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]);
+			     si++) {
+				n = sizes[si];
+				in = make_input((enum kind)k, n, (uint32_t)si);
+				REQUIRE(in);
+				z = whole_stream(in, n, level, &len);
+				REQUIRE(z && len);
+				REQUIRE(mint_zwalk(w, z, len, &fb, &eb) == 0);
+				rc = mint_zwalk_single(w, z, len, &sfb, &seb);
+				EXPECT(rc == 0 || rc == -EAGAIN);
+				if (!rc) {
+					EXPECT_EQ(sfb, fb);
+					EXPECT_EQ(seb, eb);
+					answered++;
+				}
+				/* more than one block: only the walk tells */
+				if (fb)
+					EXPECT_EQ(rc, -EAGAIN);
+				/* what deflate.c asks: level 1, 32 KiB, one
+				 * block, stored or of a code of its own */
+				if (level == 1 && n <= 32768 && !fb &&
+				    (z[0] >> 1 & 3) != 1)
+					EXPECT_EQ(rc, 0);
+				free(in);
+				free(z);
+			}
+		}
+	}
+	EXPECT(answered > 0);
+	/* the fixed code: a lone "a", then end of block (all zeros) */
+	EXPECT_EQ(mint_zwalk_single(w, (const uint8_t *)"\x4b\x04\x00", 3,
+				    &sfb, &seb), -EAGAIN);
+	EXPECT_EQ(mint_zwalk(w, (const uint8_t *)"\x4b\x04\x00", 3, &fb,
+			     &eb), 0);
+	/* a stored block that fills the stream; one that does not */
+	EXPECT_EQ(mint_zwalk_single(w, (const uint8_t *)"\x01\x05\x00\xfa\xff"
+				    "abcde", 10, &sfb, &seb), 0);
+	EXPECT_EQ(sfb, 0);
+	EXPECT_EQ(seb, 80);
+	EXPECT_EQ(mint_zwalk_single(w, (const uint8_t *)"\x01\x04\x00\xfb\xff"
+				    "abcde", 10, &sfb, &seb), -EAGAIN);
+	mint_zwalker_free(w);
+}
+
 /* zlib's streams too: several blocks, and a full flush's empty stored
  * blocks between them. */
 static void walks_zlib(void)
@@ -237,5 +301,6 @@ static void refuses_broken(void)
 	free(z);
 }
 
-CHECK_MAIN(CHECK_CASE(walks_libdeflate), CHECK_CASE(walks_zlib),
+CHECK_MAIN(CHECK_CASE(walks_libdeflate), CHECK_CASE(reads_one_block),
+	   CHECK_CASE(walks_zlib),
 	   CHECK_CASE(refuses_broken))
