@@ -22,8 +22,17 @@
  * The filter passes are also built for AVX2, chosen once when the
  * program loads (GCC's and clang's function multiversioning): twice the
  * bytes a step. Every version gives the same sums and the same bytes.
+ * Not under ThreadSanitizer: the chooser (an ifunc resolver) runs while
+ * the program is relocated, before TSan's runtime is set up, and its
+ * instrumented code crashes there.
  */
-#if defined(__x86_64__) && defined(__has_attribute)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NO_CLONES
+#endif
+#endif
+#if defined(__x86_64__) && defined(__has_attribute) && \
+	!defined(__SANITIZE_THREAD__) && !defined(NO_CLONES)
 #if __has_attribute(target_clones)
 #define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #endif
