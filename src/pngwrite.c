@@ -146,9 +146,11 @@ unsigned mint_png_filter_pick(const uint8_t *raw, const uint8_t *up, size_t n,
 	return pick;
 }
 
+/* mint_png_filter's body: a static function, since clang names only the
+ * versions of an exported one, and other files' calls find none. */
 VECTOR_CLONES
-void mint_png_filter(const uint8_t *raw, const uint8_t *up, size_t from,
-		     size_t to, unsigned bpp, unsigned type, uint8_t *out)
+static void filter_bytes(const uint8_t *raw, const uint8_t *up, size_t from,
+			 size_t to, unsigned bpp, unsigned type, uint8_t *out)
 {
 	size_t i = from, lead = to < bpp ? to : bpp;
 
@@ -199,6 +201,12 @@ void mint_png_filter(const uint8_t *raw, const uint8_t *up, size_t from,
 	default:
 		memcpy(out, raw + from, to > from ? to - from : 0);
 	}
+}
+
+void mint_png_filter(const uint8_t *raw, const uint8_t *up, size_t from,
+		     size_t to, unsigned bpp, unsigned type, uint8_t *out)
+{
+	filter_bytes(raw, up, from, to, bpp, type, out);
 }
 
 int mint_png_head(uint8_t head[MINT_PNG_HEAD_LEN], uint32_t w, uint32_t h,
