@@ -48,8 +48,6 @@ struct mint_zwalker {
 	size_t len;
 	uint64_t pos;		/* bit offset of the next unread bit */
 	struct table litlen, dist;
-	unsigned eob, eob_len;	/* the last dynamic block's end-of-block
-				 * code, in stream order, and its length */
 };
 
 /* The stream's bits from `pos` on, at least 57 (zeros past its end). */
@@ -240,8 +238,13 @@ static int fixed_tables(struct mint_zwalker *w)
 	return build(&w->dist, len, NDIST, DIST);
 }
 
-/* A dynamic block's code lengths, then (if `tables`) its two tables. */
-static int dynamic_tables(struct mint_zwalker *w, int tables)
+/*
+ * A dynamic block's code lengths, then its two tables; or, if `eob` is
+ * given, instead of the tables its end-of-block code, in stream order,
+ * and that code's length.
+ */
+static int dynamic_tables(struct mint_zwalker *w, unsigned *eob,
+			  unsigned *eob_len)
 {
 	static const uint8_t order[NCODELEN] = {
 		16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14,
@@ -286,10 +289,11 @@ static int dynamic_tables(struct mint_zwalker *w, int tables)
 	}
 	if (!len[256])	/* a block must be able to end */
 		return -EIO;
-	w->eob_len = len[256];
-	w->eob = code_of(len, nlit, 256);
-	if (!tables)
+	if (eob) {
+		*eob_len = len[256];
+		*eob = code_of(len, nlit, 256);
 		return 0;
+	}
 	if (build(&w->litlen, len, nlit, LITLEN) ||
 	    build(&w->dist, len + nlit, ndist, DIST))
 		return -EIO;
@@ -406,6 +410,8 @@ static int end_from_tail(const struct mint_zwalker *w, unsigned code,
 int mint_zwalk_single(struct mint_zwalker *w, const uint8_t *p, size_t len,
 		      uint64_t *final_bit, uint64_t *end_bit)
 {
+	unsigned eob, eob_len;
+
 	w->p = p;
 	w->len = len;
 	w->pos = 0;
@@ -418,8 +424,8 @@ int mint_zwalk_single(struct mint_zwalker *w, const uint8_t *p, size_t len,
 		*end_bit = w->pos;
 		break;
 	case 2:
-		if (dynamic_tables(w, 0) || !w->eob ||
-		    end_from_tail(w, w->eob, w->eob_len, end_bit))
+		if (dynamic_tables(w, &eob, &eob_len) || !eob ||
+		    end_from_tail(w, eob, eob_len, end_bit))
 			return -EAGAIN;
 		break;
 	default:	/* fixed Huffman: its end-of-block code is all zeros */
@@ -452,7 +458,7 @@ int mint_zwalk(struct mint_zwalker *w, const uint8_t *p, size_t len,
 				rc = codes(w);
 			break;
 		case 2:
-			rc = dynamic_tables(w, 1);
+			rc = dynamic_tables(w, NULL, NULL);
 			if (!rc)
 				rc = codes(w);
 			break;

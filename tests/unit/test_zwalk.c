@@ -107,61 +107,75 @@ static size_t open_end(uint8_t *z, uint64_t final_bit, uint64_t end_bit)
 	return n + 4;
 }
 
+/* libdeflate's levels the streams below are made at. */
+static const int levels[] = { 1, 2, 3, 7, 11 };
+#define NLEVELS (sizeof(levels) / sizeof(levels[0]))
+#define NSIZES(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Case c of a sweep over every level, kind and one of `nsizes` sizes,
+ * the level outermost. */
+struct sweep {
+	int level;
+	enum kind kind;
+	size_t si;
+};
+
+static struct sweep sweep_at(size_t c, size_t nsizes)
+{
+	struct sweep sw = { levels[c / nsizes / NKINDS],
+			    (enum kind)(c / nsizes % NKINDS), c % nsizes };
+
+	return sw;
+}
+
 /* Two streams of every kind and several sizes, at every level, opened
  * and joined ahead of a third kept final, inflate to their inputs. */
 static void walks_libdeflate(void)
 {
 	struct mint_zwalker *w = mint_zwalker_new();
 	static const size_t sizes[] = { 0, 1, 100, 5000, 70000, 400000 };
-	size_t si, zi, n, len[3], total;
+	size_t c, zi, n, len[3], total;
 	uint8_t *in[3], *z[3], *joined, *want;
+	struct sweep sw;
 	uint64_t fb, eb;
-	int level, k, i;
+	int i;
 
 	REQUIRE(w);
-	for (level = 1; level <= 12; level += level < 3 ? 1 : 4) {
-		for (k = 0; k < NKINDS; k++) {
-			for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]);
-			     si++) {
-				n = sizes[si];
-				total = 0;
-				for (i = 0; i < 3; i++) {
-					in[i] = make_input((enum kind)((k + i) %
-							   NKINDS), n + i,
-							   (uint32_t)(si + i));
-					REQUIRE(in[i]);
-					z[i] = whole_stream(in[i], n + i, level,
-							&len[i]);
-					REQUIRE(z[i] && len[i]);
-					REQUIRE(mint_zwalk(w, z[i], len[i], &fb,
-							   &eb) == 0);
-					/* the walk ends in the last byte */
-					EXPECT_EQ((eb + 7) / 8, len[i]);
-					EXPECT(fb < eb);
-					if (i < 2)
-						len[i] = open_end(z[i], fb, eb);
-					total += len[i];
-				}
-				joined = malloc(total);
-				want = malloc(3 * n + 3);
-				REQUIRE(joined && want);
-				for (i = 0, zi = 0; i < 3; i++) {
-					memcpy(joined + zi, z[i], len[i]);
-					zi += len[i];
-				}
-				memcpy(want, in[0], n);
-				memcpy(want + n, in[1], n + 1);
-				memcpy(want + 2 * n + 1, in[2], n + 2);
-				EXPECT(inflates_to(joined, total, want,
-						   3 * n + 3));
-				for (i = 0; i < 3; i++) {
-					free(in[i]);
-					free(z[i]);
-				}
-				free(joined);
-				free(want);
-			}
+	for (c = 0; c < NLEVELS * NKINDS * NSIZES(sizes); c++) {
+		sw = sweep_at(c, NSIZES(sizes));
+		n = sizes[sw.si];
+		total = 0;
+		for (i = 0; i < 3; i++) {
+			in[i] = make_input((enum kind)((sw.kind + i) % NKINDS),
+					   n + i, (uint32_t)(sw.si + i));
+			REQUIRE(in[i]);
+			z[i] = whole_stream(in[i], n + i, sw.level, &len[i]);
+			REQUIRE(z[i] && len[i]);
+			REQUIRE(mint_zwalk(w, z[i], len[i], &fb, &eb) == 0);
+			/* the walk ends in the last byte */
+			EXPECT_EQ((eb + 7) / 8, len[i]);
+			EXPECT(fb < eb);
+			if (i < 2)
+				len[i] = open_end(z[i], fb, eb);
+			total += len[i];
 		}
+		joined = malloc(total);
+		want = malloc(3 * n + 3);
+		REQUIRE(joined && want);
+		for (i = 0, zi = 0; i < 3; i++) {
+			memcpy(joined + zi, z[i], len[i]);
+			zi += len[i];
+		}
+		memcpy(want, in[0], n);
+		memcpy(want + n, in[1], n + 1);
+		memcpy(want + 2 * n + 1, in[2], n + 2);
+		EXPECT(inflates_to(joined, total, want, 3 * n + 3));
+		for (i = 0; i < 3; i++) {
+			free(in[i]);
+			free(z[i]);
+		}
+		free(joined);
+		free(want);
 	}
 	mint_zwalker_free(w);
 }
@@ -179,40 +193,36 @@ static void reads_one_block(void)
 	static const size_t sizes[] = { 0, 1, 2, 30, 600, 5000, 32768,
 					70000, 400000 };
 	uint64_t fb, eb, sfb, seb;
-	size_t si, n, len;
+	size_t c, n, len;
 	uint8_t *in, *z;
-	int level, k, rc, answered = 0;
+	struct sweep sw;
+	int rc, answered = 0;
 
 	REQUIRE(w);
-	for (level = 1; level <= 12; level += level < 3 ? 1 : 4) {
-		for (k = 0; k < NKINDS; k++) {
-			for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]);
-			     si++) {
-				n = sizes[si];
-				in = make_input((enum kind)k, n, (uint32_t)si);
-				REQUIRE(in);
-				z = whole_stream(in, n, level, &len);
-				REQUIRE(z && len);
-				REQUIRE(mint_zwalk(w, z, len, &fb, &eb) == 0);
-				rc = mint_zwalk_single(w, z, len, &sfb, &seb);
-				EXPECT(rc == 0 || rc == -EAGAIN);
-				if (!rc) {
-					EXPECT_EQ(sfb, fb);
-					EXPECT_EQ(seb, eb);
-					answered++;
-				}
-				/* more than one block: only the walk tells */
-				if (fb)
-					EXPECT_EQ(rc, -EAGAIN);
-				/* what deflate.c asks: level 1, 32 KiB, one
-				 * block, stored or of a code of its own */
-				if (level == 1 && n <= 32768 && !fb &&
-				    (z[0] >> 1 & 3) != 1)
-					EXPECT_EQ(rc, 0);
-				free(in);
-				free(z);
-			}
+	for (c = 0; c < NLEVELS * NKINDS * NSIZES(sizes); c++) {
+		sw = sweep_at(c, NSIZES(sizes));
+		n = sizes[sw.si];
+		in = make_input(sw.kind, n, (uint32_t)sw.si);
+		REQUIRE(in);
+		z = whole_stream(in, n, sw.level, &len);
+		REQUIRE(z && len);
+		REQUIRE(mint_zwalk(w, z, len, &fb, &eb) == 0);
+		rc = mint_zwalk_single(w, z, len, &sfb, &seb);
+		EXPECT(rc == 0 || rc == -EAGAIN);
+		if (!rc) {
+			EXPECT_EQ(sfb, fb);
+			EXPECT_EQ(seb, eb);
+			answered++;
 		}
+		/* more than one block: only the walk tells */
+		if (fb)
+			EXPECT_EQ(rc, -EAGAIN);
+		/* what deflate.c asks: level 1, 32 KiB, one block, stored or
+		 * of a code of its own */
+		if (sw.level == 1 && n <= 32768 && !fb && (z[0] >> 1 & 3) != 1)
+			EXPECT_EQ(rc, 0);
+		free(in);
+		free(z);
 	}
 	EXPECT(answered > 0);
 	/* the fixed code: a lone "a", then end of block (all zeros) */
