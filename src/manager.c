@@ -162,15 +162,26 @@ static int file_getattr(struct mint_node *n, struct stat *st)
 {
 	struct mint_tree *t = n->tree;
 	const struct mint_original *o = &n->orig;
+	struct mint_original row;
 	struct pending *p;
+	int rc;
 
 	if (!n->has_orig) {
 		p = mint_pending_find(t, n->path);
-		if (!p)
-			return -ENOENT;
-		mint_pending_stat(p, st);
-		mint_pending_put(t, p);
-		return 0;
+		if (p) {
+			mint_pending_stat(p, st);
+			mint_pending_put(t, p);
+			return 0;
+		}
+		/*
+		 * Committed since the lookup found it pending (its last
+		 * close ended): the catalog has it now, as file_open reads
+		 * it. An rsync's stat of its temporary file failed here.
+		 */
+		rc = mint_store_get(t->ctx->store, n->path, &row);
+		if (rc)
+			return rc == -EINVAL ? -ENOENT : rc;
+		o = &row;
 	}
 	mint_stat_file(st, INO_ORIG(o->id), o->mode, o->size, &o->atime,
 		       &o->mtime, &o->ctime);
